@@ -1,0 +1,581 @@
+"""The DuckDB store: schema migrations, bulk idempotent upserts, labels, runs and state.
+
+DuckDB lets one process open a file read-write, or any number read-only, never both at once. Suara
+decides once, here: writers (CLI, nightly job) hold a connection only for the work they do, and the
+dashboard opens a short-lived read-only connection per query (``read_connection``). Both retry on the
+lock error for a bounded time, then fail with ``StoreLocked`` naming the file.
+
+All timestamps are stored as UTC without a zone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from suara.records import normalize
+
+MIGRATIONS: list[str] = [
+    # 1: feedback and its history, job runs, per-source state
+    """
+    CREATE TABLE feedback (
+        id VARCHAR PRIMARY KEY,            -- source:native_id
+        source VARCHAR NOT NULL,
+        app_id VARCHAR NOT NULL,
+        native_id VARCHAR NOT NULL,
+        author_hash VARCHAR,               -- salted hash, never the raw name
+        text VARCHAR NOT NULL,
+        title VARCHAR,
+        rating TINYINT,
+        app_version VARCHAR,
+        lang VARCHAR,
+        country VARCHAR,
+        created_at TIMESTAMP NOT NULL,
+        reply_text VARCHAR,
+        replied_at TIMESTAMP,
+        likes INTEGER DEFAULT 0,
+        url VARCHAR,
+        raw VARCHAR,
+        content_hash VARCHAR NOT NULL,     -- of what the author wrote: title, text, rating
+        first_seen_at TIMESTAMP NOT NULL,
+        last_seen_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE feedback_revisions (
+        feedback_id VARCHAR NOT NULL,
+        text VARCHAR NOT NULL,
+        title VARCHAR,
+        rating TINYINT,
+        content_hash VARCHAR NOT NULL,
+        replaced_at TIMESTAMP NOT NULL
+    );
+    CREATE SEQUENCE runs_seq;
+    CREATE TABLE runs (
+        run_id BIGINT PRIMARY KEY DEFAULT nextval('runs_seq'),
+        job VARCHAR NOT NULL,              -- import, collect, classify, train, nightly
+        source VARCHAR,
+        app_id VARCHAR,
+        started_at TIMESTAMP NOT NULL,
+        finished_at TIMESTAMP,
+        status VARCHAR NOT NULL,           -- running, success, failed
+        fetched INTEGER DEFAULT 0,
+        new INTEGER DEFAULT 0,
+        updated INTEGER DEFAULT 0,
+        skipped INTEGER DEFAULT 0,
+        errors INTEGER DEFAULT 0,
+        message VARCHAR
+    );
+    CREATE TABLE source_state (
+        source VARCHAR NOT NULL,
+        app_id VARCHAR NOT NULL,
+        key VARCHAR NOT NULL,
+        value VARCHAR,
+        updated_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (source, app_id, key)
+    );
+    """,
+    # 2: the classifier's output, human labels, model registry, office mentions
+    """
+    CREATE TABLE models (
+        version VARCHAR PRIMARY KEY,
+        created_at TIMESTAMP NOT NULL,
+        path VARCHAR NOT NULL,
+        metrics VARCHAR,                   -- JSON
+        n_train INTEGER,
+        is_current BOOLEAN NOT NULL DEFAULT false
+    );
+    CREATE TABLE labels (
+        feedback_id VARCHAR NOT NULL,
+        category VARCHAR NOT NULL,
+        score DOUBLE,
+        origin VARCHAR NOT NULL,           -- model | human
+        model_version VARCHAR,
+        created_by VARCHAR,
+        created_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (feedback_id, category, origin)
+    );
+    CREATE TABLE classifications (         -- one row per classified feedback, with or without labels
+        feedback_id VARCHAR PRIMARY KEY,
+        model_version VARCHAR NOT NULL,
+        content_hash VARCHAR NOT NULL,
+        confidence DOUBLE,                 -- smallest distance of any score to its threshold
+        classified_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE human_reviews (           -- an analyst decided the full label set of this feedback
+        feedback_id VARCHAR PRIMARY KEY,
+        reviewed_by VARCHAR NOT NULL,
+        reviewed_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE feedback_offices (
+        feedback_id VARCHAR NOT NULL,
+        office_id VARCHAR NOT NULL,
+        PRIMARY KEY (feedback_id, office_id)
+    );
+    CREATE VIEW effective_labels AS
+        SELECT l.feedback_id, l.category, l.score, l.origin, l.model_version
+        FROM labels l
+        WHERE l.origin = 'human'
+           OR NOT EXISTS (SELECT 1 FROM human_reviews h WHERE h.feedback_id = l.feedback_id);
+    """,
+    # 3: alerts found by the nightly job
+    """
+    CREATE TABLE alerts (
+        alert_id VARCHAR PRIMARY KEY,      -- dedup key: the same spike is stored once
+        kind VARCHAR NOT NULL,             -- spike_day, spike_week, version_jump
+        app_id VARCHAR NOT NULL,
+        category VARCHAR NOT NULL,
+        app_version VARCHAR,
+        period_start TIMESTAMP NOT NULL,
+        period_end TIMESTAMP NOT NULL,
+        observed DOUBLE NOT NULL,
+        expected DOUBLE NOT NULL,
+        threshold DOUBLE NOT NULL,
+        message VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL,
+        notified_at TIMESTAMP
+    );
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+LOCK_WAIT_SECONDS = 30.0
+
+
+class StoreError(Exception):
+    """A database problem the user can act on; the message names the file and what to do."""
+
+
+class StoreLocked(StoreError):
+    pass
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    msg = str(exc).lower()
+    return "lock" in msg and ("conflicting" in msg or "could not set" in msg)
+
+
+def _connect(path: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
+    """Open with bounded retry on the cross-process lock (exponential backoff with jitter)."""
+    deadline = time.monotonic() + wait
+    delay = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.Error as exc:
+            if not _is_lock_error(exc):
+                raise StoreError(f"cannot open database {path}: {exc}") from exc
+            if time.monotonic() >= deadline:
+                who = "another process is writing to it" if read_only else "another process has it open"
+                raise StoreLocked(
+                    f"database {path} is locked ({who}); waited {wait:.0f}s. Try again when it finishes."
+                ) from exc
+            time.sleep(min(delay, max(0.0, deadline - time.monotonic())) * random.uniform(0.5, 1.0))
+            delay = min(delay * 2, 2.0)
+
+
+@contextmanager
+def read_connection(path: str | Path, wait: float = 5.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A short-lived read-only connection, for readers such as the dashboard."""
+    path = Path(path)
+    if not path.exists():
+        raise StoreError(f"database {path} does not exist yet: run `suara init` or `make demo`")
+    con = _connect(path, read_only=True, wait=wait)
+    try:
+        version = _schema_version(con)
+        if version > SCHEMA_VERSION:
+            raise StoreError(_newer_message(path, version))
+        yield con
+    finally:
+        con.close()
+
+
+def _schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+    ).fetchone()[0]
+    if not exists:
+        return 0
+    return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+
+
+def _newer_message(path: Path, version: int) -> str:
+    return (
+        f"database {path} has schema version {version}, newer than this Suara understands "
+        f"({SCHEMA_VERSION}); upgrade Suara (pip install -U suara) instead of opening it with an old one"
+    )
+
+
+def content_hash(title: str | None, text: str, rating: int | None) -> str:
+    return hashlib.md5(f"{title or ''}\x1f{text}\x1f{rating or ''}".encode()).hexdigest()
+
+
+def author_hash(author: str | None, salt: str) -> str | None:
+    if not author:
+        return None
+    return hashlib.sha256(f"{salt}\x1f{author}".encode()).hexdigest()[:20]
+
+
+@dataclass
+class UpsertCounts:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __iadd__(self, other: UpsertCounts) -> UpsertCounts:
+        self.new += other.new
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        return self
+
+
+_BATCH_SCHEMA = pa.schema(
+    [
+        ("id", pa.string()),
+        ("source", pa.string()),
+        ("app_id", pa.string()),
+        ("native_id", pa.string()),
+        ("author_hash", pa.string()),
+        ("text", pa.string()),
+        ("title", pa.string()),
+        ("rating", pa.int8()),
+        ("app_version", pa.string()),
+        ("lang", pa.string()),
+        ("country", pa.string()),
+        ("created_at", pa.timestamp("s")),
+        ("reply_text", pa.string()),
+        ("replied_at", pa.timestamp("s")),
+        ("likes", pa.int32()),
+        ("url", pa.string()),
+        ("raw", pa.string()),
+        ("content_hash", pa.string()),
+    ]
+)
+_COLUMNS = [f.name for f in _BATCH_SCHEMA]
+_MUTABLE = [c for c in _COLUMNS if c not in ("id", "source", "native_id")]
+
+
+def to_batch_table(records: Iterable[dict], salt: str, validated: bool = False) -> pa.Table:
+    """Normalized records -> an Arrow table in the feedback layout, last one wins per id."""
+    rows: dict[str, dict] = {}
+    for rec in records:
+        r = rec if validated else normalize(rec)
+        rid = f"{r['source']}:{r['native_id']}"
+        rows[rid] = r
+    cols: dict[str, list] = {c: [] for c in _COLUMNS}
+    for rid, r in rows.items():
+        cols["id"].append(rid)
+        cols["author_hash"].append(author_hash(r["author"], salt))
+        cols["content_hash"].append(content_hash(r["title"], r["text"], r["rating"]))
+        for c in _COLUMNS:
+            if c not in ("id", "author_hash", "content_hash"):
+                cols[c].append(r[c])
+    return pa.table(cols, schema=_BATCH_SCHEMA)
+
+
+class Store:
+    """A read-write handle on one Suara database. Use as a context manager; close it promptly."""
+
+    def __init__(self, path: str | Path, wait: float = LOCK_WAIT_SECONDS, salt: str = "suara-default-salt"):
+        self.path = Path(path)
+        self.salt = salt
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.con = _connect(self.path, read_only=False, wait=wait)
+        try:
+            self.migrate()
+        except Exception:
+            self.con.close()
+            raise
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.con.close()
+
+    # -- schema -------------------------------------------------------------------------------
+    def migrate(self) -> int:
+        """Apply pending migrations, each in its own transaction; refuse a newer file."""
+        self.con.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP)"
+        )
+        current = _schema_version(self.con)
+        if current > SCHEMA_VERSION:
+            raise StoreError(_newer_message(self.path, current))
+        for number in range(current + 1, SCHEMA_VERSION + 1):
+            with self.transaction():
+                self.con.execute(MIGRATIONS[number - 1])
+                self.con.execute("INSERT INTO schema_version VALUES (?, ?)", [number, utcnow()])
+        return SCHEMA_VERSION
+
+    @property
+    def schema_version(self) -> int:
+        return _schema_version(self.con)
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield self.con
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    # -- feedback -----------------------------------------------------------------------------
+    def upsert_feedback(self, records: Iterable[dict] | pa.Table, now: datetime | None = None) -> UpsertCounts:
+        """Insert new items, update changed ones (old text kept in feedback_revisions), in one transaction.
+
+        Re-loading the same records changes no content, adds no revision; it only moves last_seen_at.
+        """
+        table = records if isinstance(records, pa.Table) else to_batch_table(records, self.salt)
+        if table.num_rows == 0:
+            return UpsertCounts()
+        now = now or utcnow()
+        self.con.register("_batch", table)
+        try:
+            with self.transaction() as con:
+                new, changed, meta = con.execute(
+                    """
+                    SELECT count(*) FILTER (WHERE f.id IS NULL),
+                           count(*) FILTER (WHERE f.id IS NOT NULL AND f.content_hash <> b.content_hash),
+                           count(*) FILTER (WHERE f.id IS NOT NULL AND f.content_hash = b.content_hash
+                               AND (f.reply_text IS DISTINCT FROM b.reply_text
+                                    OR f.app_version IS DISTINCT FROM b.app_version
+                                    OR f.likes IS DISTINCT FROM b.likes))
+                    FROM _batch b LEFT JOIN feedback f ON f.id = b.id
+                    """
+                ).fetchone()
+                if changed:
+                    con.execute(
+                        """
+                        INSERT INTO feedback_revisions
+                        SELECT f.id, f.text, f.title, f.rating, f.content_hash, ?
+                        FROM feedback f JOIN _batch b ON f.id = b.id
+                        WHERE f.content_hash <> b.content_hash
+                        """,
+                        [now],
+                    )
+                cols = ", ".join(_COLUMNS)
+                sets = ", ".join(f"{c} = excluded.{c}" for c in _MUTABLE)
+                con.execute(
+                    f"""
+                    INSERT INTO feedback ({cols}, first_seen_at, last_seen_at)
+                    SELECT {cols}, $now, $now FROM _batch
+                    ON CONFLICT (id) DO UPDATE SET {sets}, last_seen_at = excluded.last_seen_at
+                    WHERE feedback.content_hash <> excluded.content_hash
+                       OR feedback.reply_text IS DISTINCT FROM excluded.reply_text
+                       OR feedback.app_version IS DISTINCT FROM excluded.app_version
+                       OR feedback.likes IS DISTINCT FROM excluded.likes
+                    """,
+                    {"now": now},
+                )
+                if table.num_rows - new - changed - meta:
+                    con.execute(
+                        "UPDATE feedback SET last_seen_at = $now FROM _batch b "
+                        "WHERE feedback.id = b.id AND feedback.last_seen_at < $now",
+                        {"now": now},
+                    )
+        finally:
+            self.con.unregister("_batch")
+        return UpsertCounts(new=new, updated=changed + meta, unchanged=table.num_rows - new - changed - meta)
+
+    def known_hashes(self, ids: list[str]) -> dict[str, str]:
+        """content_hash of the given feedback ids that are already stored (for incremental stops)."""
+        if not ids:
+            return {}
+        rows = self.con.execute(
+            "SELECT id, content_hash FROM feedback WHERE id IN (SELECT unnest($ids))", {"ids": ids}
+        ).fetchall()
+        return dict(rows)
+
+    # -- runs and source state ----------------------------------------------------------------
+    def start_run(self, job: str, source: str | None = None, app_id: str | None = None) -> int:
+        return self.con.execute(
+            "INSERT INTO runs (job, source, app_id, started_at, status) VALUES (?, ?, ?, ?, 'running') "
+            "RETURNING run_id",
+            [job, source, app_id, utcnow()],
+        ).fetchone()[0]
+
+    def finish_run(self, run_id: int, status: str, message: str | None = None, **counts: int) -> None:
+        allowed = {"fetched", "new", "updated", "skipped", "errors"}
+        bad = set(counts) - allowed
+        if bad:
+            raise ValueError(f"unknown run counters {sorted(bad)}")
+        sets = "".join(f", {k} = ${k}" for k in counts)
+        self.con.execute(
+            f"UPDATE runs SET status = $status, finished_at = $now, message = $message{sets} WHERE run_id = $id",
+            {"status": status, "now": utcnow(), "message": message, "id": run_id, **counts},
+        )
+
+    def get_state(self, source: str, app_id: str, key: str) -> str | None:
+        row = self.con.execute(
+            "SELECT value FROM source_state WHERE source = ? AND app_id = ? AND key = ?", [source, app_id, key]
+        ).fetchone()
+        return row[0] if row else None
+
+    def set_state(self, source: str, app_id: str, key: str, value: str | None) -> None:
+        self.con.execute(
+            "INSERT INTO source_state VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (source, app_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            [source, app_id, key, value, utcnow()],
+        )
+
+    # -- models and labels --------------------------------------------------------------------
+    def register_model(self, version: str, path: str, metrics: dict, n_train: int, current: bool = True) -> None:
+        with self.transaction() as con:
+            if current:
+                con.execute("UPDATE models SET is_current = false WHERE is_current")
+            con.execute(
+                "INSERT INTO models VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (version) DO UPDATE SET "
+                "path = excluded.path, metrics = excluded.metrics, n_train = excluded.n_train, "
+                "is_current = excluded.is_current",
+                [version, utcnow(), path, json.dumps(metrics), n_train, current],
+            )
+
+    def set_current_model(self, version: str) -> None:
+        with self.transaction() as con:
+            if not con.execute("SELECT count(*) FROM models WHERE version = ?", [version]).fetchone()[0]:
+                raise StoreError(f"model version {version} is not registered; see `suara status` for versions")
+            con.execute("UPDATE models SET is_current = (version = ?)", [version])
+
+    def current_model(self) -> dict | None:
+        row = self.con.execute(
+            "SELECT version, path, metrics, created_at, n_train FROM models WHERE is_current"
+        ).fetchone()
+        if not row:
+            return None
+        return {"version": row[0], "path": row[1], "metrics": json.loads(row[2] or "{}"),
+                "created_at": row[3], "n_train": row[4]}
+
+    def pending_classification(self, model_version: str, batch_size: int = 5000) -> Iterator[pa.Table]:
+        """Feedback not yet classified by this model version, or whose content changed since, in batches.
+
+        Returns the ids first, then fetches texts batch by batch so memory stays bounded.
+        """
+        ids = self.con.execute(
+            """
+            SELECT f.id FROM feedback f LEFT JOIN classifications c ON c.feedback_id = f.id
+            WHERE c.feedback_id IS NULL OR c.model_version <> $v OR c.content_hash <> f.content_hash
+            ORDER BY f.id
+            """,
+            {"v": model_version},
+        ).fetchnumpy()["id"]
+        for start in range(0, len(ids), batch_size):
+            chunk = list(ids[start : start + batch_size])
+            yield self.con.execute(
+                "SELECT id, title, text, content_hash FROM feedback WHERE id IN (SELECT unnest($ids)) ORDER BY id",
+                {"ids": chunk},
+            ).fetch_arrow_table()
+
+    def count_pending_classification(self, model_version: str) -> int:
+        return self.con.execute(
+            """
+            SELECT count(*) FROM feedback f LEFT JOIN classifications c ON c.feedback_id = f.id
+            WHERE c.feedback_id IS NULL OR c.model_version <> $v OR c.content_hash <> f.content_hash
+            """,
+            {"v": model_version},
+        ).fetchone()[0]
+
+    def save_model_labels(self, classified: pa.Table, labels: pa.Table, offices: pa.Table | None = None) -> None:
+        """Replace the model's labels of a batch in one transaction.
+
+        classified: feedback_id, model_version, content_hash, confidence (every row of the batch);
+        labels: feedback_id, category, score, model_version (positive predictions only);
+        offices: feedback_id, office_id (mentions found in the text).
+        """
+        now = utcnow()
+        self.con.register("_classified", classified)
+        self.con.register("_labels", labels)
+        if offices is not None:
+            self.con.register("_offices", offices)
+        try:
+            with self.transaction() as con:
+                con.execute(
+                    "DELETE FROM labels WHERE origin = 'model' AND feedback_id IN (SELECT feedback_id FROM _classified)"
+                )
+                con.execute(
+                    "INSERT INTO labels SELECT feedback_id, category, score, 'model', model_version, NULL, $now "
+                    "FROM _labels",
+                    {"now": now},
+                )
+                con.execute(
+                    "INSERT OR REPLACE INTO classifications "
+                    "SELECT feedback_id, model_version, content_hash, confidence, $now FROM _classified",
+                    {"now": now},
+                )
+                if offices is not None:
+                    con.execute(
+                        "DELETE FROM feedback_offices WHERE feedback_id IN (SELECT feedback_id FROM _classified)"
+                    )
+                    con.execute("INSERT OR IGNORE INTO feedback_offices SELECT feedback_id, office_id FROM _offices")
+        finally:
+            for name in ("_classified", "_labels", "_offices"):
+                try:
+                    self.con.unregister(name)
+                except duckdb.Error:
+                    pass
+
+    def save_human_labels(self, feedback_id: str, categories: list[str], reviewer: str) -> None:
+        """An analyst's decision: the full set of categories (possibly none) for one feedback item."""
+        if not reviewer.strip():
+            raise ValueError("reviewer name is empty: say who made the correction")
+        now = utcnow()
+        with self.transaction() as con:
+            if not con.execute("SELECT count(*) FROM feedback WHERE id = ?", [feedback_id]).fetchone()[0]:
+                raise StoreError(f"feedback {feedback_id} is not in the database")
+            con.execute("DELETE FROM labels WHERE origin = 'human' AND feedback_id = ?", [feedback_id])
+            con.executemany(
+                "INSERT INTO labels VALUES (?, ?, 1.0, 'human', NULL, ?, ?)",
+                [[feedback_id, c, reviewer, now] for c in sorted(set(categories))],
+            ) if categories else None
+            con.execute("INSERT OR REPLACE INTO human_reviews VALUES (?, ?, ?)", [feedback_id, reviewer, now])
+
+    def human_labelled(self) -> list[tuple[str, list[str]]]:
+        """(text, categories) of every item an analyst reviewed: training data for the next model."""
+        return self.con.execute(
+            """
+            SELECT f.text, coalesce(list(l.category ORDER BY l.category) FILTER (WHERE l.category IS NOT NULL), [])
+            FROM human_reviews h JOIN feedback f ON f.id = h.feedback_id
+            LEFT JOIN labels l ON l.feedback_id = h.feedback_id AND l.origin = 'human'
+            GROUP BY f.id, f.text ORDER BY f.id
+            """
+        ).fetchall()
+
+    # -- overview -----------------------------------------------------------------------------
+    def status(self) -> dict:
+        """Counts per source and app, the latest runs, and the model in use (for `suara status`)."""
+        per_source = self.con.execute(
+            "SELECT source, app_id, count(*), min(created_at), max(created_at) FROM feedback "
+            "GROUP BY ALL ORDER BY source, app_id"
+        ).fetchall()
+        runs = self.con.execute(
+            "SELECT run_id, job, source, app_id, started_at, finished_at, status, new, updated, message "
+            "FROM runs ORDER BY run_id DESC LIMIT 10"
+        ).fetchall()
+        labelled = self.con.execute("SELECT count(*) FROM classifications").fetchone()[0]
+        human = self.con.execute("SELECT count(*) FROM human_reviews").fetchone()[0]
+        return {
+            "db": str(self.path),
+            "schema_version": self.schema_version,
+            "per_source": per_source,
+            "runs": runs,
+            "model": self.current_model(),
+            "classified": labelled,
+            "human_reviews": human,
+        }
