@@ -26,8 +26,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 DbOption = Annotated[
     Path | None, typer.Option("--db", help="DuckDB file (default: $SUARA_DB, suara.toml, data/suara.duckdb).")
@@ -203,6 +203,173 @@ def export(
         df = con.execute(EXPORT_SQL, {"source": source, "app": app_id, "since": since, "until": until}).df()
     write_frame(safe_frame(df, mask), out_file, fmt)
     out.print(f"wrote {len(df)} rows to {out_file} ({fmt}; personal data masked)")
+
+
+# -- train / eval / classify / predict ---------------------------------------------------------
+def _print_eval(title: str, metrics: dict, categories) -> None:
+    t = Table(title=title)
+    for col in ("category", "precision", "recall", "F1", "support"):
+        t.add_column(col, justify="left" if col == "category" else "right")
+    for cat in categories:
+        m = metrics["per_category"][cat.id]
+        star = " *" if cat.headline else ""
+        t.add_row(cat.id + star, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", str(m["support"]))
+    out.print(t)
+    out.print("* headline category")
+    conf = ", ".join(f"{c['true']}->{c['predicted']} ({c['count']})" for c in metrics["confusions"][:8])
+    out.print(f"most frequent confusions (true->predicted): {conf or 'none'}", highlight=False)
+    out.print(
+        f"n={metrics['n']}  micro-F1 {metrics['micro_f1']:.3f}  macro-F1 {metrics['macro_f1']:.3f}  "
+        f"macro-F1 headline six {metrics['macro_f1_headline']:.3f}  exact match {metrics['exact_match']:.3f}"
+    )
+
+
+@command()
+def train(
+    data: Annotated[Path, typer.Option("--data", help="Labelled JSONL: {text, labels} per line.")] = None,
+    human: Annotated[bool, typer.Option(help="Add the analysts' labels from the database.")] = True,
+    seed: Annotated[int, typer.Option(help="Random seed (same data + seed = same model).")] = 0,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Train the complaint classifier, tune its thresholds, save a new model version and make it current."""
+    from nlp.dataset import LabelledDataError
+    from suara.classify import TRAIN_FILE, train_model
+
+    s = settings(db, config)
+    data = data or TRAIN_FILE
+    with open_store(s) as store:
+        human_rows = store.human_labelled() if human else []
+        run_id = store.start_run("train")
+        try:
+            with out.status(f"training on {data} (+{len(human_rows)} analyst labels)..."):
+                result = train_model(data, human_rows, seed=seed)
+        except LabelledDataError as exc:
+            store.finish_run(run_id, "failed", message=str(exc))
+            raise UserError(str(exc)) from None
+        store.register_model(result.model.version, str(result.path), result.metrics, result.metrics["n_train"])
+        store.finish_run(run_id, "success", message=f"model {result.model.version}")
+    from suara.taxonomy import load_taxonomy
+
+    tax = load_taxonomy()
+    _print_eval("Validation (out-of-fold, 5 folds)", result.metrics["validation"], tax.categories)
+    if "test" in result.metrics:
+        _print_eval("Test set (data/labels/test.jsonl)", result.metrics["test"], tax.categories)
+    out.print(f"saved model {result.model.version} to {result.path}; it is now the current model")
+
+
+class Baseline(str, Enum):
+    keywords = "keywords"
+
+
+@command("eval")
+def eval_(
+    data: Annotated[Path, typer.Option("--data", help="Labelled JSONL to evaluate on.")],
+    model_version: Annotated[str | None, typer.Option("--model", help="Model version (default: current).")] = None,
+    baseline: Annotated[Baseline | None, typer.Option(help="Evaluate the keyword baseline instead.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Per-category precision/recall/F1, micro and macro F1 (all and headline six), top confusions."""
+    import json
+
+    from nlp.dataset import LabelledDataError, load_labelled
+    from nlp.evaluate import KeywordMatcher, evaluate
+    from suara.classify import resolve_model_dir
+    from suara.taxonomy import load_taxonomy
+
+    tax = load_taxonomy()
+    try:
+        texts, gold = load_labelled(data, tax.ids)
+    except LabelledDataError as exc:
+        raise UserError(str(exc)) from None
+    if baseline:
+        name, pred = "keyword baseline", KeywordMatcher.from_taxonomy(tax).predict(texts)
+    else:
+        from nlp.model import load
+
+        s = settings(db, config)
+        store = open_store(s) if s.db_path.exists() else None
+        try:
+            path = resolve_model_dir(store, model_version)
+        finally:
+            if store:
+                store.close()
+        model = load(path)
+        name, pred = f"model {model.version}", model.predict(texts)
+    metrics = evaluate(gold, pred, tax.ids, tax.headline_ids)
+    if as_json:
+        out.print_json(json.dumps(metrics))
+    else:
+        _print_eval(f"{name} on {data}", metrics, tax.categories)
+
+
+@command()
+def classify(
+    batch_size: Annotated[int, typer.Option(help="Rows per batch (one transaction each).")] = 5000,
+    if_model: Annotated[
+        bool, typer.Option("--if-model", help="Skip quietly (exit 0) when no model has been trained yet.")
+    ] = False,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Label every feedback item that the current model has not labelled yet or whose text changed."""
+    from rich.progress import Progress
+
+    from nlp.model import load
+    from suara.classify import NoModel, classify_pending, ensure_registered, resolve_model_dir
+
+    s = settings(db, config)
+    with open_store(s) as store:
+        try:
+            path = resolve_model_dir(store)
+        except NoModel as exc:
+            if if_model:
+                out.print(f"skipping classification: {exc}")
+                return
+            raise
+        model = load(path)
+        ensure_registered(store, path)
+        pending = store.count_pending_classification(model.version)
+        run_id = store.start_run("classify")
+        try:
+            with Progress(console=err, transient=True) as bar:
+                task = bar.add_task(f"classifying with {model.version}", total=pending)
+                done = classify_pending(store, model, batch_size, progress=lambda n: bar.advance(task, n))
+        except Exception as exc:
+            store.finish_run(run_id, "failed", message=str(exc)[:500])
+            raise
+        store.finish_run(run_id, "success", message=f"model {model.version}", updated=done)
+    out.print(f"classified {done} items with model {model.version} ({pending - done} left)")
+
+
+@command()
+def predict(
+    in_file: Annotated[Path, typer.Option("--in", help='JSONL input: {"id": ..., "text": ...} per line.')],
+    out_file: Annotated[Path, typer.Option("--out", help="JSONL output: id, labels, scores, in input order.")],
+    model_version: Annotated[str | None, typer.Option("--model", help="Model version (default: current).")] = None,
+    batch_size: Annotated[int, typer.Option(help="Texts per batch (bounds memory).")] = 2000,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Classify texts from a file, streaming: millions of lines run in bounded memory."""
+    from nlp.model import load
+    from nlp.predict import PredictInputError, predict_stream
+    from suara.classify import resolve_model_dir
+
+    s = settings(db, config)
+    store = open_store(s) if s.db_path.exists() and not model_version else None
+    try:
+        model = load(resolve_model_dir(store, model_version))
+    finally:
+        if store:
+            store.close()
+    try:
+        n = predict_stream(model, in_file, out_file, batch_size)
+    except PredictInputError as exc:
+        raise UserError(str(exc)) from None
+    out.print(f"wrote {n} predictions to {out_file} (model {model.version})")
 
 
 def main() -> None:

@@ -1,0 +1,179 @@
+"""The complaint classifier: TF-IDF features, one-vs-rest logistic regression, per-category thresholds.
+
+Features are word 1-2-grams over normalized, stemmed content words plus character 3-5-grams of the
+normalized text (robust to typos such as "eror"/"erorr" and to words glued together). Thresholds are
+tuned per category on out-of-fold predictions (5-fold cross-validation: each fold is a validation
+split), then the model is refit on all the data. Seeded: the same data gives the same model.
+
+A model is saved with skops (no pickle: loading does not execute arbitrary code) under
+data/models/<version>/ with metrics.json; <version> is the date plus a hash of data and parameters.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.pipeline import Pipeline
+
+from nlp.text import preprocess
+
+MODEL_FILE = "model.skops"
+META_FILE = "metrics.json"
+THRESHOLD_GRID = np.round(np.arange(0.10, 0.91, 0.025), 3)
+
+
+class TextFeatures(BaseEstimator, TransformerMixin):
+    """Preprocess each text once, then stack word and character TF-IDF features."""
+
+    def __init__(self, word_ngrams=(1, 2), char_ngrams=(3, 5), char_max_features=60000):
+        self.word_ngrams = word_ngrams
+        self.char_ngrams = char_ngrams
+        self.char_max_features = char_max_features
+
+    def _split(self, texts) -> tuple[list[str], list[str]]:
+        pre = [preprocess(t) for t in texts]
+        return [p[0] for p in pre], [p[1] for p in pre]
+
+    def fit(self, X, y=None):
+        norm, words = self._split(X)
+        self.word_ = TfidfVectorizer(
+            ngram_range=tuple(self.word_ngrams), token_pattern=r"\S+", sublinear_tf=True, lowercase=False
+        ).fit(words)
+        self.char_ = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=tuple(self.char_ngrams), sublinear_tf=True, lowercase=False,
+            min_df=2, max_features=self.char_max_features, dtype=np.float32,
+        ).fit(norm)
+        return self
+
+    def transform(self, X):
+        norm, words = self._split(X)
+        return sp.hstack([self.word_.transform(words), self.char_.transform(norm)], format="csr")
+
+
+def build_pipeline(C: float = 8.0, seed: int = 0) -> Pipeline:
+    clf = LogisticRegression(C=C, class_weight="balanced", solver="liblinear", random_state=seed, max_iter=2000)
+    return Pipeline([("features", TextFeatures()), ("clf", OneVsRestClassifier(clf))])
+
+
+@dataclass
+class ComplaintModel:
+    """A fitted pipeline plus the category order and one decision threshold per category."""
+
+    pipeline: Pipeline
+    categories: list[str]
+    thresholds: np.ndarray
+    version: str = "unsaved"
+
+    def scores(self, texts: list[str]) -> np.ndarray:
+        """Probability per text and category, shape (n, len(categories))."""
+        if not texts:
+            return np.zeros((0, len(self.categories)))
+        return self.pipeline.predict_proba(list(texts))
+
+    def decide(self, scores: np.ndarray) -> np.ndarray:
+        return scores >= self.thresholds
+
+    def predict(self, texts: list[str]) -> list[list[str]]:
+        return [[c for c, on in zip(self.categories, row, strict=True) if on] for row in self.decide(self.scores(texts))]
+
+    def confidence(self, scores: np.ndarray) -> np.ndarray:
+        """Distance of the closest score to its threshold: small means the model was unsure."""
+        return np.abs(scores - self.thresholds).min(axis=1) if len(scores) else np.zeros(0)
+
+
+def _binarize(labels: list[list[str]], categories: list[str]) -> np.ndarray:
+    index = {c: i for i, c in enumerate(categories)}
+    Y = np.zeros((len(labels), len(categories)), dtype=int)
+    for row, labs in enumerate(labels):
+        for lab in labs:
+            Y[row, index[lab]] = 1
+    return Y
+
+
+def tune_thresholds(Y: np.ndarray, P: np.ndarray) -> np.ndarray:
+    """Per category, the threshold on the grid that maximizes F1 (ties: the middle of the best run)."""
+    out = np.empty(Y.shape[1])
+    for j in range(Y.shape[1]):
+        y = Y[:, j].astype(bool)
+        f1s = []
+        for t in THRESHOLD_GRID:
+            pred = P[:, j] >= t
+            tp = np.sum(pred & y)
+            denom = pred.sum() + y.sum()
+            f1s.append(2 * tp / denom if denom else 0.0)
+        f1s = np.array(f1s)
+        best = np.flatnonzero(f1s >= f1s.max() - 1e-9)
+        out[j] = THRESHOLD_GRID[best[len(best) // 2]] if y.any() else 0.5
+    return out
+
+
+def train(
+    texts: list[str], labels: list[list[str]], categories: list[str], seed: int = 0, folds: int = 5, C: float = 8.0
+) -> tuple[ComplaintModel, np.ndarray]:
+    """Fit with thresholds tuned on out-of-fold predictions; returns the model and those predictions."""
+    Y = _binarize(labels, categories)
+    P = np.zeros(Y.shape, dtype=float)
+    for train_idx, val_idx in KFold(folds, shuffle=True, random_state=seed).split(texts):
+        pipe = build_pipeline(C=C, seed=seed).fit([texts[i] for i in train_idx], Y[train_idx])
+        P[val_idx] = pipe.predict_proba([texts[i] for i in val_idx])
+    thresholds = tune_thresholds(Y, P)
+    pipeline = build_pipeline(C=C, seed=seed).fit(texts, Y)
+    version = datetime.now(UTC).strftime("%Y%m%d") + "-" + _fingerprint(texts, labels, seed, C)
+    model = ComplaintModel(pipeline, list(categories), thresholds, version)
+    oof_pred = P >= thresholds
+    return model, oof_pred
+
+
+def _fingerprint(texts, labels, seed, C) -> str:
+    h = hashlib.sha256()
+    for t, labs in zip(texts, labels, strict=True):
+        h.update(t.encode())
+        h.update(",".join(sorted(labs)).encode())
+    h.update(f"{seed}|{C}".encode())
+    return h.hexdigest()[:8]
+
+
+def save(model: ComplaintModel, directory: Path, metrics: dict) -> Path:
+    import skops.io as sio
+
+    directory.mkdir(parents=True, exist_ok=True)
+    sio.dump(model.pipeline, directory / MODEL_FILE)
+    meta = {
+        "version": model.version,
+        "categories": model.categories,
+        "thresholds": [float(t) for t in model.thresholds],
+        "metrics": metrics,
+    }
+    (directory / META_FILE).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return directory
+
+
+_TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "nlp.model.", "builtins.")
+
+
+def load(directory: Path) -> ComplaintModel:
+    """Load a saved model; refuse types from outside scikit-learn, numpy, scipy and this module."""
+    import skops.io as sio
+
+    directory = Path(directory)
+    path = directory / MODEL_FILE
+    if not path.exists():
+        raise FileNotFoundError(f"no model at {path}: run `suara train` first")
+    untrusted = sio.get_untrusted_types(file=path)
+    foreign = [t for t in untrusted if not t.startswith(_TRUSTED_PREFIXES)]
+    if foreign:
+        raise ValueError(f"{path} contains types Suara does not trust: {foreign}; retrain with `suara train`")
+    pipeline = sio.load(path, trusted=untrusted)
+    meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
+    return ComplaintModel(pipeline, meta["categories"], np.array(meta["thresholds"]), meta["version"])

@@ -1,0 +1,151 @@
+"""Indonesian review text -> normalized tokens: clean, normalize slang, drop stop words, stem.
+
+Everything here is a pure function of the text and the lexicons in data/lexicon/, so the same
+preprocessing runs in training, evaluation, `suara predict` and `suara classify`.
+
+Choices: emoji and other symbols are dropped (consistently); numbers are dropped except that the
+Indonesian plural "2" ("lama2" -> "lama lama") is expanded; letters repeated three or more times are
+squashed ("errorrr" -> "error", "tolonggg" -> "tolong").
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from functools import cache
+from pathlib import Path
+
+from suara.config import DATA_DIR
+
+LEXICON_DIR = DATA_DIR / "lexicon"
+
+_URL = re.compile(r"https?://\S+|www\.\S+")
+_MENTION = re.compile(r"@\w+")
+_EMAIL = re.compile(r"\S+@\S+\.\S+")
+_REDUP = re.compile(r"\b([a-z]{2,})2\b")  # lama2 -> lama lama
+_REPEAT = re.compile(r"([a-z])\1{2,}")
+_NON_WORD = re.compile(r"[^a-z]+")
+
+# Words Sastrawi's stop list would drop but that carry a complaint ("kode OTP tidak masuk").
+KEEP_WORDS = frozenset(
+    """tidak belum bukan gagal bisa dapat kurang masuk masalah lama baru hari keluar kembali lagi
+    tanggal jam waktu bulan minggu tunggu menunggu sudah lambat cepat mudah susah sulit terus
+    kali sekali ulang awal akhir jauh dekat sendiri buka dibuka tanya jawab jawaban balas dibalas
+    mau ingin harus mohon tolong lanjut kerja bekerja berhasil benar salah""".split()
+)
+
+
+def clean(text: str) -> str:
+    """Lowercase and strip what carries no meaning for the categories (URLs, mentions, symbols)."""
+    text = (text or "").lower()
+    text = _URL.sub(" ", text)
+    text = _EMAIL.sub(" email ", text)
+    text = _MENTION.sub(" ", text)
+    text = text.replace("#", " ")
+    text = _REDUP.sub(r"\1 \1", text)
+    text = _REPEAT.sub(r"\1", text)
+    return _NON_WORD.sub(" ", text).strip()
+
+
+@cache
+def slang_lexicon(path: Path = LEXICON_DIR / "slang.csv") -> dict[str, str]:
+    """The slang -> standard lexicon (data/lexicon/slang.csv); empty when the file is absent."""
+    if not path.exists():
+        return {}
+    with path.open(encoding="utf-8", newline="") as fh:
+        return {row["slang"].strip(): _squash(row["normal"]) for row in csv.DictReader(fh) if row.get("slang")}
+
+
+def _squash(text: str) -> str:
+    return " ".join(clean(text).split())
+
+
+def normalize_tokens(tokens: list[str], lexicon: dict[str, str] | None = None) -> list[str]:
+    """Replace slang tokens by their standard form (a form may be several words)."""
+    lex = slang_lexicon() if lexicon is None else lexicon
+    out: list[str] = []
+    for tok in tokens:
+        norm = lex.get(tok)
+        if norm is None:
+            out.append(tok)
+        else:
+            out.extend(norm.split())
+    return out
+
+
+def normalize(text: str) -> str:
+    """Cleaned text with slang normalized: the input of the character n-grams."""
+    return " ".join(normalize_tokens(clean(text).split()))
+
+
+@cache
+def stop_words() -> frozenset[str]:
+    """Sastrawi's stop words minus the words that carry a complaint (KEEP_WORDS)."""
+    from Sastrawi.StopWordRemover.StopWordRemoverFactory import StopWordRemoverFactory
+
+    return frozenset(StopWordRemoverFactory().get_stop_words()) - KEEP_WORDS
+
+
+class CachedStemmer:
+    """Sastrawi with a per-token memo: reviews repeat a small vocabulary, so each word is stemmed once.
+
+    Names of places are protected (Sastrawi turns "bekasi" into "bekas"), and so are domain terms.
+    """
+
+    def __init__(self, protected: frozenset[str] = frozenset()):
+        from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+
+        self._stemmer = StemmerFactory().create_stemmer()
+        self._cache: dict[str, str] = {w: w for w in protected}
+
+    def __call__(self, token: str) -> str:
+        stem = self._cache.get(token)
+        if stem is None:
+            stem = self._stemmer.stem(token) or token
+            self._cache[token] = stem
+        return stem
+
+    def uncached(self, token: str) -> str:
+        return self._stemmer.stem(token) or token
+
+    def __getstate__(self):  # the Sastrawi object is rebuilt on load, not serialized
+        return {"cache": self._cache}
+
+    def __setstate__(self, state):
+        from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+
+        self._stemmer = StemmerFactory().create_stemmer()
+        self._cache = state["cache"]
+
+
+DOMAIN_TERMS = frozenset(
+    """nik ktp otp kanim ulp paspor mpaspor imigrasi dukcapil pnbp billing login email aplikasi error
+    update upload server loading""".split()
+)
+
+
+@cache
+def protected_words() -> frozenset[str]:
+    """Place names from the office gazetteer plus domain terms: never stemmed."""
+    words = set(DOMAIN_TERMS)
+    offices = DATA_DIR / "offices.csv"
+    if offices.exists():
+        with offices.open(encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                for field in ("city", "province", "aliases"):
+                    words.update(clean((row.get(field) or "").replace(";", " ")).split())
+    return frozenset(words)
+
+
+@cache
+def default_stemmer() -> CachedStemmer:
+    return CachedStemmer(protected_words())
+
+
+def preprocess(text: str, stemmer: CachedStemmer | None = None) -> tuple[str, str]:
+    """One pass over a text -> (normalized text for char n-grams, stemmed content words for word n-grams)."""
+    stem = stemmer or default_stemmer()
+    tokens = normalize_tokens(clean(text).split())
+    stops = stop_words()
+    words = [stem(t) for t in tokens if t not in stops and len(t) > 1]
+    return " ".join(tokens), " ".join(words)

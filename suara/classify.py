@@ -1,0 +1,151 @@
+"""Wiring between the store and the classifier: train, find the model in use, classify new feedback.
+
+nlp/ stays a pure batch function over texts; this module feeds it batches from the store and writes
+the labels back in bulk, one transaction per batch, so a killed run loses at most one batch and the
+next run picks up exactly the rows that are still unclassified.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from nlp import model as nlp_model
+from nlp.dataset import load_labelled
+from nlp.evaluate import evaluate
+from nlp.offices import OfficeMatcher
+from suara.config import DATA_DIR, MODELS_DIR
+from suara.store import Store, StoreError, utcnow
+from suara.taxonomy import load_taxonomy
+
+TRAIN_FILE = DATA_DIR / "labels" / "train.jsonl"
+TEST_FILE = DATA_DIR / "labels" / "test.jsonl"
+
+
+class NoModel(StoreError):
+    """No trained model exists yet."""
+
+
+def model_dirs(models_dir: Path = MODELS_DIR) -> list[Path]:
+    """Saved model versions on disk, oldest first (by the time recorded in metrics.json)."""
+    found = []
+    for meta in models_dir.glob(f"*/{nlp_model.META_FILE}"):
+        if (meta.parent / nlp_model.MODEL_FILE).exists():
+            trained = json.loads(meta.read_text(encoding="utf-8")).get("metrics", {}).get("trained_at", "")
+            found.append((trained, meta.parent))
+    return [p for _, p in sorted(found)]
+
+
+def resolve_model_dir(store: Store | None, version: str | None = None, models_dir: Path = MODELS_DIR) -> Path:
+    """The model to use: an explicit version, else the store's current one, else the newest on disk."""
+    if version:
+        path = models_dir / version
+        if not (path / nlp_model.MODEL_FILE).exists():
+            known = ", ".join(p.name for p in model_dirs(models_dir)) or "none"
+            raise NoModel(f"model version {version} not found in {models_dir} (available: {known})")
+        return path
+    if store is not None:
+        current = store.current_model()
+        if current:
+            path = Path(current["path"])
+            if not path.exists():
+                path = models_dir / current["version"]
+            if (path / nlp_model.MODEL_FILE).exists():
+                return path
+    dirs = model_dirs(models_dir)
+    if not dirs:
+        raise NoModel(f"no trained model in {models_dir}: run `suara train` first")
+    return dirs[-1]
+
+
+def ensure_registered(store: Store, path: Path) -> str:
+    """Make the model at ``path`` the store's current one (e.g. the model shipped with the repo)."""
+    meta = json.loads((path / nlp_model.META_FILE).read_text(encoding="utf-8"))
+    current = store.current_model()
+    if not current or current["version"] != meta["version"]:
+        store.register_model(meta["version"], str(path), meta.get("metrics", {}), meta.get("metrics", {}).get("n_train", 0))
+    return meta["version"]
+
+
+@dataclass
+class TrainResult:
+    model: nlp_model.ComplaintModel
+    path: Path
+    metrics: dict
+
+
+def train_model(
+    data: Path = TRAIN_FILE, human: list[tuple[str, list[str]]] = (), seed: int = 0,
+    models_dir: Path = MODELS_DIR, test: Path | None = TEST_FILE,
+) -> TrainResult:
+    """Train on the labelled file plus analysts' labels; save the version with its metrics."""
+    tax = load_taxonomy()
+    texts, labels = load_labelled(data, tax.ids)
+    for text, cats in human:  # human labels feed the next training (and win over duplicates)
+        texts.append(text)
+        labels.append(sorted(c for c in cats if c in tax.ids))
+    model, oof = nlp_model.train(texts, labels, tax.ids, seed=seed)
+    validation = evaluate(labels, _as_lists(oof, tax.ids), tax.ids, tax.headline_ids)
+    metrics = {
+        "trained_at": utcnow().isoformat(),
+        "n_train": len(texts),
+        "n_human": len(human),
+        "data": str(data),
+        "validation": validation,
+        "macro_f1_headline": validation["macro_f1_headline"],
+    }
+    if test is not None and Path(test).exists():
+        tt, tl = load_labelled(test, tax.ids)
+        metrics["test"] = evaluate(tl, model.predict(tt), tax.ids, tax.headline_ids)
+    path = nlp_model.save(model, models_dir / model.version, metrics)
+    return TrainResult(model, path, metrics)
+
+
+def _as_lists(decisions: np.ndarray, categories: list[str]) -> list[list[str]]:
+    return [[c for c, on in zip(categories, row, strict=True) if on] for row in decisions]
+
+
+def feedback_text(title: str | None, text: str) -> str:
+    return f"{title}. {text}" if title else text
+
+
+def classify_pending(
+    store: Store, model: nlp_model.ComplaintModel, batch_size: int = 5000,
+    offices: OfficeMatcher | None = None, progress: Callable[[int], None] | None = None,
+) -> int:
+    """Label every row the current model has not seen (or whose content changed); returns how many."""
+    offices = offices or OfficeMatcher.load()
+    done = 0
+    for batch in store.pending_classification(model.version, batch_size):
+        ids = batch.column("id").to_pylist()
+        texts = [feedback_text(t, x) for t, x in zip(batch.column("title").to_pylist(), batch.column("text").to_pylist(), strict=True)]
+        scores = model.scores(texts)
+        decided = model.decide(scores)
+        rows, cols = np.nonzero(decided)
+        labels = pa.table({
+            "feedback_id": pa.array([ids[r] for r in rows], pa.string()),
+            "category": pa.array([model.categories[c] for c in cols], pa.string()),
+            "score": pa.array(scores[rows, cols].astype(float), pa.float64()),
+            "model_version": pa.array([model.version] * len(rows), pa.string()),
+        })
+        classified = pa.table({
+            "feedback_id": ids,
+            "model_version": [model.version] * len(ids),
+            "content_hash": batch.column("content_hash"),
+            "confidence": model.confidence(scores).astype(float),
+        })
+        found = [(fid, office) for fid, text in zip(ids, texts, strict=True) for office in offices.find(text)]
+        office_table = pa.table({
+            "feedback_id": pa.array([f for f, _ in found], pa.string()),
+            "office_id": pa.array([o for _, o in found], pa.string()),
+        })
+        store.save_model_labels(classified, labels, office_table)
+        done += len(ids)
+        if progress:
+            progress(len(ids))
+    return done

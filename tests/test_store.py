@@ -1,0 +1,129 @@
+"""The DuckDB store: migrations, idempotent bulk upserts, revisions, labels, locking."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import duckdb
+import pytest
+
+from suara.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreError, StoreLocked, read_connection
+from tests.conftest import make_records
+
+
+def test_migrates_from_empty(store):
+    assert store.schema_version == SCHEMA_VERSION
+    tables = {r[0] for r in store.con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    for name in ("feedback", "feedback_revisions", "labels", "models", "runs", "source_state", "alerts"):
+        assert name in tables
+
+
+def test_upgrades_a_file_from_the_previous_version(db_path):
+    con = duckdb.connect(str(db_path))
+    con.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP)")
+    for number, sql in enumerate(MIGRATIONS[:-1], start=1):
+        con.execute(sql)
+        con.execute("INSERT INTO schema_version VALUES (?, now())", [number])
+    con.close()
+    with Store(db_path) as s:
+        assert s.schema_version == SCHEMA_VERSION
+        versions = [r[0] for r in s.con.execute("SELECT version FROM schema_version ORDER BY 1").fetchall()]
+    assert versions == list(range(1, SCHEMA_VERSION + 1))
+
+
+def test_refuses_a_newer_file(db_path):
+    with Store(db_path) as s:
+        s.con.execute("INSERT INTO schema_version VALUES (?, now())", [SCHEMA_VERSION + 1])
+    with pytest.raises(StoreError, match="newer than this Suara"):
+        Store(db_path)
+
+
+def test_reimport_is_idempotent(store):
+    recs = make_records(50)
+    first = store.upsert_feedback(recs)
+    before = store.con.execute("SELECT * EXCLUDE (last_seen_at) FROM feedback ORDER BY id").fetchall()
+    second = store.upsert_feedback(recs)
+    after = store.con.execute("SELECT * EXCLUDE (last_seen_at) FROM feedback ORDER BY id").fetchall()
+    assert (first.new, second.new, second.updated, second.unchanged) == (50, 0, 0, 50)
+    assert before == after
+    assert store.con.execute("SELECT count(*) FROM feedback_revisions").fetchone()[0] == 0
+
+
+def test_edit_keeps_the_old_text_as_a_revision(store):
+    recs = make_records(3)
+    store.upsert_feedback(recs)
+    recs[1]["text"] = "sudah bisa, terima kasih"
+    counts = store.upsert_feedback(recs)
+    assert (counts.new, counts.updated, counts.unchanged) == (0, 1, 2)
+    assert store.con.execute("SELECT text FROM feedback WHERE id = 'play_store:r1'").fetchone()[0] == recs[1]["text"]
+    assert store.con.execute("SELECT feedback_id, text FROM feedback_revisions").fetchall() == [
+        ("play_store:r1", "aplikasi error terus 1")
+    ]
+
+
+def test_duplicate_ids_in_one_batch_keep_the_last(store):
+    recs = make_records(2) + [dict(make_records(1)[0], text="versi terakhir")]
+    counts = store.upsert_feedback(recs)
+    assert counts.new == 2
+    assert store.con.execute("SELECT text FROM feedback WHERE id = 'play_store:r0'").fetchone()[0] == "versi terakhir"
+
+
+def test_author_is_hashed_never_stored_raw(store):
+    store.upsert_feedback(make_records(1))
+    row = store.con.execute("SELECT author_hash, raw FROM feedback").fetchone()
+    assert row[0] and "Pengguna" not in row[0]
+    dump = str(store.con.execute("SELECT * FROM feedback").fetchall())
+    assert "Pengguna 0" not in dump
+
+
+def test_bad_record_in_batch_writes_nothing(store):
+    recs = make_records(3)
+    recs[2]["rating"] = 9
+    with pytest.raises(ValueError, match="rating"):
+        store.upsert_feedback(recs)
+    assert store.con.execute("SELECT count(*) FROM feedback").fetchone()[0] == 0
+
+
+def test_human_labels_override_model_labels(store):
+    import pyarrow as pa
+
+    store.upsert_feedback(make_records(2))
+    classified = pa.table({"feedback_id": ["play_store:r0", "play_store:r1"], "model_version": ["v1", "v1"],
+                           "content_hash": ["x", "y"], "confidence": [0.1, 0.3]})
+    labels = pa.table({"feedback_id": ["play_store:r0", "play_store:r1"], "category": ["app_error", "praise"],
+                       "score": [0.9, 0.8], "model_version": ["v1", "v1"]})
+    store.save_model_labels(classified, labels)
+    store.save_human_labels("play_store:r0", ["quota_full", "office_unavailable"], "analis")
+    store.save_human_labels("play_store:r1", [], "analis")
+    eff = store.con.execute("SELECT feedback_id, category, origin FROM effective_labels ORDER BY ALL").fetchall()
+    assert eff == [("play_store:r0", "office_unavailable", "human"), ("play_store:r0", "quota_full", "human")]
+    assert sorted(store.human_labelled()) == [
+        ("aplikasi error terus 0", ["office_unavailable", "quota_full"]), ("aplikasi error terus 1", [])
+    ]
+
+
+def test_reader_is_refused_while_a_writer_holds_the_file_then_succeeds(db_path):
+    with Store(db_path) as s:
+        s.upsert_feedback(make_records(1))
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys,time; from suara.store import Store; s=Store(sys.argv[1]); print('ready', flush=True); time.sleep(3)",
+         str(db_path)],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        with pytest.raises(StoreLocked, match="locked"):
+            with read_connection(db_path, wait=0.5):
+                pass
+        with read_connection(db_path, wait=10) as con:  # waits for the writer to finish
+            assert con.execute("SELECT count(*) FROM feedback").fetchone()[0] == 1
+    finally:
+        holder.wait(timeout=20)
+
+
+def test_missing_database_gives_a_clear_message(tmp_path):
+    with pytest.raises(StoreError, match="does not exist yet"):
+        with read_connection(tmp_path / "nope.duckdb"):
+            pass
