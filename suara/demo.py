@@ -58,6 +58,12 @@ RATING_P = {
     "praise": (0.0, 0.0, 0.03, 0.15, 0.82),
     "generic": (0.50, 0.10, 0.15, 0.10, 0.15),
 }
+CLOSERS = {
+    "complaint": "closers_negative",
+    "mixed": "closers_negative",
+    "praise": "closers_positive",
+    "generic": "closers_neutral",
+}
 RATING_CUM = {k: [sum(p[: i + 1]) for i in range(5)] for k, p in RATING_P.items()}
 WEEKDAY = (1.25, 1.15, 1.10, 1.05, 1.0, 0.75, 0.70)  # Monday .. Sunday
 # Reviews by local (WIB = UTC+7) hour: quiet at night, busiest in the morning when quota opens.
@@ -90,7 +96,7 @@ VERSIONS = [v for _, v in RELEASES]
 
 
 def version_key(version: str) -> tuple[int, ...]:
-    """"6.10.2" -> (6, 10, 2), for comparing versions."""
+    """Version text to a comparable tuple: "6.10.2" -> (6, 10, 2)."""
     return tuple(int(p) for p in version.split("."))
 
 
@@ -123,23 +129,25 @@ class _Gen:
     def __init__(self, seed: int, start: date, end: date):
         self.rng = rng = random.Random(seed)
         self.ph = load_phrases()
-        self.start, self.ndays = start, (end - start).days + 1
+        self.ndays = (end - start).days + 1
         self.epoch = calendar.timegm(start.timetuple())
         self.prefix = [(start + timedelta(days=i)).isoformat() + "T" for i in range(self.ndays)]
         dates = [r[0] for r in RELEASES]
         minors = {d for d, v in RELEASES if v.endswith(".0")}
-        self.i_pay, self.i_fix, self.i_office = (VERSIONS.index(v) for v in (PAYMENT_BUG, PAYMENT_FIX, OFFICE_FIX))
+        self.i_pay, self.i_fix, self.i_office = (
+            VERSIONS.index(v) for v in (PAYMENT_BUG, PAYMENT_FIX, OFFICE_FIX)
+        )
         self.live, self.quota, self.weight = [], [], []
         noise = [rng.lognormvariate(0, 0.2) for _ in range(self.ndays // 7 + 1)]  # week-to-week wobble
         for i in range(self.ndays):
             d = start + timedelta(days=i)
-            v = max(bisect.bisect_right(dates, d) - 1, 0)
-            w = (0.6 + 0.25 * i / 365) * WEEKDAY[d.weekday()] * noise[i // 7]
-            w *= 1.5 if _quota_season(d) else 1.0
+            v, q = max(bisect.bisect_right(dates, d) - 1, 0), _quota_season(d)
+            w = (0.6 + 0.25 * i / 365) * WEEKDAY[d.weekday()] * noise[i // 7]  # growth, weekly rhythm
+            w *= 1.5 if q else 1.0
             w *= 1.6 if self.i_pay <= v < self.i_fix else 1.0  # angry users of the broken build
             w *= 1.25 if any(timedelta(0) <= d - m < timedelta(days=7) for m in minors) else 1.0
             self.live.append(v)
-            self.quota.append(_quota_season(d))
+            self.quota.append(q)
             self.weight.append(w)
         cats = list(COMPLAINT_WEIGHTS)
         self.cum = {}  # (payment bug?, office bug?, quota season?) -> cumulative complaint weights
@@ -156,10 +164,17 @@ class _Gen:
     def fill(self, s: str) -> str:
         """Resolve the {office} and {n} placeholders of a phrase."""
         if "{" in s:
-            s = s.replace("{office}", self.rng.choice(self.ph["offices"])).replace("{n}", str(self.rng.randint(2, 9)))
+            s = s.replace("{office}", self.rng.choice(self.ph["offices"])).replace(
+                "{n}", str(self.rng.randint(2, 9))
+            )
         return s
 
+    def joiner(self, body: str) -> str:
+        """What goes before a closer: a plain space after a text that already ends a sentence."""
+        return " " if body[-1:] in "?!." else self.rng.choice(self.ph["joiners"])
+
     def pick_complaints(self, key: tuple) -> list[str]:
+        """1-3 distinct complaints, drawn with the weights of this (payment, office, quota) context."""
         rng, cum = self.rng, self.cum[key]
         r = rng.random()
         k = 1 if r < 0.70 else 2 if r < 0.93 else 3
@@ -171,27 +186,31 @@ class _Gen:
         return out
 
     def text(self, kind: str, cats: list[str], source: str) -> str:
+        """[opener] fragment per category joined by fillers [closer] [fake PII]; tweets get a search term."""
         rng, ph, cat = self.rng, self.ph, self.ph["categories"]
         if kind == "generic":
             body = self.fill(rng.choice(ph["generic"]))
         else:
             frags = [self.fill(rng.choice(cat[c]["phrases"])) for c in cats]
-            body = frags[0] + "".join(rng.choice(ph["fillers"]) + f for f in frags[1:]) if kind != "mixed" else (
-                frags[-1] + rng.choice(ph["contrast"]) + frags[0] + "".join(rng.choice(ph["fillers"]) + f for f in frags[1:-1])
-            )  # fmt: skip
+            # a mixed text opens with the praise: "mantap, tapi ..."
+            lead = frags.pop() + rng.choice(ph["contrast"]) if kind == "mixed" else ""
+            body = lead + frags[0] + "".join(rng.choice(ph["fillers"]) + f for f in frags[1:])
         r = rng.random()
         if kind in ("complaint", "mixed") and source != "twitter" and r < 0.35:
             body = rng.choice(ph["openers"]) + " " + body
         r = rng.random()
         if r < 0.45:
-            closers = ph["closers_negative" if kind in ("complaint", "mixed") else
-                         "closers_positive" if kind == "praise" else "closers_neutral"]  # fmt: skip
-            body = (body + rng.choice(ph["joiners"]) + rng.choice(closers)).rstrip()
+            body = body + self.joiner(body) + rng.choice(ph[CLOSERS[kind]])
         if rng.random() < 0.005:  # fake personal data, for the PII masking
-            body += rng.choice(ph["joiners"]) + self.pii()
+            body += self.joiner(body) + self.pii()
         if source == "twitter":
             tw = ph["twitter"]
-            body = rng.choice(tw["prefixes"]) + " " + body + (" " + rng.choice(tw["suffixes"]) if rng.random() < 0.4 else "")
+            body = (
+                rng.choice(tw["prefixes"])
+                + " "
+                + body
+                + (" " + rng.choice(tw["suffixes"]) if rng.random() < 0.4 else "")
+            )
         r = rng.random()
         if r < 0.35:
             body = body[:1].upper() + body[1:]
@@ -200,18 +219,26 @@ class _Gen:
         return body
 
     def pii(self) -> str:
+        """A fragment with a fake NIK, phone, e-mail (reserved example.* domains) or passport number."""
         rng = self.rng
         region = rng.choice(("327301", "317404", "357801", "167101", "320104", "517102", "127101"))
         nik = f"{region}{rng.randint(1, 28) + 40 * rng.randint(0, 1):02d}{rng.randint(1, 12):02d}{rng.randint(0, 99):02d}{rng.randint(1, 999):04d}"
         if rng.random() < 0.2:
             nik = " ".join(nik[i : i + 4] for i in range(0, 16, 4))
         local = f"8{rng.choice('1257')}{rng.randint(0, 9)}{rng.randint(10**7, 10**8 - 1)}"
-        phone = rng.choice(("0", "+62", "62", "+62 ")) + (local if rng.random() < 0.7 else f"{local[:3]}-{local[3:7]}-{local[7:]}")
+        phone = rng.choice(("0", "+62", "62", "+62 ")) + (
+            local if rng.random() < 0.7 else f"{local[:3]}-{local[3:7]}-{local[7:]}"
+        )
         name = rng.choice(self.ph["authors"]["first"]).lower()
         email = f"{name}{rng.choice(('', '.', '_'))}{rng.randint(1, 9999)}@{rng.choice(('example.com', 'example.net', 'example.org'))}"
         passport = f"{rng.choice('ABCEX')}{rng.randint(10**6, 10**7 - 1)}"
         t = rng.choice(self.ph["pii"]["templates"])
-        return t.replace("{nik}", nik).replace("{phone}", phone).replace("{email}", email).replace("{passport}", passport)
+        return (
+            t.replace("{nik}", nik)
+            .replace("{phone}", phone)
+            .replace("{email}", email)
+            .replace("{passport}", passport)
+        )
 
     def author(self, source: str) -> str:
         rng, a = self.rng, self.ph["authors"]
@@ -236,7 +263,9 @@ class _Gen:
         return f"{self.prefix[d]}{h:02d}:{m:02d}:{s:02d}Z"
 
 
-def generate_with_truth(n: int, seed: int = 42, start: date = START, end: date = END) -> Iterator[tuple[dict, tuple[str, ...]]]:
+def generate_with_truth(
+    n: int, seed: int = 42, start: date = START, end: date = END
+) -> Iterator[tuple[dict, tuple[str, ...]]]:
     """Yield (record, categories the text was built from), ordered by created_at."""
     if end < start:
         raise ValueError(f"end {end} is before start {start}")
@@ -272,7 +301,9 @@ def generate_with_truth(n: int, seed: int = 42, start: date = START, end: date =
             if source == "twitter":
                 author = g.author(source)
                 ms = (g.epoch + t) * 1000 + rng.randrange(1000)
-                native_id = str(((ms - TWITTER_EPOCH_MS) << 22) | (i & 0x3FFFFF))
+                native_id = str(
+                    ((ms - TWITTER_EPOCH_MS) << 22) | (i & 0x3FFFFF)
+                )  # snowflake; unique below 4M rows
                 url = f"https://x.com/{author}/status/{native_id}"
                 likes = 0 if rnd() < 0.55 else min(int(rng.paretovariate(0.9)), 50000)
             else:
@@ -287,9 +318,7 @@ def generate_with_truth(n: int, seed: int = 42, start: date = START, end: date =
                 else:
                     native_id = str(10_000_000_000 + i * 17 + rng.randrange(17))
                     version = VERSIONS[v]
-                    cat = ph["categories"]
-                    titles = cat[cats[0]]["titles"] if cats else ph["generic_titles"]
-                    title = rng.choice(titles)
+                    title = rng.choice(ph["categories"][cats[0]]["titles"] if cats else ph["generic_titles"])
                 if rnd() < 0.05:
                     options = ph["categories"][cats[0]].get("replies") if cats else None
                     reply = rng.choice(options or ph["replies"]["generic"])
@@ -335,7 +364,9 @@ def write_jsonl(path: str | Path, n: int, seed: int = 42, start: date = START, e
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m suara.demo", description="Write the SYNTHETIC M-Paspor demo corpus as JSONL.")
+    p = argparse.ArgumentParser(
+        prog="python -m suara.demo", description="Write the SYNTHETIC M-Paspor demo corpus as JSONL."
+    )
     p.add_argument("--n", type=int, default=6000, help="number of records (default 6000)")
     p.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     p.add_argument("--out", default=str(DEFAULT_OUT), help="output file (default data/demo/feedback.jsonl)")

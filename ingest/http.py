@@ -1,0 +1,178 @@
+"""HTTP for every source: one client factory and one retry rule, so no request can hang or give up silently.
+
+Every request has timeouts. A 429, a 5xx, a dropped or stalled connection, or a body the caller
+recognises as a rate limit (Play's PlayGatewayError) is retried with exponential backoff and jitter,
+waiting what the server asks for (``Retry-After``, or X's ``x-rate-limit-reset``) when it says so and
+the wait is within a bound. When the retries run out, or another 4xx arrives, ``FetchError`` says
+which URL failed and why. The URL in messages and logs has no query string, and request headers (the
+X bearer token) are never logged.
+
+``sleep``, ``clock`` and ``rng`` are fields of ``RetryPolicy`` so tests replay failures without waiting.
+Tests and the CLI tests swap the transport by passing ``client=`` to ``ingest.collect.collect`` or by
+monkeypatching ``make_client`` here (the CLI calls it through this module).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import httpx
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = "Suara/0.1 (complaint analytics for Indonesian public-service apps)"
+TIMEOUT_SECONDS = 30.0
+CONNECT_TIMEOUT_SECONDS = 10.0
+
+
+class SourceError(Exception):
+    """A source cannot go on; the message says what failed and what to do. Fails that source's run only."""
+
+
+class FetchError(SourceError):
+    """A request failed for good: retries ran out, or the service refused it (4xx)."""
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass
+class RetryPolicy:
+    """How hard to try: ``attempts`` in all, waits doubling from ``base`` up to ``cap`` seconds."""
+
+    attempts: int = 5
+    base: float = 1.0
+    cap: float = 60.0
+    max_wait: float = 900.0  # a server asking for a longer wait fails the run instead of stalling the night
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.time
+    rng: random.Random = field(default_factory=random.Random)
+
+    def backoff(self, retry: int) -> float:
+        """Wait before retry number ``retry`` (1-based): exponential, with jitter so clients spread out."""
+        return min(self.cap, self.base * 2 ** (retry - 1)) * self.rng.uniform(0.5, 1.0)
+
+
+def make_client(
+    transport: httpx.BaseTransport | None = None, timeout: float = TIMEOUT_SECONDS, headers: dict | None = None
+) -> httpx.Client:
+    """An httpx client with Suara's timeouts and user agent; ``transport`` replays recorded responses in tests."""
+    return httpx.Client(
+        transport=transport,
+        timeout=httpx.Timeout(timeout, connect=min(timeout, CONNECT_TIMEOUT_SECONDS)),
+        headers={"user-agent": USER_AGENT, **(headers or {})},
+        follow_redirects=True,
+    )
+
+
+def public_url(url: httpx.URL | str) -> str:
+    """The URL without its query string: safe to show and log."""
+    return str(httpx.URL(str(url)).copy_with(query=None))
+
+
+def server_wait(response: httpx.Response, clock: Callable[[], float]) -> float | None:
+    """Seconds the server asks us to wait: ``Retry-After`` (seconds or a date) or ``x-rate-limit-reset``."""
+    value = response.headers.get("retry-after")
+    if value:
+        value = value.strip()
+        if value.isdigit():
+            return float(value)
+        try:
+            return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - clock())
+        except (TypeError, ValueError):
+            return None
+    reset = response.headers.get("x-rate-limit-reset")
+    if reset and reset.strip().isdigit() and (response.status_code == 429 or rate_limit_exhausted(response)):
+        return max(0.0, int(reset) - clock()) + 1.0
+    return None
+
+
+def rate_limit_exhausted(response: httpx.Response) -> bool:
+    return response.headers.get("x-rate-limit-remaining", "").strip() == "0"
+
+
+class Fetcher:
+    """Sends requests with the retry rule and counts the failed attempts (the run's ``errors``)."""
+
+    def __init__(self, client: httpx.Client, policy: RetryPolicy | None = None):
+        self.client = client
+        self.policy = policy or RetryPolicy()
+        self.failures = 0
+
+    def get(self, url: str, **kwargs) -> httpx.Response:
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs) -> httpx.Response:
+        return self.request("POST", url, **kwargs)
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        what: str = "request",
+        rate_limited: Callable[[httpx.Response], bool] | None = None,
+        refused: Callable[[httpx.Response], str] | None = None,
+        **kwargs,
+    ) -> httpx.Response:
+        """One request, retried as the module says. ``what`` names it in messages ("Play reviews page 3").
+
+        ``rate_limited(response)`` flags a 200 whose body is a rate-limit error; ``refused(response)``
+        turns a non-retryable 4xx into the user's next step (e.g. "check X_BEARER_TOKEN").
+        """
+        policy = self.policy
+        shown = public_url(url)
+        last = ""
+        for attempt in range(1, policy.attempts + 1):
+            wait: float | None = None
+            try:
+                response = self.client.request(method, url, **kwargs)
+            except httpx.TransportError as exc:  # connect errors, timeouts, dropped connections
+                last = f"{type(exc).__name__}{': ' + str(exc) if str(exc) else ''}"
+            else:
+                status = response.status_code
+                if status == 429 or status >= 500:
+                    last = f"HTTP {status}"
+                    wait = server_wait(response, policy.clock)
+                elif 400 <= status < 500:
+                    hint = refused(response) if refused else ""
+                    raise FetchError(
+                        f"{what}: {method} {shown} was refused with HTTP {status}{'; ' + hint if hint else ''}",
+                        status=status,
+                    )
+                elif rate_limited and rate_limited(response):
+                    last = "rate-limit error in the response body"
+                else:
+                    return response
+            self.failures += 1
+            if attempt == policy.attempts:
+                break
+            if wait is not None and wait > policy.max_wait:
+                raise FetchError(
+                    f"{what}: {shown} asks to wait {wait:.0f}s ({last}), more than the {policy.max_wait:.0f}s "
+                    "bound; try again later"
+                )
+            delay = wait if wait is not None else policy.backoff(attempt)
+            log.warning("%s: %s %s failed (%s); retry %d/%d in %.1fs",
+                        what, method, shown, last, attempt, policy.attempts - 1, delay)
+            policy.sleep(delay)
+        raise FetchError(f"{what}: {method} {shown} failed after {policy.attempts} attempts ({last})")
+
+    def wait_for_reset(self, response: httpx.Response, what: str) -> None:
+        """The quota is spent (``x-rate-limit-remaining: 0``): wait for its reset, or fail if that is too far."""
+        wait = server_wait(response, self.policy.clock)
+        if wait is None:
+            return
+        if wait > self.policy.max_wait:
+            raise FetchError(
+                f"{what}: rate limit spent; it resets in {wait:.0f}s, more than the {self.policy.max_wait:.0f}s "
+                "bound. The next run continues from here."
+            )
+        log.info("%s: rate limit spent, waiting %.0fs for its reset", what, wait)
+        self.policy.sleep(wait)

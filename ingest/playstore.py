@@ -1,0 +1,165 @@
+"""Google Play reviews: google-play-scraper's request format and field specs, sent through our own httpx.
+
+Its ``reviews()`` is not used: it swallows every error mid-pagination (a 429 looks like "no more
+reviews"), calls urllib with no timeout, and importing it turns TLS verification off for every urllib
+call in the process. So the import below is followed by restoring the default, and requests go
+through ``ingest.http`` (timeouts, retries, PlayGatewayError treated as a rate limit).
+
+The wire format (batchexecute): the body starts with ``)]}'``, then a JSON envelope
+``[["wrb.fr", "oCPfdb", "<inner JSON as a string>", ...], ...]``; the inner JSON is
+``[[review, ...], ..., [null, "<continuation token>"], ...]`` and each review is an array read by
+``ElementSpecs.Review``'s paths.
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+from google_play_scraper.constants.element import ElementSpec, ElementSpecs
+from google_play_scraper.constants.google_play import Sort
+from google_play_scraper.constants.regex import Regex
+from google_play_scraper.constants.request import Formats
+
+from ingest.http import Fetcher
+from ingest.source import FormatChanged, Page, Stream, read_items
+from suara.config import MPASPOR, AppConfig
+
+# google_play_scraper.utils.request sets ssl._create_default_https_context = ssl._create_unverified_context
+# on import; put the verifying default back so the rest of the process checks certificates again.
+ssl._create_default_https_context = ssl.create_default_context
+
+SOURCE = "play_store"
+PAGE_SIZE = 200
+GATEWAY_ERROR = "com.google.play.gateway.proto.PlayGatewayError"
+
+_SPECS = ElementSpecs.Review
+# The library turns these epoch seconds into local time; read them raw and convert to UTC ourselves.
+_AT = ElementSpec(None, _SPECS["at"].data_map)
+_REPLIED_AT = ElementSpec(None, _SPECS["repliedAt"].data_map)
+
+
+def review_url(package: str, review_id: str) -> str:
+    return f"https://play.google.com/store/apps/details?id={package}&reviewId={review_id}"
+
+
+def _utc(seconds) -> datetime | None:
+    return datetime.fromtimestamp(seconds, tz=UTC) if isinstance(seconds, int | float) else None
+
+
+def parse_review(item, app_id: str, package: str, country: str | None = None) -> dict:
+    """One review array -> a record (not yet normalized); raises on a missing id, text or time."""
+    if not isinstance(item, list):
+        raise TypeError("review is not an array")
+    review_id = _SPECS["reviewId"].extract_content(item)
+    if not isinstance(review_id, str) or not review_id:
+        raise KeyError("reviewId")
+    created = _utc(_AT.extract_content(item))
+    if created is None:
+        raise KeyError("at")
+    text = _SPECS["content"].extract_content(item)
+    if not isinstance(text, str):
+        raise KeyError("content")
+    anonymized = list(item)
+    anonymized[1] = None  # user name and avatar: the author is kept only as the store's salted hash
+    return {
+        "source": SOURCE,
+        "native_id": review_id,
+        "app_id": app_id,
+        "text": text,
+        "created_at": created,
+        "author": _SPECS["userName"].extract_content(item),
+        "rating": _SPECS["score"].extract_content(item),
+        "app_version": _SPECS["appVersion"].extract_content(item),
+        "country": country,
+        "reply_text": _SPECS["replyContent"].extract_content(item),
+        "replied_at": _utc(_REPLIED_AT.extract_content(item)),
+        "likes": _SPECS["thumbsUpCount"].extract_content(item) or 0,
+        "url": review_url(package, review_id),
+        "raw": json.dumps(anonymized, ensure_ascii=False),
+    }
+
+
+def split_response(body: str) -> tuple[list, str | None]:
+    """A batchexecute body -> (review arrays, continuation token or None on the last page)."""
+    found = Regex.REVIEWS.findall(body)
+    if not found:
+        raise FormatChanged("Play response does not start with the )]}' prefix")
+    try:
+        envelope = json.loads(found[0])
+        entry = envelope[0]
+        if entry[0] != "wrb.fr":
+            raise ValueError(entry[0])
+        inner_text = entry[2]
+    except json.JSONDecodeError as exc:
+        raise FormatChanged(f"Play response is not valid JSON ({exc.msg}; truncated?)") from None
+    except (IndexError, KeyError, TypeError, ValueError):
+        raise FormatChanged("Play response has no wrb.fr envelope") from None
+    if inner_text is None:  # Play's answer when there is nothing (more) to return
+        return [], None
+    try:
+        inner = json.loads(inner_text)
+    except (json.JSONDecodeError, TypeError) as exc:
+        raise FormatChanged(f"Play reviews payload is not valid JSON ({exc}; truncated?)") from None
+    if not isinstance(inner, list) or not inner:
+        return [], None
+    items = inner[0] if isinstance(inner[0], list) else []
+    return items, _token(inner)
+
+
+def _token(inner: list) -> str | None:
+    """The continuation token: the library reads ``inner[-2][-1]``; older responses had it at ``inner[1][-1]``."""
+    for path in ((-2, -1), (1, -1)):
+        try:
+            value = inner[path[0]][path[1]]
+        except (IndexError, KeyError, TypeError):
+            continue
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def parse_page(
+    body: str, app_id: str = MPASPOR.key, package: str = MPASPOR.play_package, number: int = 1,
+    country: str | None = None,
+) -> Page:
+    """A whole batchexecute response -> a Page of normalized records, ``cursor`` = the next token. No I/O."""
+    items, token = split_response(body)
+    page = read_items(number, items, lambda item: parse_review(item, app_id, package, country), "Play reviews")
+    page.cursor = token
+    return page
+
+
+def streams(
+    fetcher: Fetcher, app: AppConfig, state: dict[str, str | None], *, full: bool, max_items: int | None
+) -> list[Stream]:
+    """Newest first from the top; a ``full`` run resumes a backfill at its saved continuation token."""
+    token = state.get("backfill_token") if full else None
+    return [Stream("", _pages(fetcher, app, token, full, max_items), from_top=token is None)]
+
+
+def _pages(fetcher: Fetcher, app: AppConfig, token: str | None, full: bool, max_items: int | None) -> Iterator[Page]:
+    url = Formats.Reviews.build(lang=app.lang, country=app.country)
+    fetched, number = 0, 0
+    while True:
+        number += 1
+        count = PAGE_SIZE if max_items is None else max(1, min(PAGE_SIZE, max_items - fetched))
+        body = Formats.Reviews.build_body(app.play_package, Sort.NEWEST.value, count, "null", "null", token)
+        response = fetcher.post(
+            url,
+            content=body,
+            headers={"content-type": "application/x-www-form-urlencoded"},
+            what=f"Play reviews of {app.play_package}, page {number}",
+            rate_limited=lambda r: GATEWAY_ERROR in r.text,
+            refused=lambda r: "check play_package in suara.toml" if r.status_code == 404 else "",
+        )
+        page = parse_page(response.text, app.key, app.play_package, number, app.country)
+        if full:  # where a stopped backfill resumes; cleared when it reaches the end
+            page.state["backfill_token"] = page.cursor
+        fetched += page.fetched
+        yield page
+        if page.cursor is None or page.fetched == 0:
+            return
+        token = page.cursor

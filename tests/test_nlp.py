@@ -1,0 +1,198 @@
+"""Text processing, the classifier's contract, and classification through the CLI."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from nlp import model as nlp_model
+from nlp.evaluate import KeywordMatcher, evaluate
+from nlp.text import CachedStemmer, clean, normalize_tokens, preprocess, stop_words
+from suara.cli import app
+from suara.store import Store
+from suara.taxonomy import load_taxonomy
+from tests.conftest import make_records
+
+runner = CliRunner()
+CATS = load_taxonomy().ids
+
+TINY = [
+    ("aplikasi error terus tidak bisa dibuka", ["app_error"]),
+    ("force close setiap buka aplikasi", ["app_error"]),
+    ("loading lama sekali lalu keluar sendiri", ["app_error"]),
+    ("server sibuk terus dari pagi", ["app_error"]),
+    ("kode otp tidak masuk ke email", ["otp_not_received"]),
+    ("otp tidak pernah dikirim padahal sudah tunggu", ["otp_not_received"]),
+    ("email aktivasi tidak sampai sampai", ["otp_not_received"]),
+    ("kode verifikasi telat datang", ["otp_not_received"]),
+    ("kuota selalu penuh tiap hari", ["quota_full"]),
+    ("tidak ada jadwal kosong sama sekali", ["quota_full"]),
+    ("kuota habis dalam hitungan menit", ["quota_full"]),
+    ("slot antrian penuh terus", ["quota_full"]),
+    ("sangat membantu terima kasih", ["praise"]),
+    ("mantap prosesnya cepat", ["praise"]),
+    ("bagus sekali aplikasinya", ["praise"]),
+    ("keren pelayanan cepat", ["praise"]),
+    ("berapa lama paspor jadi", []),
+    ("tolong tambah fitur mode gelap", []),
+    ("biasa saja", []),
+    ("saya baru daftar kemarin", []),
+    ("error terus dan kuota penuh", ["app_error", "quota_full"]),
+    ("otp tidak masuk dan aplikasi force close", ["app_error", "otp_not_received"]),
+]
+
+
+@pytest.fixture(scope="module")
+def tiny_model():
+    texts = [t for t, _ in TINY] * 2
+    labels = [labs for _, labs in TINY] * 2
+    model, _ = nlp_model.train(texts, labels, CATS, folds=2)
+    return model
+
+
+def test_clean_squashes_and_strips():
+    assert clean("ERRORRRR terus!!! @imigrasi #MPaspor https://x.co/abc 😡") == "error terus mpaspor"
+    assert clean("tolonggg lama2 nunggu") == "tolong lama lama nunggu"
+    assert clean("versi 7.3.10") == "versi"
+
+
+def test_slang_normalization_is_tokenwise():
+    lex = {"gk": "tidak", "udh": "sudah", "gpp": "tidak apa apa"}
+    assert normalize_tokens("otp gk masuk udh gpp".split(), lex) == "otp tidak masuk sudah tidak apa apa".split()
+
+
+def test_lexicon_covers_the_common_slang():
+    from nlp.text import slang_lexicon
+
+    lex = slang_lexicon()
+    assert len(lex) >= 600
+    for slang, normal in {"gk": "tidak", "ga": "tidak", "udh": "sudah", "blm": "belum", "yg": "yang",
+                          "tp": "tapi", "dgn": "dengan", "krn": "karena", "apk": "aplikasi"}.items():
+        assert lex[slang] == normal
+
+
+def test_stop_words_keep_complaint_words():
+    stops = stop_words()
+    for word in ("tidak", "belum", "bukan", "gagal", "bisa", "masuk"):
+        assert word not in stops
+    assert "yang" in stops and "dan" in stops
+
+
+def test_stemmer_caches_and_protects_place_names():
+    stem = CachedStemmer(protected=frozenset({"bekasi"}))
+    assert stem("pembayaran") == "bayar"
+    assert stem("bekasi") == "bekasi"
+    assert stem.uncached("bekasi") == "bekas"  # what plain Sastrawi would do
+    assert "pembayaran" in stem._cache
+    assert preprocess("Pembayaran gk masuk2")[1].split()[0] == "bayar"
+
+
+def test_thresholds_decide_per_category(tiny_model):
+    scores = np.full((1, len(CATS)), 0.5)
+    tiny_model.thresholds = np.array([0.4] + [0.6] * (len(CATS) - 1))
+    assert tiny_model.decide(scores)[0].tolist() == [True] + [False] * (len(CATS) - 1)
+
+
+def test_tune_thresholds_maximizes_f1():
+    Y = np.array([[1], [1], [0], [0]])
+    P = np.array([[0.9], [0.35], [0.3], [0.1]])
+    t = nlp_model.tune_thresholds(Y, P)[0]
+    assert 0.3 < t <= 0.35
+
+
+def test_save_load_round_trip(tiny_model, tmp_path):
+    texts = ["otp tidak masuk", "aplikasi error terus", "mantap"]
+    path = nlp_model.save(tiny_model, tmp_path / tiny_model.version, {"n": 1})
+    loaded = nlp_model.load(path)
+    assert loaded.version == tiny_model.version and loaded.categories == CATS
+    np.testing.assert_allclose(loaded.scores(texts), tiny_model.scores(texts))
+
+
+def test_training_is_deterministic():
+    texts, labels = [t for t, _ in TINY] * 2, [labs for _, labs in TINY] * 2
+    a, _ = nlp_model.train(texts, labels, CATS, folds=2, seed=3)
+    b, _ = nlp_model.train(texts, labels, CATS, folds=2, seed=3)
+    assert a.version == b.version
+    np.testing.assert_array_equal(a.thresholds, b.thresholds)
+
+
+def test_evaluate_counts_and_confusions():
+    m = evaluate([["app_error"], ["quota_full"], []], [["app_error"], ["office_unavailable"], ["praise"]],
+                 CATS, load_taxonomy().headline_ids)
+    assert m["per_category"]["app_error"]["f1"] == 1.0
+    assert m["per_category"]["quota_full"]["recall"] == 0.0
+    assert {"true": "quota_full", "predicted": "office_unavailable", "count": 1} in m["confusions"]
+    assert {"true": "none", "predicted": "praise", "count": 1} in m["confusions"]
+
+
+def test_keyword_baseline_matches_taxonomy_words():
+    kw = KeywordMatcher.from_taxonomy(load_taxonomy())
+    assert kw.predict(["Kode OTP gk masuk", "kuota penuh"]) == [["otp_not_received"], ["quota_full"]]
+
+
+def _save_current(model, tmp_path, monkeypatch):
+    import suara.classify as sc
+
+    models_dir = tmp_path / "models"
+    nlp_model.save(model, models_dir / model.version, {"trained_at": "2026-01-01T00:00:00", "n_train": 44})
+    monkeypatch.setattr(sc, "MODELS_DIR", models_dir)
+    monkeypatch.setattr(sc.resolve_model_dir, "__defaults__", (None, models_dir))
+    return models_dir
+
+
+def test_predict_contract_and_bad_line(tiny_model, tmp_path, monkeypatch):
+    _save_current(tiny_model, tmp_path, monkeypatch)
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps({"id": i, "text": t}) + "\n" for i, (t, _) in enumerate(TINY)))
+    dst = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["predict", "--in", str(src), "--out", str(dst), "--db", str(tmp_path / "x.duckdb"),
+                                 "--batch-size", "5"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in dst.read_text().splitlines()]
+    assert [r["id"] for r in rows] == list(range(len(TINY)))
+    assert set(rows[0]) == {"id", "labels", "scores"} and set(rows[0]["scores"]) == set(CATS)
+    assert "app_error" in rows[0]["labels"]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": 1, "text": "ok"}\n{"id": 2}\n')
+    out2 = tmp_path / "out2.jsonl"
+    result = runner.invoke(app, ["predict", "--in", str(bad), "--out", str(out2), "--db", str(tmp_path / "x.duckdb")])
+    assert result.exit_code == 1 and "line 2" in result.output
+    assert not out2.exists()
+
+
+def test_classify_is_idempotent_and_relabels_changed_text(tiny_model, tmp_path, monkeypatch, db_path):
+    _save_current(tiny_model, tmp_path, monkeypatch)
+    recs = make_records(30, text="kode otp tidak masuk {i}")
+    with Store(db_path) as s:
+        s.upsert_feedback(recs)
+    first = runner.invoke(app, ["classify", "--db", str(db_path), "--batch-size", "7"])
+    assert first.exit_code == 0, first.output
+    assert "classified 30 items" in first.output
+    second = runner.invoke(app, ["classify", "--db", str(db_path)])
+    assert "classified 0 items" in second.output
+    recs[0]["text"] = "aplikasi error terus force close"
+    with Store(db_path) as s:
+        s.upsert_feedback(recs)
+        s.save_human_labels("play_store:r1", ["praise"], "analis")
+    third = runner.invoke(app, ["classify", "--db", str(db_path)])
+    assert "classified 1 items" in third.output
+    with Store(db_path) as s:
+        labels = dict(s.con.execute(
+            "SELECT feedback_id, list(category ORDER BY category) FROM effective_labels GROUP BY 1").fetchall())
+        assert s.con.execute("SELECT count(*) FROM classifications").fetchone()[0] == 30
+    assert "app_error" in labels["play_store:r0"]
+    assert labels["play_store:r1"] == ["praise"]  # the analyst's decision wins over the model
+    assert labels["play_store:r2"] == ["otp_not_received"]
+
+
+def test_classify_without_a_model(tmp_path, monkeypatch, db_path):
+    import suara.classify as sc
+
+    monkeypatch.setattr(sc.resolve_model_dir, "__defaults__", (None, tmp_path / "empty"))
+    result = runner.invoke(app, ["classify", "--db", str(db_path), "--if-model"])
+    assert result.exit_code == 0 and "skipping classification" in result.output
+    result = runner.invoke(app, ["classify", "--db", str(db_path)])
+    assert result.exit_code == 2 and "suara train" in result.output
