@@ -19,6 +19,7 @@ from ingest.source import FormatChanged, Page, Stream, read_items
 from suara.config import MPASPOR, AppConfig
 
 SOURCE = "app_store"
+STATE_KEYS = ()  # per-country watermarks and gaps are kept by ingest.collect
 PAGE_SIZE = 50
 MAX_PAGES = 10
 FEED_URL = "https://itunes.apple.com/{country}/rss/customerreviews/page={page}/id={app_id}/sortby=mostrecent/json"

@@ -32,6 +32,7 @@ from suara.config import MPASPOR, AppConfig
 ssl._create_default_https_context = ssl.create_default_context
 
 SOURCE = "play_store"
+STATE_KEYS = ("backfill_token",)  # a --full run resumes here
 PAGE_SIZE = 200
 GATEWAY_ERROR = "com.google.play.gateway.proto.PlayGatewayError"
 

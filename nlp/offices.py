@@ -62,8 +62,10 @@ def load_offices(path: str | Path | None = None) -> list[Office]:
             raise ValueError(f"{path}: missing columns {sorted(missing)}; expected {', '.join(COLUMNS)}")
         return [
             Office(
-                office_id=row["office_id"].strip(), name=row["name"].strip(),
-                office_class=(row["office_class"] or "").strip(), city=(row["city"] or "").strip(),
+                office_id=row["office_id"].strip(),
+                name=row["name"].strip(),
+                office_class=(row["office_class"] or "").strip(),
+                city=(row["city"] or "").strip(),
                 province=(row["province"] or "").strip(),
                 aliases=tuple(a.strip() for a in (row["aliases"] or "").split(";") if a.strip()),
             )

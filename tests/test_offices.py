@@ -86,7 +86,12 @@ def test_bad_gazetteer_names_the_file(tmp_path):
 def test_real_gazetteer():
     matcher = OfficeMatcher.load()
     assert len(matcher.offices) >= 100, "Indonesia has over a hundred Kantor Imigrasi"
-    for text in ("antri di kanim jaksel", "imigrasi bandung", "kantor imigrasi palembang", "kanim kls 1 bandung"):
+    for text in (
+        "antri di kanim jaksel",
+        "imigrasi bandung",
+        "kantor imigrasi palembang",
+        "kanim kls 1 bandung",
+    ):
         found = matcher.find(text)
         assert len(found) == 1, (text, found)
     assert matcher.find("imigrasi bandung") == matcher.find("kanim kls 1 bandung")

@@ -1,0 +1,542 @@
+"""Every SQL query the dashboard runs: aggregates over the filtered feedback, or one page of texts.
+
+Each function opens its own short-lived read-only connection (``suara.store.read_connection``), so the
+nightly writer is never locked out for more than a query's milliseconds. These are plain functions of
+(database path, filters, ...): the Streamlit layer (dashboard/common.py) caches them with a TTL, and the
+benchmark calls them directly (``overview`` is the overview page's whole workload).
+
+Filters arrive as a ``dashboard.filters.Filters``; they become one parameterized WHERE clause on the
+feedback table (``f``); categories always come from the ``effective_labels`` view, where an analyst's
+labels override the model's.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from suara.store import read_connection
+
+if TYPE_CHECKING:
+    from dashboard.filters import Filters
+
+NOT_COMPLAINTS = ("praise",)  # categories that are not complaints: "share with a complaint" leaves them out
+JUMP_MIN_PP = 5.0  # a release's category share "jumps" when it rises this many points over the release before
+JUMP_MIN_RATIO = 1.5  # ... and to at least this many times the share before
+_PARAM = re.compile(r"\$([A-Za-z_]\w*)")
+
+
+def _ts(d: date | datetime | None) -> datetime | None:
+    return d if isinstance(d, datetime) or d is None else datetime(d.year, d.month, d.day)
+
+
+def where(f: Filters, period: bool = True) -> tuple[str, dict]:
+    """The filters as a WHERE clause on ``feedback f`` and its parameters (period optional)."""
+    clauses, params = ["true"], {}
+    if period and f.start:
+        clauses.append("f.created_at >= $start")
+        params["start"] = _ts(f.start)
+    if period and f.end:
+        clauses.append("f.created_at < $end")
+        params["end"] = _ts(f.end)
+    for column, name, values in (
+        ("f.source", "sources", f.sources),
+        ("f.app_id", "apps", f.apps),
+        ("f.rating", "ratings", f.ratings),
+        ("f.app_version", "versions", f.versions),
+    ):
+        if values:
+            clauses.append(f"list_contains(${name}, {column})")
+            params[name] = list(values)
+    if f.categories:
+        clauses.append(
+            "f.id IN (SELECT feedback_id FROM effective_labels WHERE list_contains($categories, category))"
+        )
+        params["categories"] = list(f.categories)
+    return " AND ".join(clauses), params
+
+
+def _run(con, sql: str, params: dict | None = None):
+    """Execute with the parameters the statement names (DuckDB rejects extra ones)."""
+    used = set(_PARAM.findall(sql))
+    return con.execute(sql, {k: v for k, v in (params or {}).items() if k in used})
+
+
+def _frame(con, sql: str, params: dict | None = None) -> pd.DataFrame:
+    return _run(con, sql, params).df()
+
+
+# -- what there is to filter ------------------------------------------------------------------
+def data_range(db: str | Path) -> dict:
+    """Oldest and newest feedback (UTC) and how many items: the default period is relative to the newest."""
+    with read_connection(db) as con:
+        first, last, n = _run(
+            con, "SELECT min(created_at), max(created_at), count(*) FROM feedback"
+        ).fetchone()
+    return {"first": first, "last": last, "n": n}
+
+
+def filter_options(db: str | Path) -> dict:
+    """Distinct sources, apps and app versions (newest release first) for the filter widgets."""
+    with read_connection(db) as con:
+        sources = [r[0] for r in _run(con, "SELECT DISTINCT source FROM feedback ORDER BY 1").fetchall()]
+        apps = [r[0] for r in _run(con, "SELECT DISTINCT app_id FROM feedback ORDER BY 1").fetchall()]
+        versions = [
+            r[0]
+            for r in _run(
+                con,
+                "SELECT app_version FROM feedback WHERE app_version IS NOT NULL "
+                "GROUP BY 1 ORDER BY max(created_at) DESC, 1 DESC LIMIT 500",
+            ).fetchall()
+        ]
+    return {"sources": sources, "apps": apps, "versions": versions}
+
+
+# -- Ringkasan (overview) ----------------------------------------------------------------------
+def _period_cte(f: Filters) -> tuple[str, dict]:
+    """The filtered feedback of the selected period and, when it has one, of the period before it."""
+    cond, params = where(f, period=False)
+    prev = f.previous()
+    lower = prev.start if prev else f.start
+    if lower:
+        cond += " AND f.created_at >= $lower"
+        params["lower"] = _ts(lower)
+    if f.end:
+        cond += " AND f.created_at < $end"
+        params["end"] = _ts(f.end)
+    if f.start:
+        label = "CASE WHEN f.created_at >= $start THEN 'cur' ELSE 'prev' END"
+        params["start"] = _ts(f.start)
+    else:
+        label = "'cur'"
+    return f"SELECT f.id, f.rating, {label} AS period FROM feedback f WHERE {cond}", params
+
+
+def kpis(con, f: Filters) -> dict:
+    """Headline figures of the period and the one before: counts, low-rating and complaint shares, top category."""
+    cte, params = _period_cte(f)
+    params["not_complaints"] = list(NOT_COMPLAINTS)
+    totals = _run(
+        con,
+        f"""
+        WITH p AS ({cte})
+        SELECT period, count(*) AS n, count(rating) AS rated, count(*) FILTER (WHERE rating <= 2) AS low
+        FROM p GROUP BY period
+        """,
+        params,
+    ).fetchall()
+    per_cat = _run(
+        con,
+        f"""
+        WITH p AS ({cte})
+        SELECT p.period, l.category, count(*) AS n
+        FROM p JOIN effective_labels l ON l.feedback_id = p.id
+        GROUP BY ALL
+        """,
+        params,
+    ).fetchall()
+    complaints = _run(
+        con,
+        f"""
+        WITH p AS ({cte})
+        SELECT p.period, count(DISTINCT p.id)
+        FROM p JOIN effective_labels l ON l.feedback_id = p.id
+        WHERE NOT list_contains($not_complaints, l.category)
+        GROUP BY ALL
+        """,
+        params,
+    ).fetchall()
+    out = {}
+    for period in ("cur", "prev"):
+        row = next((r for r in totals if r[0] == period), (period, 0, 0, 0))
+        out[period] = {
+            "n": row[1],
+            "rated": row[2],
+            "low": row[3],
+            "complaints": next((r[1] for r in complaints if r[0] == period), 0),
+            "categories": {r[1]: r[2] for r in per_cat if r[0] == period},
+        }
+    if not f.previous():
+        out["prev"] = None
+    return out
+
+
+def weekly_trend(con, f: Filters, categories: list[str]) -> pd.DataFrame:
+    """Per week (Monday, UTC) and category: feedback count and share of that week's feedback."""
+    cond, params = where(f)
+    params["cats"] = list(categories)
+    return _frame(
+        con,
+        f"""
+        WITH w AS (
+            SELECT date_trunc('week', f.created_at) AS week, count(*) AS total
+            FROM feedback f WHERE {cond} GROUP BY 1
+        ), c AS (
+            SELECT date_trunc('week', f.created_at) AS week, l.category, count(*) AS n
+            FROM feedback f JOIN effective_labels l ON l.feedback_id = f.id
+            WHERE {cond} AND list_contains($cats, l.category)
+            GROUP BY ALL
+        )
+        SELECT w.week, cats.category, coalesce(c.n, 0) AS n, w.total,
+               coalesce(c.n, 0) / w.total AS share
+        FROM w CROSS JOIN (SELECT unnest($cats) AS category) cats
+        LEFT JOIN c ON c.week = w.week AND c.category = cats.category
+        ORDER BY w.week, cats.category
+        """,
+        params,
+    )
+
+
+def overview(db: str | Path, f: Filters, trend_categories: list[str] | None = None) -> dict:
+    """Everything the overview page shows, in one read-only connection (the benchmark's unit of work)."""
+    if trend_categories is None:
+        from suara.taxonomy import load_taxonomy
+
+        trend_categories = load_taxonomy().headline_ids
+    with read_connection(db) as con:
+        return {"kpis": kpis(con, f), "trend": weekly_trend(con, f, trend_categories)}
+
+
+# -- Kategori ------------------------------------------------------------------------------------
+def category_detail(db: str | Path, f: Filters, category: str) -> dict:
+    """One category: weekly trend, share of all feedback, and breakdowns by source and app version."""
+    cond, params = where(f)
+    params["cat"] = category
+    has_cat = "f.id IN (SELECT feedback_id FROM effective_labels WHERE category = $cat)"
+    with read_connection(db) as con:
+        total, n = _run(
+            con, f"SELECT count(*), count(*) FILTER (WHERE {has_cat}) FROM feedback f WHERE {cond}", params
+        ).fetchone()
+        trend = weekly_trend(con, f, [category])
+        by_source = _frame(
+            con,
+            f"""
+            SELECT f.source, count(*) FILTER (WHERE {has_cat}) AS n, count(*) AS total
+            FROM feedback f WHERE {cond} GROUP BY 1 ORDER BY n DESC, 1
+            """,
+            params,
+        )
+        by_version = _frame(
+            con,
+            f"""
+            SELECT coalesce(f.app_version, '?') AS app_version, count(*) FILTER (WHERE {has_cat}) AS n,
+                   count(*) AS total, min(f.created_at) AS first_seen
+            FROM feedback f WHERE {cond} GROUP BY 1 ORDER BY first_seen DESC LIMIT 20
+            """,
+            params,
+        )
+    for frame in (by_source, by_version):
+        frame["share"] = frame["n"] / frame["total"].where(frame["total"] > 0)
+    return {"total": total, "n": n, "trend": trend, "by_source": by_source, "by_version": by_version}
+
+
+def texts(
+    db: str | Path,
+    f: Filters,
+    category: str | None = None,
+    search: str | None = None,
+    office: str | None = None,
+    page: int = 1,
+    page_size: int = 20,
+) -> tuple[int, pd.DataFrame]:
+    """One page of the texts behind a view, newest first, and how many there are in all.
+
+    ``score`` is the label's score for ``category`` (1.0 for an analyst's label); ``categories`` lists
+    the item's effective categories.
+    """
+    cond, params = where(f)
+    if category:
+        cond += " AND f.id IN (SELECT feedback_id FROM effective_labels WHERE category = $cat)"
+        params["cat"] = category
+    if search:
+        cond += " AND (f.text ILIKE $q ESCAPE '\\' OR f.title ILIKE $q ESCAPE '\\')"
+        params["q"] = "%" + re.sub(r"([\\%_])", r"\\\1", search) + "%"
+    if office:
+        cond += " AND f.id IN (SELECT feedback_id FROM feedback_offices WHERE office_id = $office)"
+        params["office"] = office
+    with read_connection(db) as con:
+        total = _run(con, f"SELECT count(*) FROM feedback f WHERE {cond}", params).fetchone()[0]
+        rows = _frame(
+            con,
+            f"""
+            SELECT f.id, f.created_at, f.source, f.app_id, f.rating, f.app_version, f.title, f.text, f.url,
+                   (SELECT max(l.score) FROM effective_labels l
+                    WHERE l.feedback_id = f.id AND l.category = $cat) AS score,
+                   (SELECT string_agg(l.category, ', ' ORDER BY l.category) FROM effective_labels l
+                    WHERE l.feedback_id = f.id) AS categories
+            FROM feedback f WHERE {cond}
+            ORDER BY f.created_at DESC, f.id
+            LIMIT $limit OFFSET $offset
+            """,
+            {**params, "cat": category, "limit": page_size, "offset": max(page - 1, 0) * page_size},
+        )
+    return total, rows
+
+
+# -- Versi aplikasi ------------------------------------------------------------------------------
+def versions(
+    db: str | Path, f: Filters, categories: list[str], min_count: int = 10, limit: int = 20
+) -> pd.DataFrame:
+    """Per release (newest ``limit`` with at least ``min_count`` items) and category: share of the
+    release's feedback, the change from the release before it, and whether that change is a jump."""
+    cond, params = where(f)
+    params.update(
+        cats=list(categories), min_count=min_count, limit=limit, pp=JUMP_MIN_PP / 100, ratio=JUMP_MIN_RATIO
+    )
+    with read_connection(db) as con:
+        return _frame(
+            con,
+            f"""
+            WITH fv AS (
+                SELECT f.id, f.app_version, f.created_at FROM feedback f
+                WHERE {cond} AND f.app_version IS NOT NULL
+            ), rel AS (
+                SELECT app_version, count(*) AS total, min(created_at) AS first_seen FROM fv
+                GROUP BY 1 HAVING count(*) >= $min_count
+                ORDER BY first_seen DESC LIMIT $limit
+            ), c AS (
+                SELECT fv.app_version, l.category, count(*) AS n
+                FROM fv JOIN effective_labels l ON l.feedback_id = fv.id
+                GROUP BY ALL
+            ), s AS (
+                SELECT rel.app_version, rel.first_seen, rel.total, cats.category, coalesce(c.n, 0) AS n,
+                       coalesce(c.n, 0) / rel.total AS share
+                FROM rel CROSS JOIN (SELECT unnest($cats) AS category) cats
+                LEFT JOIN c ON c.app_version = rel.app_version AND c.category = cats.category
+            )
+            SELECT *, share - lag(share) OVER w AS change,
+                   coalesce(share - lag(share) OVER w >= $pp AND share >= $ratio * lag(share) OVER w, false) AS jump
+            FROM s
+            WINDOW w AS (PARTITION BY category ORDER BY first_seen)
+            ORDER BY first_seen DESC, category
+            """,
+            params,
+        )
+
+
+# -- Kantor ----------------------------------------------------------------------------------------
+def offices(db: str | Path, f: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Offices mentioned in the filtered feedback: (mentions and complaints per office, ranked by
+    complaints; per office and category, how many texts)."""
+    cond, params = where(f)
+    params["not_complaints"] = list(NOT_COMPLAINTS)
+    mentions = f"""
+        SELECT o.office_id, o.feedback_id FROM feedback_offices o
+        WHERE o.feedback_id IN (SELECT f.id FROM feedback f WHERE {cond})
+    """
+    with read_connection(db) as con:
+        ranking = _frame(
+            con,
+            f"""
+            WITH m AS ({mentions}),
+            complaint AS (
+                SELECT DISTINCT feedback_id FROM effective_labels
+                WHERE NOT list_contains($not_complaints, category)
+                  AND feedback_id IN (SELECT feedback_id FROM m)
+            )
+            SELECT m.office_id, count(*) AS mentions, count(c.feedback_id) AS complaints
+            FROM m LEFT JOIN complaint c ON c.feedback_id = m.feedback_id
+            GROUP BY 1 ORDER BY complaints DESC, mentions DESC, 1
+            """,
+            params,
+        )
+        per_category = _frame(
+            con,
+            f"""
+            WITH m AS ({mentions})
+            SELECT m.office_id, l.category, count(*) AS n
+            FROM m JOIN effective_labels l ON l.feedback_id = m.feedback_id
+            GROUP BY ALL ORDER BY 1, n DESC, 2
+            """,
+            params,
+        )
+    return ranking, per_category
+
+
+# -- Peringatan -------------------------------------------------------------------------------------
+def alerts(db: str | Path, f: Filters, limit: int = 200) -> pd.DataFrame:
+    """Alerts of the nightly job whose period overlaps the selected one, newest first."""
+    clauses, params = ["true"], {"limit": limit}
+    if f.start:
+        clauses.append("a.period_end > $start")
+        params["start"] = _ts(f.start)
+    if f.end:
+        clauses.append("a.period_start < $end")
+        params["end"] = _ts(f.end)
+    if f.apps:
+        clauses.append("list_contains($apps, a.app_id)")
+        params["apps"] = list(f.apps)
+    if f.categories:
+        clauses.append("list_contains($categories, a.category)")
+        params["categories"] = list(f.categories)
+    with read_connection(db) as con:
+        return _frame(
+            con,
+            f"""
+            SELECT alert_id, kind, app_id, category, app_version, period_start, period_end, observed,
+                   expected, threshold, message, created_at, notified_at
+            FROM alerts a WHERE {" AND ".join(clauses)}
+            ORDER BY created_at DESC, period_start DESC, alert_id LIMIT $limit
+            """,
+            params,
+        )
+
+
+def alert_texts(db: str | Path, alert: dict, limit: int = 10) -> tuple[int, pd.DataFrame]:
+    """The texts behind one alert: its app, category (and version) within its period, newest first."""
+    cond = (
+        "f.app_id = $app AND f.created_at >= $start AND f.created_at < $end "
+        "AND f.id IN (SELECT feedback_id FROM effective_labels WHERE category = $cat)"
+    )
+    params = {
+        "app": alert["app_id"],
+        "start": alert["period_start"],
+        "end": alert["period_end"],
+        "cat": alert["category"],
+    }
+    if alert.get("app_version"):
+        cond += " AND f.app_version = $version"
+        params["version"] = alert["app_version"]
+    with read_connection(db) as con:
+        total = _run(con, f"SELECT count(*) FROM feedback f WHERE {cond}", params).fetchone()[0]
+        rows = _frame(
+            con,
+            f"""
+            SELECT f.id, f.created_at, f.source, f.rating, f.app_version, f.title, f.text, f.url
+            FROM feedback f WHERE {cond} ORDER BY f.created_at DESC, f.id LIMIT $limit
+            """,
+            {**params, "limit": limit},
+        )
+    return total, rows
+
+
+# -- Pelabelan --------------------------------------------------------------------------------------
+def review_queue(
+    db: str | Path, f: Filters, mode: str = "uncertain", n: int = 10, seed: int = 0
+) -> pd.DataFrame:
+    """Items no analyst has reviewed yet: the model's least confident predictions ("uncertain"), or a
+    reproducible random sample ("random"), with the categories the model gave them and its scores."""
+    if mode not in ("uncertain", "random"):
+        raise ValueError(f"unknown review mode {mode!r}; use 'uncertain' or 'random'")
+    cond, params = where(f)
+    if mode == "uncertain":
+        cond += " AND c.confidence IS NOT NULL"
+        order = "c.confidence ASC, f.id"
+    else:
+        order = "hash(f.id || $seed), f.id"
+        params["seed"] = str(seed)
+    with read_connection(db) as con:
+        return _frame(
+            con,
+            f"""
+            SELECT f.id, f.created_at, f.source, f.rating, f.app_version, f.title, f.text, c.confidence,
+                   coalesce((SELECT list(l.category ORDER BY l.category) FROM effective_labels l
+                             WHERE l.feedback_id = f.id), []) AS categories,
+                   (SELECT string_agg(l.category || ' ' || printf('%.2f', l.score), ', ' ORDER BY l.score DESC)
+                    FROM effective_labels l WHERE l.feedback_id = f.id) AS scores
+            FROM feedback f LEFT JOIN classifications c ON c.feedback_id = f.id
+            WHERE {cond} AND f.id NOT IN (SELECT feedback_id FROM human_reviews)
+            ORDER BY {order} LIMIT $n
+            """,
+            {**params, "n": n},
+        )
+
+
+def human_label_counts(db: str | Path) -> dict:
+    """Reviewed items in all and since the current model was trained (they go into the next training)."""
+    with read_connection(db) as con:
+        version, trained_at, total, since = _run(
+            con,
+            """
+            WITH m AS (SELECT version, created_at FROM models WHERE is_current)
+            SELECT (SELECT version FROM m), (SELECT created_at FROM m), count(*),
+                   count(*) FILTER (WHERE reviewed_at > coalesce((SELECT created_at FROM m), TIMESTAMP '1970-01-01'))
+            FROM human_reviews
+            """,
+        ).fetchone()
+        labels = _run(con, "SELECT count(*) FROM labels WHERE origin = 'human'").fetchone()[0]
+    return {
+        "model": version,
+        "trained_at": trained_at,
+        "reviews": total,
+        "since_model": since,
+        "labels": labels,
+    }
+
+
+# -- Kerangka e-government ---------------------------------------------------------------------------
+def framework_counts(db: str | Path, f: Filters, mapping: dict[str, str]) -> tuple[int, pd.DataFrame]:
+    """Distinct feedback per framework element, given a category -> element mapping (from the taxonomy):
+    a text with two categories of the same element counts once. Returns (feedback in view, per element)."""
+    cond, params = where(f)
+    params.update(cats=list(mapping), elements=list(mapping.values()))
+    with read_connection(db) as con:
+        total = _run(con, f"SELECT count(*) FROM feedback f WHERE {cond}", params).fetchone()[0]
+        per_element = _frame(
+            con,
+            f"""
+            WITH m AS (SELECT unnest($cats) AS category, unnest($elements) AS element)
+            SELECT m.element, count(DISTINCT l.feedback_id) AS n
+            FROM feedback f JOIN effective_labels l ON l.feedback_id = f.id JOIN m ON m.category = l.category
+            WHERE {cond}
+            GROUP BY 1 ORDER BY 1
+            """,
+            params,
+        )
+    return total, per_element
+
+
+def category_counts(db: str | Path, f: Filters) -> pd.DataFrame:
+    """Feedback per category in the view."""
+    cond, params = where(f)
+    with read_connection(db) as con:
+        return _frame(
+            con,
+            f"""
+            SELECT l.category, count(*) AS n FROM feedback f JOIN effective_labels l ON l.feedback_id = f.id
+            WHERE {cond} GROUP BY 1 ORDER BY n DESC, 1
+            """,
+            params,
+        )
+
+
+# -- Riwayat -----------------------------------------------------------------------------------------
+def runs(db: str | Path, limit: int = 100) -> pd.DataFrame:
+    with read_connection(db) as con:
+        return _frame(
+            con,
+            """
+            SELECT run_id, job, source, app_id, started_at, finished_at,
+                   date_diff('second', started_at, finished_at) AS seconds, status,
+                   fetched, new, updated, skipped, errors, message
+            FROM runs ORDER BY run_id DESC LIMIT $limit
+            """,
+            {"limit": limit},
+        )
+
+
+def models(db: str | Path) -> list[dict]:
+    """Registered models, newest first, with their metrics parsed."""
+    with read_connection(db) as con:
+        rows = _run(
+            con,
+            "SELECT version, created_at, n_train, is_current, metrics FROM models ORDER BY created_at DESC, version",
+        ).fetchall()
+    return [
+        {"version": v, "created_at": c, "n_train": n, "is_current": cur, "metrics": json.loads(m or "{}")}
+        for v, c, n, cur, m in rows
+    ]
+
+
+# -- Unduhan (downloads) -----------------------------------------------------------------------------
+def export_rows(
+    db: str | Path, f: Filters, category: str | None = None, search: str | None = None, limit: int = 100_000
+) -> pd.DataFrame:
+    """The filtered view as rows for a CSV/Excel download (not yet masked: see suara.export.safe_frame)."""
+    total, rows = texts(db, f, category=category, search=search, page=1, page_size=limit)
+    return rows.drop(columns=["score"])

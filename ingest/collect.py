@@ -1,0 +1,286 @@
+"""Run one source for one app into the store: pages -> batches, incremental stops, state, a runs row.
+
+Each page is one batch and one transaction (``Store.upsert_feedback``), so a failure keeps every page
+committed before it and never half a page. The page's saved state (a backfill's continuation token)
+is written after its batch commits: a crash between the two re-fetches one page, harmlessly.
+
+Incremental rule (without ``full``): stop after a page whose every record was already stored, with the
+same content, before this run, once the page reaches back to the stream's watermark (the newest
+``created_at`` of the last run that read its stream to the end or to stored data). The watermark keeps
+a failed run from leaving a hole: the next run walks past what the failed one committed until it meets
+what was there before. ``max_items`` bounds a run (it stops after the page that reaches it).
+
+A source failure (retries spent, the service refusing, a changed format, a missing token) marks that
+source's run failed and returns; the caller goes on with the next source.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import duckdb
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from ingest import appstore, http, playstore, twitter
+from ingest.source import Page, SourceError, Stream
+from suara.config import AppConfig, ConfigError, Settings
+from suara.store import Store, StoreError, content_hash, to_batch_table, utcnow
+
+log = logging.getLogger(__name__)
+
+# CLI name -> source module; each has SOURCE, STATE_KEYS and streams(fetcher, app, state, full=, max_items=)
+SOURCES = {"play": playstore, "appstore": appstore, "twitter": twitter}
+# the AppConfig field a source needs; an app without it is skipped for that source
+NEEDS = {"play": "play_package", "appstore": "appstore_id", "twitter": "twitter_query"}
+
+
+@dataclass
+class SourceResult:
+    """What one source did for one app; ``status`` is success, failed, skipped (not configured) or dry-run."""
+
+    source: str
+    app_id: str
+    status: str = "success"
+    fetched: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    errors: int = 0  # failed HTTP attempts, retried or not
+    notes: list[str] = field(default_factory=list)  # why each stream stopped, gaps
+    skip_reasons: Counter = field(default_factory=Counter)
+    message: str = ""  # the failure, or why the source was skipped
+    run_id: int | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed"
+
+    def detail(self) -> str:
+        parts = list(self.notes)
+        if self.skip_reasons:
+            parts.append("skipped: " + ", ".join(f"{r} ({n})" for r, n in self.skip_reasons.most_common(3)))
+        if self.message:
+            parts.insert(0, self.message)
+        return "; ".join(parts)
+
+    def summary(self) -> str:
+        """One line for the terminal and the nightly log (no personal data: counts and reasons only)."""
+        head = f"{self.source}/{self.app_id}"
+        if self.status == "skipped":
+            return f"{head}: skipped ({self.message})"
+        verb = "would be " if self.status == "dry-run" else ""
+        counts = (
+            f"{self.fetched} fetched, {verb}{self.new} new, {verb}{self.updated} updated, "
+            f"{self.skipped} skipped, {self.errors} errors"
+        )
+        detail = self.detail()
+        return f"{head}: {counts} [{self.status}]" + (f": {detail}" if detail else "")
+
+
+def collect(
+    store: Store | None,
+    settings: Settings,
+    app: AppConfig,
+    source: str,
+    *,
+    max_items: int | None = None,
+    full: bool = False,
+    dry_run: bool = False,
+    client=None,
+    policy: http.RetryPolicy | None = None,
+    console: Console | None = None,
+) -> SourceResult:
+    """Collect ``source`` ("play", "appstore", "twitter") for ``app`` into ``store``; never raises for a
+    source failure (the result says ``failed``), only for a database problem (``StoreError``).
+
+    ``client``: an httpx.Client to use (tests pass one with an ``httpx.MockTransport``); by default one is
+    made by ``ingest.http.make_client`` and closed at the end. ``policy``: retry policy (tests inject a
+    no-op ``sleep``); by default from ``[collect]`` in suara.toml. ``dry_run``: fetch and count, write
+    nothing (``store`` may then be None). ``console``: where the progress bar and summary line go.
+    """
+    if source not in SOURCES:
+        raise ValueError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
+    if store is None and not dry_run:
+        raise ValueError("a store is needed unless dry_run")
+    module = SOURCES[source]
+    result = SourceResult(module.SOURCE, app.key, status="dry-run" if dry_run else "success")
+    if not getattr(app, NEEDS[source]):
+        result.status, result.message = "skipped", f"no {NEEDS[source]} configured for app '{app.key}'"
+        _say(console, result)
+        return result
+
+    default_policy, timeout = policy_from(settings)
+    own_client = client is None
+    client = client or http.make_client(timeout=timeout)
+    fetcher = http.Fetcher(client, policy or default_policy)
+    run = _Run(store, module.SOURCE, app.key, result, write=not dry_run)
+    try:
+        state = {key: run.get(key) for key in module.STATE_KEYS}
+        with _progress(console, f"{module.SOURCE} {app.key}") as advance:
+            for stream in module.streams(fetcher, app, state, full=full, max_items=max_items):
+                if not run.read(stream, full=full, max_items=max_items, advance=advance):
+                    break  # max_items reached
+    except SourceError as exc:
+        result.status, result.message = "failed", str(exc)
+    except (StoreError, duckdb.Error) as exc:  # the database, not the source: stop everything
+        run.abandon(fetcher.failures, str(exc))
+        if isinstance(exc, StoreError):
+            raise
+        raise StoreError(f"database {store.path}: {exc}") from exc
+    except Exception as exc:  # a bug or an unforeseen response: fail this source, keep the others going
+        log.exception("%s/%s: unexpected error", module.SOURCE, app.key)
+        result.status, result.message = "failed", f"unexpected {type(exc).__name__}: {exc}"
+    except BaseException:  # Ctrl-C or a kill: leave no run marked "running"
+        run.abandon(fetcher.failures, "interrupted")
+        raise
+    finally:
+        if own_client:
+            client.close()
+    result.errors = fetcher.failures
+    run.finish(result.status, result.detail())
+    _say(console, result)
+    return result
+
+
+def policy_from(settings: Settings) -> tuple[http.RetryPolicy, float]:
+    """Retry policy and timeout from the optional ``[collect]`` table of suara.toml."""
+    raw = settings.extra.get("collect", {}) if isinstance(settings.extra, dict) else {}
+    where = settings.config_path or "suara.toml"
+
+    def number(key: str, default: float) -> float:
+        value = raw.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise ConfigError(f"{where}: [collect] {key} must be a positive number, not {value!r}")
+        return value
+
+    policy = http.RetryPolicy(attempts=int(number("attempts", 5)), max_wait=number("max_wait_seconds", 900))
+    return policy, number("timeout_seconds", http.TIMEOUT_SECONDS)
+
+
+def scoped(key: str, scope: str) -> str:
+    return f"{key}:{scope}" if scope else key
+
+
+class _Run:
+    """The bookkeeping of one source run: the runs row, source_state, counts; no writes in a dry run."""
+
+    def __init__(self, store: Store | None, source: str, app_id: str, result: SourceResult, write: bool):
+        self.store, self.source, self.app_id, self.result, self.write = store, source, app_id, result, write
+        self.seen: set[str] = set()  # ids stored (or counted) by this run: not "already stored" for the stop rule
+        if write:
+            result.run_id = store.start_run("collect", source, app_id)
+
+    def get(self, key: str, scope: str = "") -> str | None:
+        return self.store.get_state(self.source, self.app_id, scoped(key, scope)) if self.store else None
+
+    def set(self, key: str, value: str | None, scope: str = "") -> None:
+        if self.write:
+            self.store.set_state(self.source, self.app_id, scoped(key, scope), value)
+
+    def finish(self, status: str, message: str) -> None:
+        r = self.result
+        if self.write:
+            self.store.finish_run(
+                r.run_id, status, message or None,
+                fetched=r.fetched, new=r.new, updated=r.updated, skipped=r.skipped, errors=r.errors,
+            )
+
+    def abandon(self, failures: int, message: str) -> None:
+        """Best effort to mark the run failed on the way out of an interruption or a database error."""
+        self.result.status, self.result.errors = "failed", failures
+        try:
+            self.finish("failed", message)
+        except Exception:  # the database may be the problem; the original error is what matters
+            log.warning("%s/%s: could not mark run %s failed", self.source, self.app_id, self.result.run_id)
+
+    def read(self, stream: Stream, *, full: bool, max_items: int | None, advance: Callable[[int], None]) -> bool:
+        """Store a stream page by page until the stop rule, its end or ``max_items``; False at max_items."""
+        r = self.result
+        label = f"{stream.scope}: " if stream.scope else ""
+        saved = self.get("watermark", stream.scope)
+        watermark = datetime.fromisoformat(saved) if saved else None
+        newest = oldest = None
+        last: Page | None = None
+        final: dict[str, str | None] = {}
+        for page in stream.pages:
+            last = page
+            r.fetched += page.fetched
+            r.skipped += len(page.skipped)
+            r.skip_reasons.update(page.skipped)
+            advance(page.fetched)
+            page_oldest = None
+            if page.records:
+                times = [rec["created_at"] for rec in page.records]
+                page_oldest = min(times)
+                newest = max(times) if newest is None else max(newest, max(times))
+                oldest = page_oldest if oldest is None else min(oldest, page_oldest)
+            already = self._store(page)
+            for key, value in page.state.items():
+                self.set(key, value, stream.scope)
+            final.update(page.final_state)
+            if not full and already and (watermark is None or page_oldest <= watermark):
+                r.notes.append(f"{label}reached stored items on page {page.number}")
+                break
+            if max_items is not None and r.fetched >= max_items:
+                behind = "" if full or watermark is None else "; older new items wait for the next run"
+                r.notes.append(f"{label}stopped at --max {max_items} on page {page.number}{behind}")
+                return False
+        else:
+            r.notes.append(f"{label}end of the feed after page {last.number if last else 0}")
+            if last is not None and last.at_limit and watermark and oldest and oldest > watermark:
+                gap = {"after": watermark.isoformat(), "before": oldest.isoformat(), "found": utcnow().isoformat()}
+                self.set("gap", json.dumps(gap), stream.scope)
+                r.notes.append(
+                    f"{label}GAP: the feed ends at page {last.number} before the stored items; items between "
+                    f"{gap['after']} and {gap['before']} may be missing (collect more often)"
+                )
+        for key, value in final.items():
+            self.set(key, value, stream.scope)
+        if stream.from_top and newest and (watermark is None or newest > watermark):
+            self.set("watermark", newest.isoformat(), stream.scope)
+        return True
+
+    def _store(self, page: Page) -> bool:
+        """Upsert one page in one transaction; True if every record was stored before, unchanged."""
+        if not page.records:
+            return False
+        source = self.source
+        ids = [f"{source}:{rec['native_id']}" for rec in page.records]
+        known = self.store.known_hashes(list(set(ids))) if self.store else {}
+        hashes = [content_hash(rec["title"], rec["text"], rec["rating"]) for rec in page.records]
+        already = all(i in known and known[i] == h and i not in self.seen for i, h in zip(ids, hashes, strict=True))
+        r = self.result
+        if self.write:
+            counts = self.store.upsert_feedback(to_batch_table(page.records, self.store.salt, validated=True))
+            r.new, r.updated, r.unchanged = r.new + counts.new, r.updated + counts.updated, r.unchanged + counts.unchanged
+        else:
+            fresh = {i: h for i, h in zip(ids, hashes, strict=True) if i not in self.seen}
+            r.new += sum(1 for i in fresh if i not in known)
+            r.updated += sum(1 for i, h in fresh.items() if i in known and known[i] != h)
+        self.seen.update(ids)
+        return already
+
+
+@contextmanager
+def _progress(console: Console | None, label: str) -> Iterator[Callable[[int], None]]:
+    if console is None:
+        yield lambda n: None
+        return
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed} fetched"),
+               TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(label, total=None)
+        yield lambda n: bar.advance(task, n)
+
+
+def _say(console: Console | None, result: SourceResult) -> None:
+    if console is not None:
+        console.print(result.summary(), markup=False, highlight=False, soft_wrap=True)

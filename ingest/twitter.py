@@ -1,0 +1,150 @@
+"""Tweets about an app from the X API v2 recent-search endpoint (the last 7 days), newest first.
+
+The bearer token comes from ``X_BEARER_TOKEN`` only: it goes into the Authorization header of each
+request and nowhere else (not the client, the logs, the store or an error message). Pagination follows
+``meta.next_token``; a completed run saves ``meta.newest_id`` as ``since_id`` so the next run asks only
+for newer tweets. When ``x-rate-limit-remaining`` hits 0 the run waits for ``x-rate-limit-reset`` if it
+is within the retry policy's bound, else it fails with a clear message and the next run catches up.
+
+For tweets crawled with tweet-harvest, see ``suara import --format tweet-harvest`` (ingest/files.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+
+import httpx
+
+from ingest.http import Fetcher, FetchError, SourceError, rate_limit_exhausted
+from ingest.source import FormatChanged, Page, Stream, read_items
+from suara.config import MPASPOR, AppConfig
+
+SOURCE = "twitter"
+STATE_KEYS = ("since_id",)
+SEARCH_URL = "https://api.x.com/2/tweets/search/recent"
+TOKEN_ENV = "X_BEARER_TOKEN"
+PAGE_SIZE = 100  # the endpoint accepts 10..100
+TWEET_FIELDS = "created_at,lang,public_metrics,author_id,conversation_id,in_reply_to_user_id,note_tweet"
+
+
+class MissingToken(SourceError):
+    pass
+
+
+def bearer_token() -> str:
+    token = os.environ.get(TOKEN_ENV, "").strip()
+    if not token:
+        raise MissingToken(
+            f"{TOKEN_ENV} is not set: create a bearer token in the X developer portal and export {TOKEN_ENV}, "
+            "or load a tweet-harvest CSV with `suara import --format tweet-harvest FILE.csv`"
+        )
+    return token
+
+
+def tweet_url(tweet_id: str) -> str:
+    return f"https://x.com/i/web/status/{tweet_id}"
+
+
+def lang_code(lang: str | None) -> str | None:
+    """X tags Indonesian as ``in`` (the old ISO code); Suara uses ``id`` like the stores."""
+    return "id" if lang == "in" else lang
+
+
+def parse_tweet(tweet, app_id: str) -> dict:
+    """One tweet object -> a record (not yet normalized); long tweets use their full ``note_tweet`` text."""
+    if not isinstance(tweet, dict):
+        raise TypeError("tweet is not an object")
+    note = tweet.get("note_tweet")
+    text = note.get("text") if isinstance(note, dict) and note.get("text") else tweet["text"]
+    metrics = tweet.get("public_metrics") or {}
+    raw = {k: v for k, v in tweet.items() if k not in ("author_id", "in_reply_to_user_id")}
+    return {
+        "source": SOURCE,
+        "native_id": tweet["id"],
+        "app_id": app_id,
+        "text": text,
+        "created_at": tweet["created_at"],
+        "author": tweet.get("author_id"),
+        "lang": lang_code(tweet.get("lang")),
+        "likes": metrics.get("like_count", 0),
+        "url": tweet_url(tweet["id"]),
+        "raw": json.dumps(raw, ensure_ascii=False),
+    }
+
+
+def decode(body: str | bytes, number: int = 1):
+    try:
+        return json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise FormatChanged(f"X search page {number} is not valid JSON ({exc.msg}; truncated?)") from None
+
+
+def parse_page(data, app_id: str = MPASPOR.key, number: int = 1) -> Page:
+    """A recent-search response (decoded, or its JSON text) -> a Page; ``cursor`` = ``meta.next_token``."""
+    if isinstance(data, str | bytes):
+        data = decode(data, number)
+    if not isinstance(data, dict) or not isinstance(data.get("meta"), dict):
+        raise FormatChanged(f"X search page {number} has no 'meta' object")
+    tweets = data.get("data") or []
+    if not isinstance(tweets, list):
+        raise FormatChanged(f"X search page {number}: 'data' is not a list")
+    page = read_items(number, tweets, lambda t: parse_tweet(t, app_id), "X search")
+    page.cursor = data["meta"].get("next_token")
+    return page
+
+
+def streams(
+    fetcher: Fetcher, app: AppConfig, state: dict[str, str | None], *, full: bool, max_items: int | None
+) -> list[Stream]:
+    """One stream; a normal run asks only for tweets newer than the saved ``since_id``."""
+    token = bearer_token()
+    since_id = None if full else state.get("since_id")
+    return [Stream("", _pages(fetcher, app, token, since_id, max_items))]
+
+
+def _refused(response: httpx.Response) -> str:
+    if response.status_code == 401:
+        return f"X rejected the bearer token: check {TOKEN_ENV}"
+    if response.status_code == 403:
+        return "this X API access level may not include recent search (see the X developer portal)"
+    try:
+        body = response.json()
+        return str(body.get("detail") or body.get("title") or "")[:200]
+    except (ValueError, AttributeError):
+        return ""
+
+
+def _pages(fetcher: Fetcher, app: AppConfig, token: str, since_id: str | None, max_items: int | None
+           ) -> Iterator[Page]:
+    auth = {"authorization": f"Bearer {token}"}
+    next_token, fetched, number = None, 0, 0
+    while True:
+        number += 1
+        size = PAGE_SIZE if max_items is None else max(10, min(PAGE_SIZE, max_items - fetched))
+        params = {"query": app.twitter_query, "max_results": size, "tweet.fields": TWEET_FIELDS}
+        if since_id:
+            params["since_id"] = since_id
+        if next_token:
+            params["next_token"] = next_token
+        what = f"X recent search for {app.key}, page {number}"
+        try:
+            response = fetcher.get(SEARCH_URL, params=params, headers=auth, what=what, refused=_refused)
+        except FetchError as exc:
+            if exc.status == 400 and since_id and number == 1:  # since_id older than the 7-day window
+                since_id, number = None, 0
+                continue
+            raise
+        data = decode(response.content, number)
+        page = parse_page(data, app.key, number)
+        newest = data["meta"].get("newest_id") if number == 1 else None
+        if newest:
+            page.final_state["since_id"] = newest
+        fetched += page.fetched
+        yield page
+        if not page.cursor:
+            return
+        next_token = page.cursor
+        if rate_limit_exhausted(response):
+            fetcher.wait_for_reset(response, what)
