@@ -25,6 +25,7 @@ from suara.store import read_connection
 if TYPE_CHECKING:
     from dashboard.filters import Filters
 
+LOCK_WAIT = 5.0  # seconds a query waits for the nightly writer to let go before saying the file is locked
 NOT_COMPLAINTS = ("praise",)  # categories that are not complaints: "share with a complaint" leaves them out
 JUMP_MIN_PP = 5.0  # a release's category share "jumps" when it rises this many points over the release before
 JUMP_MIN_RATIO = 1.5  # ... and to at least this many times the share before
@@ -74,7 +75,7 @@ def _frame(con, sql: str, params: dict | None = None) -> pd.DataFrame:
 # -- what there is to filter ------------------------------------------------------------------
 def data_range(db: str | Path) -> dict:
     """Oldest and newest feedback (UTC) and how many items: the default period is relative to the newest."""
-    with read_connection(db) as con:
+    with read_connection(db, wait=LOCK_WAIT) as con:
         first, last, n = _run(
             con, "SELECT min(created_at), max(created_at), count(*) FROM feedback"
         ).fetchone()
@@ -83,7 +84,7 @@ def data_range(db: str | Path) -> dict:
 
 def filter_options(db: str | Path) -> dict:
     """Distinct sources, apps and app versions (newest release first) for the filter widgets."""
-    with read_connection(db) as con:
+    with read_connection(db, wait=LOCK_WAIT) as con:
         sources = [r[0] for r in _run(con, "SELECT DISTINCT source FROM feedback ORDER BY 1").fetchall()]
         apps = [r[0] for r in _run(con, "SELECT DISTINCT app_id FROM feedback ORDER BY 1").fetchall()]
         versions = [
@@ -98,8 +99,9 @@ def filter_options(db: str | Path) -> dict:
 
 
 # -- Ringkasan (overview) ----------------------------------------------------------------------
-def _period_cte(f: Filters) -> tuple[str, dict]:
-    """The filtered feedback of the selected period and, when it has one, of the period before it."""
+def _overview_view(f: Filters) -> tuple[str, str, dict]:
+    """(WHERE clause, "is in the selected period" expression, parameters) over the filtered feedback of
+    the selected period and, when it has one, of the period of equal length before it."""
     cond, params = where(f, period=False)
     prev = f.previous()
     lower = prev.start if prev else f.start
@@ -110,96 +112,103 @@ def _period_cte(f: Filters) -> tuple[str, dict]:
         cond += " AND f.created_at < $end"
         params["end"] = _ts(f.end)
     if f.start:
-        label = "CASE WHEN f.created_at >= $start THEN 'cur' ELSE 'prev' END"
         params["start"] = _ts(f.start)
-    else:
-        label = "'cur'"
-    return f"SELECT f.id, f.rating, {label} AS period FROM feedback f WHERE {cond}", params
+        return cond, "f.created_at >= $start", params
+    return cond, "true", params
 
 
-def kpis(con, f: Filters) -> dict:
-    """Headline figures of the period and the one before: counts, low-rating and complaint shares, top category."""
-    cte, params = _period_cte(f)
-    params["not_complaints"] = list(NOT_COMPLAINTS)
-    totals = _run(
-        con,
-        f"""
-        WITH p AS ({cte})
-        SELECT period, count(*) AS n, count(rating) AS rated, count(*) FILTER (WHERE rating <= 2) AS low
-        FROM p GROUP BY period
-        """,
-        params,
-    ).fetchall()
-    per_cat = _run(
-        con,
-        f"""
-        WITH p AS ({cte})
-        SELECT p.period, l.category, count(*) AS n
-        FROM p JOIN effective_labels l ON l.feedback_id = p.id
-        GROUP BY ALL
-        """,
-        params,
-    ).fetchall()
-    complaints = _run(
-        con,
-        f"""
-        WITH p AS ({cte})
-        SELECT p.period, count(DISTINCT p.id)
-        FROM p JOIN effective_labels l ON l.feedback_id = p.id
-        WHERE NOT list_contains($not_complaints, l.category)
-        GROUP BY ALL
-        """,
-        params,
-    ).fetchall()
-    out = {}
-    for period in ("cur", "prev"):
-        row = next((r for r in totals if r[0] == period), (period, 0, 0, 0))
-        out[period] = {
-            "n": row[1],
-            "rated": row[2],
-            "low": row[3],
-            "complaints": next((r[1] for r in complaints if r[0] == period), 0),
-            "categories": {r[1]: r[2] for r in per_cat if r[0] == period},
+def overview(db: str | Path, f: Filters, trend_categories: list[str] | None = None) -> dict:
+    """Everything the overview page shows, in one read-only connection (the benchmark's unit of work).
+
+    ``kpis``: for the period (``cur``) and the one before (``prev``, None for an open period) the
+    feedback count ``n``, ``rated`` and ``low`` (1-2 stars) counts, ``complaints`` (items with a
+    category other than NOT_COMPLAINTS) and ``categories`` {category: items}. ``trend``: per week and
+    category of ``trend_categories`` (default: the taxonomy's headline six) in the period, the count
+    ``n``, the week's ``total`` and their ``share``.
+
+    The labels are joined to the feedback once, into a temp table of (row, period, week, category)
+    that the figures then aggregate: that join is the one cost that grows with the table.
+    """
+    if trend_categories is None:
+        from suara.taxonomy import load_taxonomy
+
+        trend_categories = load_taxonomy().headline_ids
+    cond, cur, params = _overview_view(f)
+    week = "date_trunc('week', f.created_at)"
+    with read_connection(db, wait=LOCK_WAIT) as con:
+        weeks = _frame(
+            con,
+            f"""
+            SELECT {cur} AS cur, {week} AS week, count(*) AS total, count(f.rating) AS rated,
+                   count(*) FILTER (WHERE f.rating <= 2) AS low
+            FROM feedback f WHERE {cond} GROUP BY ALL
+            """,
+            params,
+        )
+        _run(
+            con,
+            f"""
+            CREATE OR REPLACE TEMP TABLE _labelled AS
+            SELECT f.rowid AS row, {cur} AS cur, {week} AS week, l.category
+            FROM feedback f JOIN effective_labels l ON l.feedback_id = f.id WHERE {cond}
+            """,
+            params,
+        )
+        per_week = _frame(con, "SELECT cur, week, category, count(*) AS n FROM _labelled GROUP BY ALL")
+        complaints = dict(
+            _run(
+                con,
+                "SELECT cur, count(DISTINCT row) FROM _labelled WHERE NOT list_contains($not, category) GROUP BY cur",
+                {"not": list(NOT_COMPLAINTS)},
+            ).fetchall()
+        )
+    kpis = {}
+    for name, is_cur in (("cur", True), ("prev", False)):
+        w = weeks[weeks["cur"] == is_cur]
+        c = per_week[per_week["cur"] == is_cur].groupby("category")["n"].sum()
+        kpis[name] = {
+            "n": int(w["total"].sum()),
+            "rated": int(w["rated"].sum()),
+            "low": int(w["low"].sum()),
+            "complaints": int(complaints.get(is_cur, 0)),
+            "categories": {k: int(v) for k, v in c.items()},
         }
     if not f.previous():
-        out["prev"] = None
-    return out
+        kpis["prev"] = None
+    return {
+        "kpis": kpis,
+        "trend": _weekly_shares(weeks[weeks["cur"]], per_week[per_week["cur"]], trend_categories),
+    }
+
+
+def _weekly_shares(weeks: pd.DataFrame, per_week: pd.DataFrame, categories: list[str]) -> pd.DataFrame:
+    """Every (week, category) pair, zero where a category had no text that week, with its share."""
+    grid = weeks[["week", "total"]].merge(pd.DataFrame({"category": list(categories)}), how="cross")
+    out = grid.merge(per_week[["week", "category", "n"]], on=["week", "category"], how="left")
+    out["n"] = out["n"].fillna(0).astype("int64")
+    out["share"] = out["n"] / out["total"]
+    return out[["week", "category", "n", "total", "share"]].sort_values(
+        ["week", "category"], ignore_index=True
+    )
 
 
 def weekly_trend(con, f: Filters, categories: list[str]) -> pd.DataFrame:
     """Per week (Monday, UTC) and category: feedback count and share of that week's feedback."""
     cond, params = where(f)
-    params["cats"] = list(categories)
-    return _frame(
+    week = "date_trunc('week', f.created_at)"
+    weeks = _frame(
+        con, f"SELECT {week} AS week, count(*) AS total FROM feedback f WHERE {cond} GROUP BY 1", params
+    )
+    per_week = _frame(
         con,
         f"""
-        WITH w AS (
-            SELECT date_trunc('week', f.created_at) AS week, count(*) AS total
-            FROM feedback f WHERE {cond} GROUP BY 1
-        ), c AS (
-            SELECT date_trunc('week', f.created_at) AS week, l.category, count(*) AS n
-            FROM feedback f JOIN effective_labels l ON l.feedback_id = f.id
-            WHERE {cond} AND list_contains($cats, l.category)
-            GROUP BY ALL
-        )
-        SELECT w.week, cats.category, coalesce(c.n, 0) AS n, w.total,
-               coalesce(c.n, 0) / w.total AS share
-        FROM w CROSS JOIN (SELECT unnest($cats) AS category) cats
-        LEFT JOIN c ON c.week = w.week AND c.category = cats.category
-        ORDER BY w.week, cats.category
+        SELECT {week} AS week, l.category, count(*) AS n
+        FROM feedback f JOIN effective_labels l ON l.feedback_id = f.id
+        WHERE {cond} AND list_contains($cats, l.category) GROUP BY ALL
         """,
-        params,
+        {**params, "cats": list(categories)},
     )
-
-
-def overview(db: str | Path, f: Filters, trend_categories: list[str] | None = None) -> dict:
-    """Everything the overview page shows, in one read-only connection (the benchmark's unit of work)."""
-    if trend_categories is None:
-        from suara.taxonomy import load_taxonomy
-
-        trend_categories = load_taxonomy().headline_ids
-    with read_connection(db) as con:
-        return {"kpis": kpis(con, f), "trend": weekly_trend(con, f, trend_categories)}
+    return _weekly_shares(weeks, per_week, categories)
 
 
 # -- Kategori ------------------------------------------------------------------------------------
@@ -208,7 +217,7 @@ def category_detail(db: str | Path, f: Filters, category: str) -> dict:
     cond, params = where(f)
     params["cat"] = category
     has_cat = "f.id IN (SELECT feedback_id FROM effective_labels WHERE category = $cat)"
-    with read_connection(db) as con:
+    with read_connection(db, wait=LOCK_WAIT) as con:
         total, n = _run(
             con, f"SELECT count(*), count(*) FILTER (WHERE {has_cat}) FROM feedback f WHERE {cond}", params
         ).fetchone()
@@ -259,19 +268,23 @@ def texts(
     if office:
         cond += " AND f.id IN (SELECT feedback_id FROM feedback_offices WHERE office_id = $office)"
         params["office"] = office
-    with read_connection(db) as con:
+    with read_connection(db, wait=LOCK_WAIT) as con:
         total = _run(con, f"SELECT count(*) FROM feedback f WHERE {cond}", params).fetchone()[0]
         rows = _frame(
             con,
             f"""
-            SELECT f.id, f.created_at, f.source, f.app_id, f.rating, f.app_version, f.title, f.text, f.url,
-                   (SELECT max(l.score) FROM effective_labels l
-                    WHERE l.feedback_id = f.id AND l.category = $cat) AS score,
-                   (SELECT string_agg(l.category, ', ' ORDER BY l.category) FROM effective_labels l
-                    WHERE l.feedback_id = f.id) AS categories
-            FROM feedback f WHERE {cond}
-            ORDER BY f.created_at DESC, f.id
-            LIMIT $limit OFFSET $offset
+            WITH page AS (
+                SELECT f.id, f.created_at, f.source, f.app_id, f.rating, f.app_version, f.title, f.text, f.url
+                FROM feedback f WHERE {cond}
+                ORDER BY f.created_at DESC, f.id LIMIT $limit OFFSET $offset
+            ), labels AS (  -- only the page's labels: a page is a few rows, the labels table is not
+                SELECT feedback_id, max(score) FILTER (WHERE category = $cat) AS score,
+                       string_agg(category, ', ' ORDER BY category) AS categories
+                FROM effective_labels WHERE feedback_id IN (SELECT id FROM page) GROUP BY 1
+            )
+            SELECT page.*, labels.score, labels.categories
+            FROM page LEFT JOIN labels ON labels.feedback_id = page.id
+            ORDER BY page.created_at DESC, page.id
             """,
             {**params, "cat": category, "limit": page_size, "offset": max(page - 1, 0) * page_size},
         )
@@ -288,7 +301,7 @@ def versions(
     params.update(
         cats=list(categories), min_count=min_count, limit=limit, pp=JUMP_MIN_PP / 100, ratio=JUMP_MIN_RATIO
     )
-    with read_connection(db) as con:
+    with read_connection(db, wait=LOCK_WAIT) as con:
         return _frame(
             con,
             f"""
@@ -329,7 +342,7 @@ def offices(db: str | Path, f: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
         SELECT o.office_id, o.feedback_id FROM feedback_offices o
         WHERE o.feedback_id IN (SELECT f.id FROM feedback f WHERE {cond})
     """
-    with read_connection(db) as con:
+    with read_connection(db, wait=LOCK_WAIT) as con:
         ranking = _frame(
             con,
             f"""
@@ -374,7 +387,7 @@ def alerts(db: str | Path, f: Filters, limit: int = 200) -> pd.DataFrame:
     if f.categories:
         clauses.append("list_contains($categories, a.category)")
         params["categories"] = list(f.categories)
-    with read_connection(db) as con:
+    with read_connection(db, wait=LOCK_WAIT) as con:
         return _frame(
             con,
             f"""
@@ -399,10 +412,10 @@ def alert_texts(db: str | Path, alert: dict, limit: int = 10) -> tuple[int, pd.D
         "end": alert["period_end"],
         "cat": alert["category"],
     }
-    if alert.get("app_version"):
+    if isinstance(alert.get("app_version"), str):
         cond += " AND f.app_version = $version"
         params["version"] = alert["app_version"]
-    with read_connection(db) as con:
+    with read_connection(db, wait=LOCK_WAIT) as con:
         total = _run(con, f"SELECT count(*) FROM feedback f WHERE {cond}", params).fetchone()[0]
         rows = _frame(
             con,
@@ -426,22 +439,28 @@ def review_queue(
     cond, params = where(f)
     if mode == "uncertain":
         cond += " AND c.confidence IS NOT NULL"
-        order = "c.confidence ASC, f.id"
+        rank = "c.confidence"
     else:
-        order = "hash(f.id || $seed), f.id"
+        rank = "hash(f.id || $seed)"
         params["seed"] = str(seed)
-    with read_connection(db) as con:
+    with read_connection(db, wait=LOCK_WAIT) as con:
         return _frame(
             con,
             f"""
-            SELECT f.id, f.created_at, f.source, f.rating, f.app_version, f.title, f.text, c.confidence,
-                   coalesce((SELECT list(l.category ORDER BY l.category) FROM effective_labels l
-                             WHERE l.feedback_id = f.id), []) AS categories,
-                   (SELECT string_agg(l.category || ' ' || printf('%.2f', l.score), ', ' ORDER BY l.score DESC)
-                    FROM effective_labels l WHERE l.feedback_id = f.id) AS scores
-            FROM feedback f LEFT JOIN classifications c ON c.feedback_id = f.id
-            WHERE {cond} AND f.id NOT IN (SELECT feedback_id FROM human_reviews)
-            ORDER BY {order} LIMIT $n
+            WITH queue AS (
+                SELECT f.id, f.created_at, f.source, f.rating, f.app_version, f.title, f.text, c.confidence,
+                       {rank} AS rank
+                FROM feedback f LEFT JOIN classifications c ON c.feedback_id = f.id
+                WHERE {cond} AND f.id NOT IN (SELECT feedback_id FROM human_reviews)
+                ORDER BY rank, f.id LIMIT $n
+            ), labels AS (
+                SELECT feedback_id, list(category ORDER BY category) AS categories,
+                       list({{'category': category, 'score': score}} ORDER BY score DESC, category) AS scores
+                FROM effective_labels WHERE feedback_id IN (SELECT id FROM queue) GROUP BY 1
+            )
+            SELECT queue.* EXCLUDE (rank), coalesce(labels.categories, []) AS categories, labels.scores
+            FROM queue LEFT JOIN labels ON labels.feedback_id = queue.id
+            ORDER BY queue.rank, queue.id
             """,
             {**params, "n": n},
         )
@@ -449,7 +468,7 @@ def review_queue(
 
 def human_label_counts(db: str | Path) -> dict:
     """Reviewed items in all and since the current model was trained (they go into the next training)."""
-    with read_connection(db) as con:
+    with read_connection(db, wait=LOCK_WAIT) as con:
         version, trained_at, total, since = _run(
             con,
             """
@@ -475,7 +494,7 @@ def framework_counts(db: str | Path, f: Filters, mapping: dict[str, str]) -> tup
     a text with two categories of the same element counts once. Returns (feedback in view, per element)."""
     cond, params = where(f)
     params.update(cats=list(mapping), elements=list(mapping.values()))
-    with read_connection(db) as con:
+    with read_connection(db, wait=LOCK_WAIT) as con:
         total = _run(con, f"SELECT count(*) FROM feedback f WHERE {cond}", params).fetchone()[0]
         per_element = _frame(
             con,
@@ -494,7 +513,7 @@ def framework_counts(db: str | Path, f: Filters, mapping: dict[str, str]) -> tup
 def category_counts(db: str | Path, f: Filters) -> pd.DataFrame:
     """Feedback per category in the view."""
     cond, params = where(f)
-    with read_connection(db) as con:
+    with read_connection(db, wait=LOCK_WAIT) as con:
         return _frame(
             con,
             f"""
@@ -507,7 +526,7 @@ def category_counts(db: str | Path, f: Filters) -> pd.DataFrame:
 
 # -- Riwayat -----------------------------------------------------------------------------------------
 def runs(db: str | Path, limit: int = 100) -> pd.DataFrame:
-    with read_connection(db) as con:
+    with read_connection(db, wait=LOCK_WAIT) as con:
         return _frame(
             con,
             """
@@ -522,7 +541,7 @@ def runs(db: str | Path, limit: int = 100) -> pd.DataFrame:
 
 def models(db: str | Path) -> list[dict]:
     """Registered models, newest first, with their metrics parsed."""
-    with read_connection(db) as con:
+    with read_connection(db, wait=LOCK_WAIT) as con:
         rows = _run(
             con,
             "SELECT version, created_at, n_train, is_current, metrics FROM models ORDER BY created_at DESC, version",

@@ -22,7 +22,9 @@ SOURCE = "app_store"
 STATE_KEYS = ()  # per-country watermarks and gaps are kept by ingest.collect
 PAGE_SIZE = 50
 MAX_PAGES = 10
-FEED_URL = "https://itunes.apple.com/{country}/rss/customerreviews/page={page}/id={app_id}/sortby=mostrecent/json"
+FEED_URL = (
+    "https://itunes.apple.com/{country}/rss/customerreviews/page={page}/id={app_id}/sortby=mostrecent/json"
+)
 
 _PAGE_IN_HREF = re.compile(r"/page=(\d+)/")
 

@@ -1,8 +1,9 @@
 """Run one source for one app into the store: pages -> batches, incremental stops, state, a runs row.
 
-Each page is one batch and one transaction (``Store.upsert_feedback``), so a failure keeps every page
-committed before it and never half a page. The page's saved state (a backfill's continuation token)
-is written after its batch commits: a crash between the two re-fetches one page, harmlessly.
+Pages are stored in batches (``BATCH_RECORDS``), each batch one transaction of whole pages
+(``Store.upsert_feedback``): a failure keeps every page read before it and never half a page. A page's
+saved state (a backfill's continuation token) is written only after its batch commits, so an
+interrupted run resumes at the first page not stored.
 
 Incremental rule (without ``full``): stop after a page whose every record was already stored, with the
 same content, before this run, once the page reaches back to the stream's watermark (the newest
@@ -29,7 +30,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from ingest import appstore, http, playstore, twitter
-from ingest.source import Page, SourceError, Stream
+from ingest.source import FormatChanged, Page, SourceError, Stream
 from suara.config import AppConfig, ConfigError, Settings
 from suara.store import Store, StoreError, content_hash, to_batch_table, utcnow
 
@@ -39,6 +40,9 @@ log = logging.getLogger(__name__)
 SOURCES = {"play": playstore, "appstore": appstore, "twitter": twitter}
 # the AppConfig field a source needs; an app without it is skipped for that source
 NEEDS = {"play": "play_package", "appstore": "appstore_id", "twitter": "twitter_query"}
+# Pages are stored together up to this many records, one transaction per batch: each upsert scans the
+# feedback table, so a batch per page would make a large store, not the network, the nightly's cost.
+BATCH_RECORDS = 2000
 
 
 @dataclass
@@ -118,10 +122,10 @@ def collect(
         return result
 
     default_policy, timeout = policy_from(settings)
+    run = _Run(store, module.SOURCE, app.key, result, write=not dry_run)
     own_client = client is None
     client = client or http.make_client(timeout=timeout)
     fetcher = http.Fetcher(client, policy or default_policy)
-    run = _Run(store, module.SOURCE, app.key, result, write=not dry_run)
     try:
         state = {key: run.get(key) for key in module.STATE_KEYS}
         with _progress(console, f"{module.SOURCE} {app.key}") as advance:
@@ -130,6 +134,10 @@ def collect(
                     break  # max_items reached
     except SourceError as exc:
         result.status, result.message = "failed", str(exc)
+        if isinstance(exc, FormatChanged) and exc.page:  # count the rejected page; none of it is stored
+            result.fetched += exc.page.fetched
+            result.skipped += len(exc.page.skipped)
+            result.skip_reasons.update(exc.page.skipped)
     except (StoreError, duckdb.Error) as exc:  # the database, not the source: stop everything
         run.abandon(fetcher.failures, str(exc))
         if isinstance(exc, StoreError):
@@ -174,7 +182,8 @@ class _Run:
 
     def __init__(self, store: Store | None, source: str, app_id: str, result: SourceResult, write: bool):
         self.store, self.source, self.app_id, self.result, self.write = store, source, app_id, result, write
-        self.seen: set[str] = set()  # ids stored (or counted) by this run: not "already stored" for the stop rule
+        # ids read by this run: for the stop rule they are not "stored before this run"
+        self.seen: set[str] = set()
         if write:
             result.run_id = store.start_run("collect", source, app_id)
 
@@ -189,8 +198,14 @@ class _Run:
         r = self.result
         if self.write:
             self.store.finish_run(
-                r.run_id, status, message or None,
-                fetched=r.fetched, new=r.new, updated=r.updated, skipped=r.skipped, errors=r.errors,
+                r.run_id,
+                status,
+                message or None,
+                fetched=r.fetched,
+                new=r.new,
+                updated=r.updated,
+                skipped=r.skipped,
+                errors=r.errors,
             )
 
     def abandon(self, failures: int, message: str) -> None:
@@ -201,72 +216,99 @@ class _Run:
         except Exception:  # the database may be the problem; the original error is what matters
             log.warning("%s/%s: could not mark run %s failed", self.source, self.app_id, self.result.run_id)
 
-    def read(self, stream: Stream, *, full: bool, max_items: int | None, advance: Callable[[int], None]) -> bool:
-        """Store a stream page by page until the stop rule, its end or ``max_items``; False at max_items."""
+    def read(
+        self, stream: Stream, *, full: bool, max_items: int | None, advance: Callable[[int], None]
+    ) -> bool:
+        """Store a stream until the stop rule, its end or ``max_items`` (then return False)."""
         r = self.result
         label = f"{stream.scope}: " if stream.scope else ""
         saved = self.get("watermark", stream.scope)
         watermark = datetime.fromisoformat(saved) if saved else None
-        newest = oldest = None
-        last: Page | None = None
+        newest = oldest = last = None
+        pending: list[Page] = []
         final: dict[str, str | None] = {}
-        for page in stream.pages:
-            last = page
-            r.fetched += page.fetched
-            r.skipped += len(page.skipped)
-            r.skip_reasons.update(page.skipped)
-            advance(page.fetched)
-            page_oldest = None
-            if page.records:
-                times = [rec["created_at"] for rec in page.records]
-                page_oldest = min(times)
-                newest = max(times) if newest is None else max(newest, max(times))
-                oldest = page_oldest if oldest is None else min(oldest, page_oldest)
-            already = self._store(page)
-            for key, value in page.state.items():
-                self.set(key, value, stream.scope)
-            final.update(page.final_state)
-            if not full and already and (watermark is None or page_oldest <= watermark):
-                r.notes.append(f"{label}reached stored items on page {page.number}")
-                break
-            if max_items is not None and r.fetched >= max_items:
-                behind = "" if full or watermark is None else "; older new items wait for the next run"
-                r.notes.append(f"{label}stopped at --max {max_items} on page {page.number}{behind}")
-                return False
-        else:
+        outcome = "end"
+        try:
+            for page in stream.pages:
+                last = page
+                r.fetched += page.fetched
+                r.skipped += len(page.skipped)
+                r.skip_reasons.update(page.skipped)
+                advance(page.fetched)
+                page_oldest = None
+                if page.records:
+                    times = [rec["created_at"] for rec in page.records]
+                    page_oldest = min(times)
+                    newest = max(times) if newest is None else max(newest, max(times))
+                    oldest = page_oldest if oldest is None else min(oldest, page_oldest)
+                # The stop rule can only fire on a page reaching back to the watermark: check only those.
+                may_stop = not full and bool(page.records) and (watermark is None or page_oldest <= watermark)
+                already = self._already_stored(page) if may_stop or not self.write else False
+                self.seen.update(f"{self.source}:{rec['native_id']}" for rec in page.records)
+                pending.append(page)
+                final.update(page.final_state)
+                if sum(len(p.records) for p in pending) >= BATCH_RECORDS:
+                    self._commit(pending, stream.scope)
+                if may_stop and already:
+                    r.notes.append(f"{label}reached stored items on page {page.number}")
+                    outcome = "stored"
+                    break
+                if max_items is not None and r.fetched >= max_items:
+                    behind = "" if full or watermark is None else "; older new items wait for the next run"
+                    r.notes.append(f"{label}stopped at --max {max_items} on page {page.number}{behind}")
+                    outcome = "max"
+                    break
+        except SourceError:
+            self._commit(pending, stream.scope)  # whole pages read before the failure are kept
+            raise
+        self._commit(pending, stream.scope)
+        if outcome == "max":
+            return False
+        if outcome == "end":
             r.notes.append(f"{label}end of the feed after page {last.number if last else 0}")
             if last is not None and last.at_limit and watermark and oldest and oldest > watermark:
-                gap = {"after": watermark.isoformat(), "before": oldest.isoformat(), "found": utcnow().isoformat()}
-                self.set("gap", json.dumps(gap), stream.scope)
-                r.notes.append(
-                    f"{label}GAP: the feed ends at page {last.number} before the stored items; items between "
-                    f"{gap['after']} and {gap['before']} may be missing (collect more often)"
-                )
+                self._record_gap(stream.scope, watermark, oldest)
         for key, value in final.items():
             self.set(key, value, stream.scope)
         if stream.from_top and newest and (watermark is None or newest > watermark):
             self.set("watermark", newest.isoformat(), stream.scope)
         return True
 
-    def _store(self, page: Page) -> bool:
-        """Upsert one page in one transaction; True if every record was stored before, unchanged."""
+    def _record_gap(self, scope: str, watermark: datetime, oldest: datetime) -> None:
+        """The feed ended (App Store: page 10) before reaching what was stored: some items may be lost."""
+        gap = {"after": watermark.isoformat(), "before": oldest.isoformat(), "found": utcnow().isoformat()}
+        self.set("gap", json.dumps(gap), scope)
+        self.result.notes.append(
+            f"{scope + ': ' if scope else ''}GAP: the feed ends before the stored items; items between "
+            f"{gap['after']} and {gap['before']} may be missing (collect more often)"
+        )
+
+    def _already_stored(self, page: Page) -> bool:
+        """True if every record of the page was stored before this run, with the same content."""
         if not page.records:
             return False
-        source = self.source
-        ids = [f"{source}:{rec['native_id']}" for rec in page.records]
+        ids = [f"{self.source}:{rec['native_id']}" for rec in page.records]
         known = self.store.known_hashes(list(set(ids))) if self.store else {}
         hashes = [content_hash(rec["title"], rec["text"], rec["rating"]) for rec in page.records]
-        already = all(i in known and known[i] == h and i not in self.seen for i, h in zip(ids, hashes, strict=True))
-        r = self.result
-        if self.write:
-            counts = self.store.upsert_feedback(to_batch_table(page.records, self.store.salt, validated=True))
-            r.new, r.updated, r.unchanged = r.new + counts.new, r.updated + counts.updated, r.unchanged + counts.unchanged
-        else:
+        already = all(known.get(i) == h and i not in self.seen for i, h in zip(ids, hashes, strict=True))
+        if not self.write:  # a dry run counts what a real run would write
             fresh = {i: h for i, h in zip(ids, hashes, strict=True) if i not in self.seen}
-            r.new += sum(1 for i in fresh if i not in known)
-            r.updated += sum(1 for i, h in fresh.items() if i in known and known[i] != h)
-        self.seen.update(ids)
+            self.result.new += sum(1 for i in fresh if i not in known)
+            self.result.updated += sum(1 for i, h in fresh.items() if i in known and known[i] != h)
         return already
+
+    def _commit(self, pending: list[Page], scope: str) -> None:
+        """Upsert the pending pages in one transaction, then save their state; empties ``pending``."""
+        records = [rec for page in pending for rec in page.records]
+        if self.write and records:
+            counts = self.store.upsert_feedback(to_batch_table(records, self.store.salt, validated=True))
+            self.result.new += counts.new
+            self.result.updated += counts.updated
+            self.result.unchanged += counts.unchanged
+        for page in pending:
+            for key, value in page.state.items():
+                self.set(key, value, scope)
+        pending.clear()
 
 
 @contextmanager
@@ -274,8 +316,12 @@ def _progress(console: Console | None, label: str) -> Iterator[Callable[[int], N
     if console is None:
         yield lambda n: None
         return
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed} fetched"),
-               TimeElapsedColumn())
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TextColumn("{task.completed} fetched"),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task(label, total=None)
         yield lambda n: bar.advance(task, n)

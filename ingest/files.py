@@ -1,5 +1,9 @@
 """File imports: read a JSONL or CSV export into normalized records, line by line.
 
+Formats: Suara's normalized schema as JSONL or CSV, another tool's export through a ``--map`` of its
+columns, and the CSV of tweet-harvest (the crawler most Indonesian researchers use), recognised by
+its header even without ``--format tweet-harvest``.
+
 Every line is checked before anything is stored, so a caller can load the whole file in one
 transaction or, with ``--skip-bad``, load the good lines and report the bad ones by line number.
 """
@@ -10,11 +14,12 @@ import csv
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from suara.records import normalize
 
-FORMATS = ("jsonl", "csv")
+FORMATS = ("jsonl", "csv", "tweet-harvest")
 
 
 @dataclass
@@ -33,7 +38,9 @@ def detect_format(path: Path) -> str:
         return "jsonl"
     if suffixes.endswith(".csv"):
         return "csv"
-    raise ImportFormatError(f"{path}: cannot tell the format from the name; pass --format ({'|'.join(FORMATS)})")
+    raise ImportFormatError(
+        f"{path}: cannot tell the format from the name; pass --format ({'|'.join(FORMATS)})"
+    )
 
 
 def _jsonl_rows(path: Path) -> Iterator[tuple[int, dict | str]]:
@@ -112,9 +119,100 @@ def mapped(columns: dict[str, str], constants: dict[str, str]) -> Callable[[dict
     return convert
 
 
+# -- tweet-harvest ------------------------------------------------------------------------------
+# Its columns (any order; extra columns are ignored); these three are needed to make a record.
+TWEET_HARVEST_COLUMNS = (
+    "conversation_id_str",
+    "created_at",
+    "favorite_count",
+    "full_text",
+    "id_str",
+    "image_url",
+    "in_reply_to_screen_name",
+    "lang",
+    "location",
+    "quote_count",
+    "reply_count",
+    "retweet_count",
+    "tweet_url",
+    "user_id_str",
+    "username",
+)
+_TWEET_HARVEST_NEEDED = ("id_str", "full_text", "created_at")
+# Columns that identify people: kept out of ``raw`` (the author survives only as the store's salted hash;
+# tweet_url carries the username, so the record's url is rebuilt from the tweet id instead).
+_TWEET_HARVEST_PERSONAL = ("username", "user_id_str", "in_reply_to_screen_name", "location", "tweet_url")
+_MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), start=1)}
+
+
+def twitter_time(value: str | None) -> datetime:
+    """Classic Twitter time ``Thu Nov 02 10:05:40 +0000 2023`` -> aware datetime (locale-independent)."""
+    try:
+        _weekday, month, day, clock, offset, year = value.split()
+        hour, minute, second = (int(x) for x in clock.split(":"))
+        sign = -1 if offset[0] == "-" else 1
+        zone = timezone(sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[3:5])))
+        return datetime(int(year), _MONTHS[month], int(day), hour, minute, second, tzinfo=zone)
+    except (AttributeError, KeyError, IndexError, ValueError):
+        raise ValueError(
+            f"field 'created_at' is {value!r}; expected the Twitter form 'Thu Nov 02 10:05:40 +0000 2023'"
+        ) from None
+
+
+def tweet_harvest(app_id: str) -> Callable[[dict], dict]:
+    """A row converter for tweet-harvest's CSV."""
+    from ingest.twitter import lang_code, tweet_url
+
+    def convert(row: dict) -> dict:
+        tweet_id = (row.get("id_str") or "").strip()
+        if not tweet_id.isdigit():
+            raise ValueError(
+                f"column 'id_str' is {tweet_id!r}, not a tweet id (was the file saved by a spreadsheet?)"
+            )
+        return {
+            "source": "twitter",
+            "native_id": tweet_id,
+            "app_id": app_id,
+            "text": row.get("full_text"),
+            "created_at": twitter_time(row.get("created_at")),
+            "author": row.get("user_id_str") or row.get("username"),
+            "lang": lang_code(row.get("lang")),
+            "likes": row.get("favorite_count"),
+            "url": tweet_url(tweet_id),
+            "raw": {k: v for k, v in row.items() if k not in _TWEET_HARVEST_PERSONAL},
+        }
+
+    return convert
+
+
+def _csv_header(path: Path) -> list[str]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return [c.strip() for c in next(csv.reader(fh), [])]
+
+
+def _is_tweet_harvest(header: list[str]) -> bool:
+    return set(_TWEET_HARVEST_NEEDED) <= set(header) and "native_id" not in header
+
+
 def read_any(path: Path, fmt: str | None, mapping: str | None = None, app_id: str = "mpaspor") -> FileRead:
-    """Read a file in any supported format: the normalized schema, or another tool's via --map."""
+    """Read a file in any supported format: the normalized schema, tweet-harvest's CSV, or another tool's via --map."""
     path = Path(path)
     fmt = fmt or detect_format(path)
+    if fmt == "csv" and not mapping and path.exists() and _is_tweet_harvest(_csv_header(path)):
+        fmt = "tweet-harvest"
+    if fmt == "tweet-harvest":
+        if mapping:
+            raise ImportFormatError(
+                f"{path}: --map does not apply to --format tweet-harvest; drop one of them"
+            )
+        if path.exists():
+            header = _csv_header(path)
+            if not _is_tweet_harvest(header):
+                missing = [c for c in _TWEET_HARVEST_NEEDED if c not in header]
+                raise ImportFormatError(
+                    f"{path}: not a tweet-harvest CSV (missing column(s) {', '.join(missing) or 'none'}; "
+                    f"the header has {', '.join(header[:6]) or 'nothing'}); check the file or pass another --format"
+                )
+        return read_file(path, fmt, tweet_harvest(app_id))
     convert = mapped(*parse_mapping(mapping)) if mapping else None
     return read_file(path, fmt, convert)

@@ -1,6 +1,6 @@
 """HTTP for every source: one client factory and one retry rule, so no request can hang or give up silently.
 
-Every request has timeouts. A 429, a 5xx, a dropped or stalled connection, or a body the caller
+Every request has timeouts. A 408, a 429, a 5xx, a dropped or stalled connection, or a body the caller
 recognises as a rate limit (Play's PlayGatewayError) is retried with exponential backoff and jitter,
 waiting what the server asks for (``Retry-After``, or X's ``x-rate-limit-reset``) when it says so and
 the wait is within a bound. When the retries run out, or another 4xx arrives, ``FetchError`` says
@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 USER_AGENT = "Suara/0.1 (complaint analytics for Indonesian public-service apps)"
 TIMEOUT_SECONDS = 30.0
+RETRY_STATUS = (408, 429)  # and every 5xx
 CONNECT_TIMEOUT_SECONDS = 10.0
 
 
@@ -60,7 +61,9 @@ class RetryPolicy:
 
 
 def make_client(
-    transport: httpx.BaseTransport | None = None, timeout: float = TIMEOUT_SECONDS, headers: dict | None = None
+    transport: httpx.BaseTransport | None = None,
+    timeout: float = TIMEOUT_SECONDS,
+    headers: dict | None = None,
 ) -> httpx.Client:
     """An httpx client with Suara's timeouts and user agent; ``transport`` replays recorded responses in tests."""
     return httpx.Client(
@@ -137,7 +140,7 @@ class Fetcher:
                 last = f"{type(exc).__name__}{': ' + str(exc) if str(exc) else ''}"
             else:
                 status = response.status_code
-                if status == 429 or status >= 500:
+                if status in RETRY_STATUS or status >= 500:
                     last = f"HTTP {status}"
                     wait = server_wait(response, policy.clock)
                 elif 400 <= status < 500:
@@ -159,8 +162,16 @@ class Fetcher:
                     "bound; try again later"
                 )
             delay = wait if wait is not None else policy.backoff(attempt)
-            log.warning("%s: %s %s failed (%s); retry %d/%d in %.1fs",
-                        what, method, shown, last, attempt, policy.attempts - 1, delay)
+            log.warning(
+                "%s: %s %s failed (%s); retry %d/%d in %.1fs",
+                what,
+                method,
+                shown,
+                last,
+                attempt,
+                policy.attempts - 1,
+                delay,
+            )
             policy.sleep(delay)
         raise FetchError(f"{what}: {method} {shown} failed after {policy.attempts} attempts ({last})")
 
@@ -172,7 +183,7 @@ class Fetcher:
         if wait > self.policy.max_wait:
             raise FetchError(
                 f"{what}: rate limit spent; it resets in {wait:.0f}s, more than the {self.policy.max_wait:.0f}s "
-                "bound. The next run continues from here."
+                "bound; the next run catches up"
             )
         log.info("%s: rate limit spent, waiting %.0fs for its reset", what, wait)
         self.policy.sleep(wait)

@@ -18,7 +18,7 @@ import ssl
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from google_play_scraper.constants.element import ElementSpec, ElementSpecs
+from google_play_scraper.constants.element import ElementSpecs
 from google_play_scraper.constants.google_play import Sort
 from google_play_scraper.constants.regex import Regex
 from google_play_scraper.constants.request import Formats
@@ -36,10 +36,21 @@ STATE_KEYS = ("backfill_token",)  # a --full run resumes here
 PAGE_SIZE = 200
 GATEWAY_ERROR = "com.google.play.gateway.proto.PlayGatewayError"
 
-_SPECS = ElementSpecs.Review
-# The library turns these epoch seconds into local time; read them raw and convert to UTC ourselves.
-_AT = ElementSpec(None, _SPECS["at"].data_map)
-_REPLIED_AT = ElementSpec(None, _SPECS["repliedAt"].data_map)
+# Where each field sits in a review array: the library's ElementSpecs.Review, read by its paths. Its
+# extract_content (recursion, a blanket except, local-time conversion) would cost a third of the parse.
+_PATHS = {name: tuple(spec.data_map) for name, spec in ElementSpecs.Review.items()}
+_RAW = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def _field(item: list, name: str):
+    """The value at the field's path, or None where the array is shorter or holds null (as the library does)."""
+    value = item
+    try:
+        for index in _PATHS[name]:
+            value = value[index]
+    except (IndexError, KeyError, TypeError):
+        return None
+    return value
 
 
 def review_url(package: str, review_id: str) -> str:
@@ -47,20 +58,23 @@ def review_url(package: str, review_id: str) -> str:
 
 
 def _utc(seconds) -> datetime | None:
+    """Play's epoch seconds -> UTC (the library would give local time)."""
     return datetime.fromtimestamp(seconds, tz=UTC) if isinstance(seconds, int | float) else None
 
 
-def parse_review(item, app_id: str, package: str, country: str | None = None) -> dict:
+def parse_review(
+    item, app_id: str, package: str, lang: str | None = None, country: str | None = None
+) -> dict:
     """One review array -> a record (not yet normalized); raises on a missing id, text or time."""
     if not isinstance(item, list):
         raise TypeError("review is not an array")
-    review_id = _SPECS["reviewId"].extract_content(item)
+    review_id = _field(item, "reviewId")
     if not isinstance(review_id, str) or not review_id:
         raise KeyError("reviewId")
-    created = _utc(_AT.extract_content(item))
+    created = _utc(_field(item, "at"))
     if created is None:
         raise KeyError("at")
-    text = _SPECS["content"].extract_content(item)
+    text = _field(item, "content")
     if not isinstance(text, str):
         raise KeyError("content")
     anonymized = list(item)
@@ -71,15 +85,16 @@ def parse_review(item, app_id: str, package: str, country: str | None = None) ->
         "app_id": app_id,
         "text": text,
         "created_at": created,
-        "author": _SPECS["userName"].extract_content(item),
-        "rating": _SPECS["score"].extract_content(item),
-        "app_version": _SPECS["appVersion"].extract_content(item),
+        "author": _field(item, "userName"),
+        "rating": _field(item, "score"),
+        "app_version": _field(item, "appVersion"),
+        "lang": lang,  # Play answers in the language asked for (hl)
         "country": country,
-        "reply_text": _SPECS["replyContent"].extract_content(item),
-        "replied_at": _utc(_REPLIED_AT.extract_content(item)),
-        "likes": _SPECS["thumbsUpCount"].extract_content(item) or 0,
+        "reply_text": _field(item, "replyContent"),
+        "replied_at": _utc(_field(item, "repliedAt")),
+        "likes": _field(item, "thumbsUpCount") or 0,
         "url": review_url(package, review_id),
-        "raw": json.dumps(anonymized, ensure_ascii=False),
+        "raw": _RAW.encode(anonymized),
     }
 
 
@@ -111,7 +126,7 @@ def split_response(body: str) -> tuple[list, str | None]:
 
 
 def _token(inner: list) -> str | None:
-    """The continuation token: the library reads ``inner[-2][-1]``; older responses had it at ``inner[1][-1]``."""
+    """The continuation token: the library reads ``inner[-2][-1]``, the JavaScript scraper ``inner[1][1]``."""
     for path in ((-2, -1), (1, -1)):
         try:
             value = inner[path[0]][path[1]]
@@ -123,12 +138,18 @@ def _token(inner: list) -> str | None:
 
 
 def parse_page(
-    body: str, app_id: str = MPASPOR.key, package: str = MPASPOR.play_package, number: int = 1,
-    country: str | None = None,
+    body: str,
+    app_id: str = MPASPOR.key,
+    package: str = MPASPOR.play_package,
+    number: int = 1,
+    lang: str | None = MPASPOR.lang,
+    country: str | None = MPASPOR.country,
 ) -> Page:
     """A whole batchexecute response -> a Page of normalized records, ``cursor`` = the next token. No I/O."""
     items, token = split_response(body)
-    page = read_items(number, items, lambda item: parse_review(item, app_id, package, country), "Play reviews")
+    page = read_items(
+        number, items, lambda item: parse_review(item, app_id, package, lang, country), "Play reviews"
+    )
     page.cursor = token
     return page
 
@@ -141,7 +162,9 @@ def streams(
     return [Stream("", _pages(fetcher, app, token, full, max_items), from_top=token is None)]
 
 
-def _pages(fetcher: Fetcher, app: AppConfig, token: str | None, full: bool, max_items: int | None) -> Iterator[Page]:
+def _pages(
+    fetcher: Fetcher, app: AppConfig, token: str | None, full: bool, max_items: int | None
+) -> Iterator[Page]:
     url = Formats.Reviews.build(lang=app.lang, country=app.country)
     fetched, number = 0, 0
     while True:
@@ -156,11 +179,11 @@ def _pages(fetcher: Fetcher, app: AppConfig, token: str | None, full: bool, max_
             rate_limited=lambda r: GATEWAY_ERROR in r.text,
             refused=lambda r: "check play_package in suara.toml" if r.status_code == 404 else "",
         )
-        page = parse_page(response.text, app.key, app.play_package, number, app.country)
+        page = parse_page(response.text, app.key, app.play_package, number, app.lang, app.country)
         if full:  # where a stopped backfill resumes; cleared when it reaches the end
             page.state["backfill_token"] = page.cursor
         fetched += page.fetched
         yield page
-        if page.cursor is None or page.fetched == 0:
+        if page.cursor is None or page.fetched == 0 or page.cursor == token:  # the end (or a loop)
             return
         token = page.cursor

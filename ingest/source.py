@@ -16,6 +16,10 @@ from suara.records import normalize
 class FormatChanged(SourceError):
     """A response the parser cannot read as a whole: the service changed its format (or cut the body)."""
 
+    def __init__(self, message: str, page: Page | None = None):
+        super().__init__(message)
+        self.page = page  # the page read so far, for the run's counts; none of it is stored
+
 
 @dataclass
 class Page:
@@ -59,7 +63,8 @@ def read_items(number: int, items: Iterable, parse: Callable[[object], dict], wh
         common = max(set(page.skipped), key=page.skipped.count)
         raise FormatChanged(
             f"{what} page {number}: {len(page.skipped)} of {page.fetched} items unreadable ({common}); "
-            "the service's format has probably changed: update the parser in ingest/"
+            "the service's format has probably changed: update the parser in ingest/",
+            page=page,
         )
     return page
 

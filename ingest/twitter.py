@@ -116,8 +116,9 @@ def _refused(response: httpx.Response) -> str:
         return ""
 
 
-def _pages(fetcher: Fetcher, app: AppConfig, token: str, since_id: str | None, max_items: int | None
-           ) -> Iterator[Page]:
+def _pages(
+    fetcher: Fetcher, app: AppConfig, token: str, since_id: str | None, max_items: int | None
+) -> Iterator[Page]:
     auth = {"authorization": f"Bearer {token}"}
     next_token, fetched, number = None, 0, 0
     while True:

@@ -24,11 +24,13 @@ from suara.config import DATA_DIR
 OFFICES_FILE = DATA_DIR / "offices.csv"
 COLUMNS = ("office_id", "name", "office_class", "city", "province", "aliases")
 
-_PREFIX = r"(?:kantor imigrasi|kantor imi|kanim|imigrasi|kantor)"
+_PREFIX = r"(?:kantor imigrasi|kantor imi|kanimsus|kanim|imigrasi|kantor)"
 _CLASS = r"(?: (?:kelas|klas|kls|kl)(?: ?(?:iii|ii|i|[123]))?| khusus| tpi| non ?tpi)*"
 _PREFIX_RE = re.compile(rf"^{_PREFIX}{_CLASS}(?: |$)")
-_OFFICE_WORDS = ("ulp", "unit layanan paspor", "kanim", "imigrasi", "kantor")
+_OFFICE_WORDS = ("ulp", "unit layanan paspor", "kanimsus", "kanim", "imigrasi", "kantor")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
+_CLASS_WORDS = re.compile(r"^(?:kantor imigrasi|kanim)(?:\s+(?:kelas\s+[ivx\d]+|khusus|non|tpi))*\s+", re.IGNORECASE)
+_STARTS = "|".join(sorted({w[:3] for w in ("kantor", "kanim", "imigrasi", *_OFFICE_WORDS)}))
 
 
 def normalize(text: str) -> str:
@@ -44,6 +46,11 @@ class Office:
     city: str
     province: str
     aliases: tuple[str, ...]
+
+    @property
+    def short_name(self) -> str:
+        """"Kantor Imigrasi Kelas I Khusus Non TPI Jakarta Selatan" -> "Kanim Jakarta Selatan"."""
+        return "Kanim " + _CLASS_WORDS.sub("", self.name).strip()
 
     @property
     def place(self) -> str:
@@ -125,7 +132,8 @@ class OfficeMatcher:
             [(i, a, 0) for i, a in aliases if " " in a and a.startswith(_OFFICE_WORDS)]
         )
         self._regex = re.compile(
-            rf"(?<![a-z0-9])(?:{_PREFIX}{_CLASS} (?P<place>{places})|(?P<alias>{standalone}))(?![a-z0-9])"
+            # Every mention starts with an office word: the lookahead skips other positions cheaply.
+            rf"(?<![a-z0-9])(?={_STARTS})(?:{_PREFIX}{_CLASS} (?P<place>{places})|(?P<alias>{standalone}))(?![a-z0-9])"
         )
 
     @classmethod

@@ -106,7 +106,8 @@ class CachedStemmer:
         return stem
 
     def uncached(self, token: str) -> str:
-        return self._stemmer.stem(token) or token
+        """Sastrawi's algorithm itself: the factory's stemmer keeps a memo of its own, bypassed here."""
+        return getattr(self._stemmer, "delegatedStemmer", self._stemmer).stem(token) or token
 
     def __getstate__(self):  # the Sastrawi object is rebuilt on load, not serialized
         return {"cache": self._cache}

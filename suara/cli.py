@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -78,7 +78,7 @@ def init(db: DbOption = None, config: ConfigOption = None) -> None:
         out.print(f"database {s.db_path} ready (schema version {store.schema_version})")
 
 
-class ImportFormat(str, Enum):
+class ImportFormat(StrEnum):
     jsonl = "jsonl"
     csv = "csv"
     tweet_harvest = "tweet-harvest"
@@ -173,7 +173,7 @@ def status(db: DbOption = None, config: ConfigOption = None) -> None:
     out.print(r)
 
 
-class ExportFormat(str, Enum):
+class ExportFormat(StrEnum):
     csv = "csv"
     parquet = "parquet"
     xlsx = "xlsx"
@@ -203,6 +203,56 @@ def export(
         df = con.execute(EXPORT_SQL, {"source": source, "app": app_id, "since": since, "until": until}).df()
     write_frame(safe_frame(df, mask), out_file, fmt)
     out.print(f"wrote {len(df)} rows to {out_file} ({fmt}; personal data masked)")
+
+
+# -- collect -----------------------------------------------------------------------------------
+class CollectSource(StrEnum):
+    play = "play"
+    appstore = "appstore"
+    twitter = "twitter"
+    all = "all"
+
+
+@command()
+def collect(
+    source: Annotated[
+        CollectSource, typer.Option("--source", help="Google Play, the App Store, X (needs $X_BEARER_TOKEN), or all.")
+    ] = CollectSource.all,
+    app_key: Annotated[str | None, typer.Option("--app", help="Only this app key (default: every app).")] = None,
+    max_items: Annotated[
+        int | None, typer.Option("--max", min=1, help="Stop each source after the page that reaches N items.")
+    ] = None,
+    full: Annotated[
+        bool, typer.Option("--full", help="Backfill: read past stored items; Play resumes a stopped backfill.")
+    ] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Fetch and count, write nothing.")] = False,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Collect new reviews and tweets into the database: one run per source and app, new items first.
+
+    A source that fails (network, rate limit, changed format, missing token) keeps what it stored so far
+    and does not stop the others; the command then exits with 1.
+    """
+    from ingest.collect import SOURCES
+    from ingest.collect import collect as collect_source
+
+    s = settings(db, config)
+    apps = [s.app(app_key)] if app_key else list(s.apps)
+    names = list(SOURCES) if source is CollectSource.all else [source.value]
+    store = None if dry_run and not s.db_path.exists() else open_store(s)
+    try:
+        results = [
+            collect_source(store, s, a, name, max_items=max_items, full=full, dry_run=dry_run, console=out)
+            for a in apps
+            for name in names
+        ]
+    finally:
+        if store is not None:
+            store.close()
+    failed = [f"{r.source}/{r.app_id}" for r in results if r.failed]
+    if failed:
+        raise UserError(f"{len(failed)} of {len(results)} source runs failed ({', '.join(failed)}); see above")
 
 
 # -- train / eval / classify / predict ---------------------------------------------------------
@@ -258,7 +308,7 @@ def train(
     out.print(f"saved model {result.model.version} to {result.path}; it is now the current model")
 
 
-class Baseline(str, Enum):
+class Baseline(StrEnum):
     keywords = "keywords"
 
 
@@ -370,6 +420,116 @@ def predict(
     except PredictInputError as exc:
         raise UserError(str(exc)) from None
     out.print(f"wrote {n} predictions to {out_file} (model {model.version})")
+
+
+@command()
+def dashboard(
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8501,
+    host: Annotated[
+        str, typer.Option(help="Address to listen on; 127.0.0.1 keeps it to this machine, 0.0.0.0 opens it.")
+    ] = "127.0.0.1",
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Serve the dashboard (Streamlit) at http://HOST:PORT; it only reads the database, except analysts' labels."""
+    import os
+    import socket
+    import sys
+
+    import dashboard as dashboard_pkg
+
+    s = settings(db, config)
+    if not s.db_path.exists():
+        raise StoreError(f"database {s.db_path} does not exist yet: run `suara init` or `make demo`")
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers do: TIME_WAIT is no conflict
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise UserError(f"cannot listen on {host}:{port} ({exc.strerror}); pick another with --port") from None
+    app_file = Path(dashboard_pkg.__file__).resolve().parent / "app.py"
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(app_file),
+        "--server.address", host, "--server.port", str(port), "--server.headless", "true",
+        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", "--server.runOnSave", "false",
+        "--client.toolbarMode", "viewer",
+    ]  # fmt: skip
+    env = {**os.environ, "SUARA_DB": str(s.db_path.resolve())}
+    out.print(f"Suara dashboard: http://{host}:{port} (database {s.db_path}); Ctrl+C to stop", highlight=False)
+    sys.stdout.flush()
+    os.execve(sys.executable, cmd, env)  # streamlit takes over this process: signals reach it directly
+
+
+# -- nightly / doctor ----------------------------------------------------------------------------
+@command()
+def nightly(
+    retrain: Annotated[
+        bool, typer.Option("--retrain", help="First retrain if analysts labelled items since the model.")
+    ] = False,
+    sources: Annotated[
+        list[str] | None,
+        typer.Option("--sources", help="Sources, comma-separated: play,appstore,twitter (default: all)."),
+    ] = None,
+    max_items: Annotated[
+        int | None, typer.Option("--max", min=1, help="Stop each source after the page that reaches N items.")
+    ] = None,
+    log_file: Annotated[
+        Path | None, typer.Option("--log-file", help="Also log JSON lines here (default: log_file in suara.toml).")
+    ] = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Run the unattended job once: collect, classify, alert, digest (data/reports/), back up.
+
+    Exit codes: 0 all well; 1 a source or a step failed (the others went on);
+    2 a configuration or database error; 3 another nightly run holds the lock.
+
+    Schedule it with the files in deploy/ (systemd timer or cron); see deploy/README.md.
+    """
+    from suara.lock import LockHeld
+    from suara.logs import setup_logging
+    from suara.nightly import run_nightly
+
+    s = settings(db, config)
+    setup_logging(json_file=log_file or s.log_file)
+    only = [n.strip() for item in sources or [] for n in item.split(",") if n.strip() and n.strip() != "all"]
+    try:
+        result = run_nightly(s, only=only or None, max_items=max_items, retrain=retrain)
+    except LockHeld as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(3) from None
+    t = Table(title=f"suara nightly, {result.as_of:%Y-%m-%d %H:%M} UTC")
+    for col in ("step", "status", "seconds", "note"):
+        t.add_column(col)
+    for step in result.steps:
+        t.add_row(step.name, step.status, f"{step.seconds:.1f}", step.message[:100])
+    out.print(t)
+    if result.digest:
+        out.print(f"digest: {result.digest[0]} and {result.digest[1].name}", highlight=False)
+    out.print(f"exit code {result.exit_code}", highlight=False)
+    raise typer.Exit(result.exit_code)
+
+
+@command()
+def doctor(db: DbOption = None, config: ConfigOption = None) -> None:
+    """Check configuration, database, model, source credentials and data files; say what is missing.
+
+    Exits 0 when every essential check passes (warnings are things the job can run without).
+    """
+    from suara.doctor import healthy, run_checks
+
+    marks = {"ok": "[green]ok  [/]", "warn": "[yellow]warn[/]", "fail": "[bold red]FAIL[/]"}
+    checks = run_checks(config, db)
+    for c in checks:
+        hint = f"\n       -> {c.hint}" if c.hint and c.status != "ok" else ""
+        out.print(f"{marks[c.status]} {c.name}: {c.detail}{hint}", highlight=False)
+    if healthy(checks):
+        warns = sum(c.status == "warn" for c in checks)
+        out.print(f"ready for `suara nightly`{f' ({warns} warning(s) above)' if warns else ''}")
+        return
+    failed = ", ".join(c.name for c in checks if c.status == "fail")
+    out.print(f"[bold red]not ready:[/] fix {failed} (see above)", highlight=False)
+    raise typer.Exit(1)
 
 
 def main() -> None:

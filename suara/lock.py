@@ -57,6 +57,20 @@ class JobLock:
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
+    def is_held(self) -> bool:
+        """Whether some process holds the lock right now (checked without taking it for long)."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except FileNotFoundError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)  # closing drops a lock we may just have taken
+        return False
+
     def acquire(self) -> JobLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)

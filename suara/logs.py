@@ -74,6 +74,14 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+def reset_logging() -> None:
+    """Remove the handlers ``setup_logging`` installed (tests; a process that reconfigures)."""
+    root = logging.getLogger()
+    for h in [h for h in root.handlers if getattr(h, _MARK, False)]:
+        root.removeHandler(h)
+        h.close()
+
+
 def setup_logging(
     level: int | str = logging.INFO,
     json_file: str | Path | None = None,
@@ -82,10 +90,8 @@ def setup_logging(
     stream=None,
 ) -> logging.Logger:
     """Configure the root logger (idempotent: calling again replaces Suara's handlers)."""
+    reset_logging()
     root = logging.getLogger()
-    for h in [h for h in root.handlers if getattr(h, _MARK, False)]:
-        root.removeHandler(h)
-        h.close()
     handlers: list[logging.Handler] = []
     console = logging.StreamHandler(stream or sys.stderr)
     console.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S"))

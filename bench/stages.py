@@ -1,0 +1,571 @@
+"""The benchmark's stages, one process each: ``python -m bench.stages STAGE --ctx CTX.json --result OUT.json``.
+
+A stage runs in a fresh interpreter (``bench/__main__.py`` starts it), so the peak resident memory it
+reports (``getrusage(RUSAGE_SELF).ru_maxrss``, read right after the measured work and before any
+naive comparison) is that stage's own. Every stage goes through Suara's real code path: the
+``suara import`` command, the ingest parsers, ``predict_stream``, ``classify_pending``, the
+dashboard's query functions and ``run_nightly``. A stage returns table rows (see ``row``); it
+checks that the work was really done (row counts, labels) so a fast figure cannot hide a no-op.
+
+Databases live in the run's work directory: ``feed-N`` (imported), ``cls-N`` (classified); a stage
+that writes works on a copy, so each stage sees the database the previous one left.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from itertools import islice
+from pathlib import Path
+
+from bench import corpus as C
+
+
+@dataclass
+class Ctx:
+    """What a stage needs to know; written to JSON by the parent."""
+
+    size: int
+    seed: int
+    corpus: str
+    work: str
+    models_dir: str | None = None
+    naive_rows: int = 5000
+    parse_cap: int = 100_000
+    predict_cap: int = 100_000
+    stem_texts: int = 20_000
+    stem_uncached: int = 20_000
+    repeats: int = 7
+    new_items: int = 1000
+    profile: str | None = None  # write a pyinstrument profile of the stage here (html + txt)
+
+    def db(self, kind: str, size: int | None = None) -> Path:
+        return Path(self.work) / f"{kind}-{size or self.size}.duckdb"
+
+
+def peak_mb() -> float:
+    """Peak resident memory of this process so far, in MiB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class Timer:
+    """Wall and CPU seconds of a block; CPU counts every thread of the process (DuckDB's too), so on a
+    busy machine it shows how much of the wall time was this stage's own work."""
+
+    def __enter__(self) -> Timer:
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.wall, self.cpu = time.perf_counter() - self.wall, time.process_time() - self.cpu
+
+
+def row(stage: str, label: str, size: int, value: float | None, unit: str, **extra) -> dict:
+    """One line of the table. extra: target (text), ok (bool), naive (value, same unit as naive_unit),
+    naive_unit, vs (what the ratio compares with), ratio, rss_mb, seconds, cpu, note, status."""
+    base = {"stage": stage, "label": label, "size": size, "value": value, "unit": unit, "target": None,
+            "ok": None, "naive": None, "naive_unit": None, "vs": None, "ratio": None, "rss_mb": None,
+            "seconds": None, "cpu": None, "note": "", "status": "ok"}  # fmt: skip
+    unknown = set(extra) - set(base)
+    if unknown:
+        raise ValueError(f"unknown row fields {sorted(unknown)}")
+    base.update(extra)
+    return base
+
+
+def skipped(stage: str, label: str, size: int, why: str) -> dict:
+    return row(stage, label, size, None, "", status="skipped", note=why)
+
+
+def copy_db(src: Path, dst: Path) -> Path:
+    """A copy of a closed database file (no WAL: every writer here closes, which checkpoints)."""
+    remove_db(dst)
+    shutil.copyfile(src, dst)
+    return dst
+
+
+def remove_db(path: Path) -> None:
+    path.unlink(missing_ok=True)
+    path.with_name(path.name + ".wal").unlink(missing_ok=True)
+
+
+def count_rows(db: Path, table: str = "feedback") -> int:
+    from suara.store import read_connection
+
+    with read_connection(db) as con:
+        return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+def model_dir(ctx: Ctx) -> Path | None:
+    """The model Suara would use (the newest on disk), or None when none has been trained."""
+    from suara.classify import NoModel, resolve_model_dir
+    from suara.config import MODELS_DIR
+
+    try:
+        return resolve_model_dir(None, models_dir=Path(ctx.models_dir) if ctx.models_dir else MODELS_DIR)
+    except NoModel:
+        return None
+
+
+NO_MODEL = "no trained model (run `suara train`)"
+
+
+# -- 1. import ------------------------------------------------------------------------------------
+def suara_cli(*args: str) -> None:
+    """Run a `suara` command in this process, as a user would from the shell."""
+    from suara.cli import app
+
+    code = app(list(args), standalone_mode=False)
+    if code not in (None, 0):
+        raise RuntimeError(f"suara {' '.join(args)} exited with {code}")
+
+
+def stage_import(ctx: Ctx) -> list[dict]:
+    """`suara import` of the corpus into an empty file, then again (idempotent); row-by-row for comparison."""
+    db = ctx.db("feed")
+    remove_db(db)
+    with Timer() as first:
+        suara_cli("import", ctx.corpus, "--db", str(db))
+    rss_first = peak_mb()
+    with Timer() as second:
+        suara_cli("import", ctx.corpus, "--db", str(db))
+    rss_second = peak_mb()
+    stored, revisions = count_rows(db), count_rows(db, "feedback_revisions")
+    if stored != ctx.size or revisions:
+        raise RuntimeError(
+            f"import stored {stored} rows and {revisions} revisions; expected {ctx.size} and 0"
+        )
+    n_naive = min(ctx.naive_rows, ctx.size)
+    naive = naive_insert_rate(Path(ctx.corpus), n_naive, ctx.db("naive"))
+    rate = ctx.size / first.wall
+    return [
+        row("import", "bulk import (suara import, empty file)", ctx.size, rate, "rows/s",
+            target=">= 50,000 rows/s", ok=rate >= 50_000, naive=naive, naive_unit="rows/s",
+            vs=f"row-by-row INSERT ({n_naive:,} rows)", ratio=rate / naive, rss_mb=rss_first,
+            seconds=first.wall, cpu=first.cpu),
+        row("reimport", "re-import, same file (idempotent)", ctx.size, second.wall, "s",
+            target="<= first import", ok=second.wall <= first.wall, vs="first import",
+            ratio=first.wall / second.wall, rss_mb=rss_second, seconds=second.wall, cpu=second.cpu,
+            note="0 rows changed, 0 revisions"),
+    ]  # fmt: skip
+
+
+def naive_insert_rate(path: Path, n: int, db: Path) -> float:
+    """The naive way: parse each line and INSERT it on its own (autocommit); rows/s over ``n`` lines."""
+    from suara.records import normalize
+    from suara.store import Store, author_hash, content_hash, utcnow
+
+    lines = [line for line in islice(path.open(encoding="utf-8"), n)]
+    remove_db(db)
+    with Store(db) as store:
+        sql = (
+            "INSERT INTO feedback (id, source, app_id, native_id, author_hash, text, title, rating, app_version, "
+            "lang, country, created_at, reply_text, replied_at, likes, url, raw, content_hash, first_seen_at, "
+            "last_seen_at) VALUES (" + ", ".join(["?"] * 20) + ")"
+        )
+        now = utcnow()
+        with Timer() as timer:
+            for line in lines:
+                r = normalize(json.loads(line))
+                store.con.execute(sql, [
+                    f"{r['source']}:{r['native_id']}", r["source"], r["app_id"], r["native_id"],
+                    author_hash(r["author"], store.salt), r["text"], r["title"], r["rating"], r["app_version"],
+                    r["lang"], r["country"], r["created_at"], r["reply_text"], r["replied_at"], r["likes"],
+                    r["url"], r["raw"], content_hash(r["title"], r["text"], r["rating"]), now, now,
+                ])  # fmt: skip
+    remove_db(db)
+    return n / timer.wall
+
+
+# -- 2. replayed store pages -------------------------------------------------------------------------
+def stage_parse(ctx: Ctx) -> list[dict]:
+    """Play and App Store pages in wire format -> parse_page -> upsert_feedback, page by page, into the
+    database of this size (a copy), as a collector does it; the network is left out."""
+    from ingest import appstore, playstore
+    from suara.config import MPASPOR
+    from suara.store import Store, to_batch_table
+
+    records = C.fresh(min(ctx.size, ctx.parse_cap), ctx.seed + 101, "replay-")
+    records.sort(key=lambda r: r["created_at"], reverse=True)  # newest first, as the services serve them
+    play = C.play_pages(C.by_source(records, "play_store"))
+    apple = [C.appstore_body(chunk, i % 10 + 1, 10) for i, chunk in enumerate(
+        C.chunked(C.by_source(records, "app_store"), C.APPSTORE_PAGE))]  # fmt: skip
+    db = copy_db(ctx.db("feed"), ctx.db("parse"))
+    stored, parse_seconds = 0, 0.0
+    with Store(db) as store, Timer() as timer:
+        for pages, parse in (
+            (play, lambda body, i: playstore.parse_page(body, MPASPOR.key, MPASPOR.play_package, i, "id")),
+            (apple, lambda body, i: appstore.parse_page(body, MPASPOR.key, "id", i % 10 + 1)),
+        ):
+            for i, body in enumerate(pages, start=1):
+                t = time.perf_counter()
+                page = parse(body, i)
+                parse_seconds += time.perf_counter() - t
+                if page.skipped:
+                    raise RuntimeError(f"replayed page {i} had unreadable items: {page.skipped[:3]}")
+                counts = store.upsert_feedback(to_batch_table(page.records, store.salt, validated=True))
+                stored += counts.new
+    rss = peak_mb()
+    n_pages = len(play) + len(apple)
+    expected = sum(1 for r in records if r["source"] != "twitter")
+    if stored != expected or count_rows(db) != ctx.size + expected:
+        raise RuntimeError(f"stored {stored} new reviews from replayed pages; expected {expected}")
+    remove_db(db)
+    rate = stored / timer.wall
+    return [
+        row("parse", "replayed Play + App Store pages, parsed and stored", ctx.size, rate, "reviews/s",
+            target=">= 20,000 reviews/s", ok=rate >= 20_000, rss_mb=rss, seconds=timer.wall, cpu=timer.cpu,
+            note=f"{stored:,} reviews in {n_pages:,} pages, one transaction each, into the {ctx.size:,}-row "
+            f"database; parsing {parse_seconds:.1f} s of it"),
+    ]  # fmt: skip
+
+
+# -- 3. predict and stemming ------------------------------------------------------------------------
+def stage_predict(ctx: Ctx) -> list[dict]:
+    """`suara predict`'s streaming function over the corpus texts (capped), with the current model."""
+    from nlp.model import load
+    from nlp.predict import predict_stream
+
+    n = min(ctx.size, ctx.predict_cap)
+    label = "suara predict (streaming JSONL)"
+    path = model_dir(ctx)
+    if path is None:
+        return [skipped("predict", label, ctx.size, NO_MODEL)]
+    src, out = Path(ctx.work) / f"predict-{ctx.size}.jsonl", Path(ctx.work) / f"predicted-{ctx.size}.jsonl"
+    with src.open("w", encoding="utf-8") as fh:
+        for rec in C.read_corpus(Path(ctx.corpus), n):
+            fh.write(
+                json.dumps(
+                    {"id": f"{rec['source']}:{rec['native_id']}", "text": rec["text"]}, ensure_ascii=False
+                )
+                + "\n"
+            )
+    with Timer() as loading:
+        model = load(path)
+    with Timer() as timer:
+        done = predict_stream(model, src, out)
+    rss = peak_mb()
+    with out.open(encoding="utf-8") as fh:
+        written = sum(1 for _ in fh)
+    src.unlink()
+    out.unlink()
+    if done != n or written != n:
+        raise RuntimeError(f"predict wrote {written} lines for {n} texts")
+    rate = n / timer.wall
+    return [
+        row(
+            "predict",
+            label,
+            ctx.size,
+            rate,
+            "texts/s",
+            target=">= 3,000 texts/s, < 1 GB",
+            ok=rate >= 3000 and rss < 1024,
+            rss_mb=rss,
+            seconds=timer.wall,
+            cpu=timer.cpu,
+            note=f"{n:,} texts, model {model.version} (loaded in {loading.wall:.1f} s, not counted)",
+        ),
+    ]
+
+
+def stage_stem(ctx: Ctx) -> list[dict]:
+    """Stemming the corpus's content words with the per-token memo versus Sastrawi on every token."""
+    from nlp.text import CachedStemmer, clean, normalize_tokens, protected_words, stop_words
+
+    n = min(ctx.size, ctx.stem_texts)
+    stops = stop_words()
+    tokens = [
+        t for rec in C.read_corpus(Path(ctx.corpus), n)
+        for t in normalize_tokens(clean(rec["text"]).split()) if t not in stops and len(t) > 1
+    ]  # fmt: skip
+    stemmer = CachedStemmer(protected_words())
+    with Timer() as timer:
+        cached = [stemmer(t) for t in tokens]
+    rss = peak_mb()
+    sample = tokens[: ctx.stem_uncached]
+    plain = CachedStemmer(protected_words())
+    with Timer() as naive_timer:
+        uncached = [plain.uncached(t) for t in sample]
+    protected = protected_words()
+    differ = sum(
+        1 for t, a, b in zip(sample, cached, uncached, strict=False) if a != b and t not in protected
+    )
+    if differ:
+        raise RuntimeError(f"cached and uncached stems differ on {differ} tokens")
+    rate, naive = len(tokens) / timer.wall, len(sample) / naive_timer.wall
+    return [
+        row("stem", "stemming with the token cache", ctx.size, rate, "tokens/s", naive=naive,
+            naive_unit="tokens/s", vs=f"Sastrawi on every token ({len(sample):,})", ratio=rate / naive,
+            rss_mb=rss, seconds=timer.wall, cpu=timer.cpu,
+            note=f"{len(tokens):,} tokens of {n:,} texts, {len(set(tokens)):,} distinct"),
+    ]  # fmt: skip
+
+
+# -- 4. classify -----------------------------------------------------------------------------------
+def stage_classify(ctx: Ctx) -> list[dict]:
+    """classify_pending over the whole database, then over 1% new rows (on a copy)."""
+    from nlp.model import load
+    from suara.classify import classify_pending, ensure_registered
+    from suara.store import Store
+
+    label = "suara classify, whole database"
+    path = model_dir(ctx)
+    if path is None:
+        return [skipped("classify", label, ctx.size, NO_MODEL)]
+    model = load(path)
+    db = copy_db(ctx.db("feed"), ctx.db("cls"))
+    with Store(db) as store:
+        ensure_registered(store, path)
+        with Timer() as full:
+            done = classify_pending(store, model)
+        left = store.count_pending_classification(model.version)
+    rss_full = peak_mb()
+    if done != ctx.size or left:
+        raise RuntimeError(f"classified {done} of {ctx.size} rows, {left} left")
+    extra = max(1, ctx.size // 100)
+    inc = copy_db(db, ctx.db("inc"))
+    with Store(inc) as store:
+        added = store.upsert_feedback(C.fresh(extra, ctx.seed + 202, "inc-")).new
+        with Timer() as incremental:
+            again = classify_pending(store, model)
+        with Timer() as noop:
+            nothing = classify_pending(store, model)
+    rss_inc = peak_mb()
+    remove_db(inc)
+    if again != added or nothing:
+        raise RuntimeError(f"incremental run classified {again} of {added} new rows, then {nothing}")
+    rate = done / full.wall
+    return [
+        row("classify", label, ctx.size, rate, "rows/s", rss_mb=rss_full, seconds=full.wall, cpu=full.cpu,
+            note=f"model {model.version}; labels, confidence and office mentions stored"),
+        row("classify_inc", f"suara classify after +1% new rows ({added:,})", ctx.size, incremental.wall, "s",
+            naive=full.wall, naive_unit="s", vs="classifying everything again", ratio=full.wall / incremental.wall,
+            rss_mb=rss_inc, seconds=incremental.wall, cpu=incremental.cpu,
+            note=f"a run with nothing new takes {noop.wall:.2f} s"),
+    ]  # fmt: skip
+
+
+# -- 5. dashboard overview ----------------------------------------------------------------------------
+def stage_overview(ctx: Ctx) -> list[dict]:
+    """The overview page's queries (data range, filter options, KPIs, weekly trend): median of repeats;
+    then the same figures computed by pandas over the whole table."""
+    from dashboard import queries
+    from dashboard.filters import DEFAULT_PERIOD, Filters, period_bounds
+
+    db = ctx.db("cls") if ctx.db("cls").exists() else ctx.db("feed")
+    labelled = db.name.startswith("cls")
+    last = queries.data_range(db)["last"]
+    start, end = period_bounds(DEFAULT_PERIOD, last.date())
+    views = [
+        (f"default view (last {DEFAULT_PERIOD})", Filters(start=start, end=end)),
+        ("all time", Filters()),
+    ]
+    rows, timings = [], {}
+    for name, f in views:
+
+        def page(f=f):
+            queries.data_range(db)
+            queries.filter_options(db)
+            return queries.overview(db, f)
+
+        page()  # the first run warms DuckDB's file cache, as the dashboard's first visitor does
+        times, cpu = [], 0.0
+        for _ in range(ctx.repeats):
+            with Timer() as timer:
+                result = page()
+            times.append(timer.wall * 1000)
+            cpu += timer.cpu
+        timings[name] = (statistics.median(times), max(times), peak_mb(), result, cpu / ctx.repeats)
+    default_name = views[0][0]
+    naive_times = []
+    for _ in range(3 if ctx.size <= 200_000 else 1):  # slow at 1M: once is enough to see the gap
+        with Timer() as naive_timer:
+            naive_result = naive_overview(db, views[0][1], queries.NOT_COMPLAINTS)
+        naive_times.append(naive_timer.wall * 1000)
+    naive_ms = statistics.median(naive_times)
+    sql_kpis = timings[default_name][3]["kpis"]["cur"]
+    if naive_result != {k: sql_kpis[k] for k in naive_result}:
+        raise RuntimeError(f"pandas and SQL disagree: {naive_result} vs {sql_kpis}")
+    for name, (median, worst, rss, _result, cpu) in timings.items():
+        extra = {"naive": naive_ms, "naive_unit": "ms", "vs": "pandas over the whole table",
+                 "ratio": naive_ms / median} if name == default_name else {}  # fmt: skip
+        rows.append(row(
+            "overview" if name == default_name else "overview_all", f"dashboard overview queries, {name}",
+            ctx.size, median, "ms", target="< 500 ms", ok=median < 500, rss_mb=rss, seconds=median / 1000, cpu=cpu,
+            note=f"median of {ctx.repeats} (slowest {worst:.0f} ms)" + ("" if labelled else "; no labels (no model)"),
+            **extra,
+        ))  # fmt: skip
+    return rows
+
+
+def naive_overview(db: Path, f, not_complaints) -> dict:
+    """The naive way: every row of feedback and labels into pandas, then the same figures; returns the
+    current period's headline figures, which must equal the SQL ones."""
+    import pandas as pd
+
+    from suara.store import read_connection
+
+    with read_connection(db) as con:
+        fb = con.execute("SELECT * FROM feedback").df()
+        labels = con.execute("SELECT * FROM labels").df()
+        reviewed = con.execute("SELECT feedback_id FROM human_reviews").df()["feedback_id"]
+    _ = (fb["created_at"].min(), fb["created_at"].max(), len(fb), sorted(fb["source"].unique()),
+         sorted(fb["app_id"].unique()))  # fmt: skip
+    versions = fb.dropna(subset=["app_version"]).groupby("app_version")["created_at"].max()
+    _ = versions.sort_values(ascending=False).head(500)
+    effective = labels[(labels["origin"] == "human") | ~labels["feedback_id"].isin(reviewed)][
+        ["feedback_id", "category"]
+    ]
+    start, end = pd.Timestamp(f.start), pd.Timestamp(f.end)
+    cur = fb[(fb["created_at"] >= start) & (fb["created_at"] < end)]
+    cur_labels = effective[effective["feedback_id"].isin(cur["id"])]
+    complaints = cur_labels[~cur_labels["category"].isin(list(not_complaints))]["feedback_id"].nunique()
+    figures = {
+        "n": len(cur),
+        "rated": int(cur["rating"].notna().sum()),
+        "low": int((cur["rating"] <= 2).sum()),
+        "complaints": int(complaints),
+        "categories": {k: int(v) for k, v in cur_labels["category"].value_counts().items()},
+    }
+    prev = fb[(fb["created_at"] >= start - (end - start)) & (fb["created_at"] < start)]
+    _ = len(prev), effective[effective["feedback_id"].isin(prev["id"])]["category"].value_counts()
+    week = cur["created_at"].dt.to_period("W-SUN").dt.start_time
+    totals = week.value_counts()
+    merged = cur_labels.merge(cur[["id", "created_at"]], left_on="feedback_id", right_on="id")
+    per_week = merged.groupby([merged["created_at"].dt.to_period("W-SUN").dt.start_time, "category"]).size()
+    _ = per_week.div(totals, level=0)
+    return figures
+
+
+# -- 6. nightly --------------------------------------------------------------------------------------
+def stage_nightly(ctx: Ctx) -> list[dict]:
+    """`suara nightly` (run_nightly) over replayed Play and App Store feeds with ``new_items`` new
+    reviews, on a copy of the classified database of this size."""
+    from suara.config import Settings
+    from suara.nightly import run_nightly
+
+    label = f"suara nightly, {ctx.new_items:,} new items"
+    if model_dir(ctx) is None:
+        return [skipped("nightly", label, ctx.size, NO_MODEL)]
+    db = copy_db(ctx.db("cls"), ctx.db("night"))
+    new = C.new_items(ctx.new_items, ctx.seed + 303)
+    replay = C.nightly_replay(tail_records(Path(ctx.corpus)), new)
+    work = Path(ctx.work) / f"nightly-{ctx.size}"
+    shutil.rmtree(work, ignore_errors=True)
+    settings = Settings(db_path=db)
+    client = replay.client()
+    kwargs = {"models_dir": Path(ctx.models_dir)} if ctx.models_dir else {}
+    with Timer() as timer:
+        result = run_nightly(
+            settings, only=["play", "appstore"], client=client, as_of=C.now_after_new(),
+            reports_dir=work / "reports", backups_dir=work / "backups", webhook_url="", **kwargs,
+        )  # fmt: skip
+    rss = peak_mb()
+    client.close()
+    new_stored = sum(s.new for s in result.sources)
+    if result.exit_code or new_stored != ctx.new_items or result.classified != ctx.new_items:
+        raise RuntimeError(
+            f"nightly exit {result.exit_code}, {new_stored} new, {result.classified} classified "
+            f"(expected {ctx.new_items}); failures: {result.failures}"
+        )
+    remove_db(db)
+    db.with_name(db.name + ".nightly.lock").unlink(missing_ok=True)
+    shutil.rmtree(work, ignore_errors=True)
+    steps = ", ".join(f"{s.name.split('/')[0]} {s.seconds:.1f}" for s in result.steps if s.seconds >= 0.05)
+    return [
+        row(
+            "nightly",
+            label,
+            ctx.size,
+            timer.wall,
+            "s",
+            rss_mb=rss,
+            seconds=timer.wall,
+            cpu=timer.cpu,
+            note=f"{replay.requests} requests replayed; steps (s): {steps}",
+        )
+    ]
+
+
+def tail_records(path: Path, n_bytes: int = 4_000_000) -> list[dict]:
+    """The newest records of a corpus (its end): what a store feed shows just below the new items."""
+    with path.open("rb") as fh:
+        fh.seek(0, 2)
+        fh.seek(max(0, fh.tell() - n_bytes))
+        lines = fh.read().decode("utf-8", errors="replace").splitlines()[1:]
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+# -- setup for the nightly's small database ----------------------------------------------------------
+def stage_prepare(ctx: Ctx) -> list[dict]:
+    """Import and classify a corpus without measuring: the nightly's 10k baseline database."""
+    stage_import_quiet(ctx)
+    rows = stage_classify(ctx)
+    return [] if rows[0]["status"] == "ok" else rows
+
+
+def stage_import_quiet(ctx: Ctx) -> None:
+    db = ctx.db("feed")
+    remove_db(db)
+    suara_cli("import", ctx.corpus, "--db", str(db))
+
+
+STAGES: dict[str, Callable[[Ctx], list[dict]]] = {
+    "import": stage_import,
+    "parse": stage_parse,
+    "predict": stage_predict,
+    "stem": stage_stem,
+    "classify": stage_classify,
+    "overview": stage_overview,
+    "nightly": stage_nightly,
+    "prepare": stage_prepare,
+}
+
+
+def run(name: str, ctx: Ctx) -> list[dict]:
+    """Run one stage, under pyinstrument when ``ctx.profile`` names an output file."""
+    if not ctx.profile:
+        return STAGES[name](ctx)
+    from pyinstrument import Profiler
+
+    profiler = Profiler(interval=0.005)
+    profiler.start()
+    try:
+        return STAGES[name](ctx)
+    finally:
+        profiler.stop()
+        out = Path(ctx.profile)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.with_suffix(".txt").write_text(
+            profiler.output_text(unicode=True, show_all=False), encoding="utf-8"
+        )
+        out.with_suffix(".html").write_text(profiler.output_html(), encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench.stages", description="Run one benchmark stage.")
+    p.add_argument("stage", choices=sorted(STAGES))
+    p.add_argument("--ctx", required=True, help="JSON file with the stage's context (bench.stages.Ctx)")
+    p.add_argument("--result", required=True, help="where to write the stage's rows (JSON)")
+    a = p.parse_args(argv)
+    ctx = Ctx(**json.loads(Path(a.ctx).read_text(encoding="utf-8")))
+    rows = run(a.stage, ctx)
+    Path(a.result).write_text(json.dumps(rows, indent=1), encoding="utf-8")
+    return 0
+
+
+def write_ctx(ctx: Ctx, path: Path) -> Path:
+    path.write_text(json.dumps(asdict(ctx)), encoding="utf-8")
+    return path
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,372 @@
+"""Every label of the dashboard in Bahasa Indonesia (first) and English, and number formatting.
+
+The language is the sidebar switch (``lang`` in the URL, Indonesian unless it says ``en``). Labels
+are ``TEXTS[key] = (indonesian, english)``; ``t(key, **values)`` picks one and fills it in. Numbers
+follow the language too: 1.234,5 in Indonesian, 1,234.5 in English. Category names come from
+data/taxonomy.toml, not from here.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+LANGUAGES = {"id": "Indonesia", "en": "English"}
+
+TEXTS: dict[str, tuple[str, str]] = {
+    # navigation and page titles
+    "page_overview": ("Ringkasan", "Overview"),
+    "page_category": ("Kategori", "Category"),
+    "page_versions": ("Versi aplikasi", "App versions"),
+    "page_offices": ("Kantor", "Offices"),
+    "page_alerts": ("Peringatan", "Alerts"),
+    "page_review": ("Pelabelan", "Review queue"),
+    "page_frameworks": ("Kerangka e-government", "E-government frameworks"),
+    "page_runs": ("Riwayat", "Runs"),
+    # database and empty states
+    "db_missing": (
+        "Basis data {db} belum ada: jalankan `suara init` lalu `suara collect`, atau `make demo`.",
+        "Database {db} does not exist yet: run `suara init` then `suara collect`, or `make demo`.",
+    ),
+    "db_locked": (
+        "Basis data {db} sedang dikunci oleh proses lain (mis. tugas malam). Muat ulang halaman sebentar lagi.",
+        "Database {db} is locked by another process (e.g. the nightly job). Reload the page in a moment.",
+    ),
+    "db_error": (
+        "Basis data {db} tidak dapat dibaca: {detail}. Periksa berkasnya atau jalankan `suara init`.",
+        "Database {db} cannot be read: {detail}. Check the file or run `suara init`.",
+    ),
+    "no_data": (
+        "Belum ada data: jalankan `suara collect` atau `make demo`.",
+        "No data yet: run `suara collect` or `make demo`.",
+    ),
+    "no_data_filtered": (
+        "Tidak ada masukan yang cocok dengan filter ini. Perluas periode atau hapus beberapa filter.",
+        "No feedback matches these filters. Widen the period or remove some filters.",
+    ),
+    "no_labels": (
+        "Belum ada kategori: jalankan `suara classify` (setelah `suara train`).",
+        "No categories yet: run `suara classify` (after `suara train`).",
+    ),
+    # filters
+    "filters": ("Filter", "Filters"),
+    "period": ("Periode", "Period"),
+    "period_7d": ("7 hari terakhir", "Last 7 days"),
+    "period_30d": ("30 hari terakhir", "Last 30 days"),
+    "period_90d": ("90 hari terakhir", "Last 90 days"),
+    "period_365d": ("12 bulan terakhir", "Last 12 months"),
+    "period_all": ("Semua waktu", "All time"),
+    "period_custom": ("Pilih tanggal…", "Pick dates…"),
+    "dates": ("Tanggal (UTC)", "Dates (UTC)"),
+    "period_caption": ("{start} s.d. {last} (UTC)", "{start} to {last} (UTC)"),
+    "period_compare": (
+        "Periode {start} s.d. {last} (UTC), dibandingkan dengan {pstart} s.d. {plast}.",
+        "Period {start} to {last} (UTC), compared with {pstart} to {plast}.",
+    ),
+    "period_all_caption": ("Semua waktu (tanpa pembanding).", "All time (nothing to compare with)."),
+    "source": ("Sumber", "Source"),
+    "app": ("Aplikasi", "App"),
+    "rating": ("Rating", "Rating"),
+    "version": ("Versi aplikasi", "App version"),
+    "category": ("Kategori", "Category"),
+    "all": ("Semua", "All"),
+    "download_view": ("Unduh tampilan ini", "Download this view"),
+    "download_category": ("Unduh teks kategori ini", "Download this category's texts"),
+    "download_note": (
+        "Data pribadi disamarkan; paling banyak {limit} baris (lebih banyak: `suara export`).",
+        "Personal data masked; at most {limit} rows (for more: `suara export`).",
+    ),
+    # overview
+    "overview_intro": (
+        "Apa yang dikeluhkan warga, dan apakah membaik atau memburuk dibanding periode sebelumnya.",
+        "What citizens complain about, and whether it is getting better or worse than the period before.",
+    ),
+    "kpi_feedback": ("Jumlah masukan", "Feedback"),
+    "kpi_feedback_help": (
+        "Ulasan dan cuitan dalam periode ini; perubahan terhadap periode sebelumnya yang sama panjang.",
+        "Reviews and posts in this period; change against the previous period of the same length.",
+    ),
+    "kpi_low": ("Rating 1–2 bintang", "1–2 star ratings"),
+    "kpi_low_help": (
+        "Porsi ulasan berating 1 atau 2 bintang (dari yang memiliki rating); perubahan dalam poin persentase.",
+        "Share of rated reviews with 1 or 2 stars; change in percentage points.",
+    ),
+    "kpi_complaint": ("Berisi keluhan", "With a complaint"),
+    "kpi_complaint_help": (
+        "Porsi masukan dengan sedikitnya satu kategori keluhan (pujian tidak dihitung).",
+        "Share of feedback with at least one complaint category (praise does not count).",
+    ),
+    "kpi_top": ("Keluhan teratas", "Top complaint"),
+    "kpi_top_help": (
+        "Kategori keluhan yang paling sering; perubahan porsinya dalam poin persentase.",
+        "The most frequent complaint category; change of its share in percentage points.",
+    ),
+    "kpi_top_name": ("**{name}** ({n} teks)", "**{name}** ({n} texts)"),
+    "axis_n": ("Jumlah teks", "Texts"),
+    "week": ("Minggu", "Week"),
+    "feedback_in_week": ("Masukan minggu itu", "Feedback that week"),
+    "axis_share": ("Porsi", "Share"),
+    "keywords": ("Contoh kata kunci: {words}", "Example keywords: {words}"),
+    "trend_title": ("Tren mingguan enam kategori utama", "Weekly trend of the six headline categories"),
+    "trend_title_one": ("Tren mingguan", "Weekly trend"),
+    "trend_caption": (
+        "Minggu dimulai hari Senin (UTC); minggu pertama dan terakhir bisa tidak penuh.",
+        "Weeks start on Monday (UTC); the first and last week may be partial.",
+    ),
+    "measure": ("Ukuran", "Measure"),
+    "measure_n": ("Jumlah teks", "Texts"),
+    "measure_share": ("Porsi dari masukan minggu itu", "Share of that week's feedback"),
+    "categories_title": ("Semua kategori", "All categories"),
+    "share_of_feedback": ("Porsi dari masukan", "Share of feedback"),
+    # category page
+    "category_intro": (
+        "Satu kategori secara mendalam: trennya, di mana muncul, dan teks-teks di baliknya.",
+        "One category in depth: its trend, where it appears, and the texts behind it.",
+    ),
+    "texts_in_category": ("Teks dalam kategori", "Texts in category"),
+    "feedback_in_view": ("Masukan dalam tampilan", "Feedback in view"),
+    "feedback_in_version": ("Masukan di versi itu", "Feedback in that version"),
+    "by_source": ("Menurut sumber", "By source"),
+    "share_in_source": ("Porsi dari masukan sumber itu", "Share of that source's feedback"),
+    "by_version": ("Menurut versi aplikasi", "By app version"),
+    "share": ("Porsi", "Share"),
+    "texts_title": ("Teks", "Texts"),
+    "texts": ("Teks", "Texts"),
+    "search": ("Cari dalam teks", "Search the texts"),
+    "search_placeholder": ("mis. kode billing", "e.g. kode billing"),
+    "texts_count": ("{n} teks, terbaru di atas", "{n} texts, newest first"),
+    "texts_count_newest": ("{n} teks; {shown} terbaru ditampilkan", "{n} texts; the {shown} newest shown"),
+    "no_texts": ("Tidak ada teks yang cocok.", "No matching texts."),
+    "no_rating": ("tanpa rating", "no rating"),
+    "no_version": ("versi tidak diketahui", "version unknown"),
+    "score": ("skor model {score}", "model score {score}"),
+    "open_original": ("buka aslinya", "open original"),
+    "categories_of_text": ("Kategori: {cats}", "Categories: {cats}"),
+    # versions page
+    "versions_intro": (
+        "Porsi setiap kategori dari masukan tiap rilis. Rilis yang membuat suatu kategori melonjak diberi bingkai.",
+        "Each category's share of each release's feedback. Releases where a category jumps are outlined.",
+    ),
+    "min_per_release": ("Minimal masukan per rilis", "Minimum feedback per release"),
+    "no_versions": (
+        "Tidak ada rilis dengan cukup masukan di tampilan ini. Turunkan batas minimal atau perluas periode.",
+        "No release has enough feedback in this view. Lower the minimum or widen the period.",
+    ),
+    "versions_caption": (
+        "Bingkai biru: porsi naik sedikitnya {pp} poin dan menjadi ≥ {ratio}× rilis sebelumnya. "
+        "Rilis terbaru di kanan.",
+        "Blue outline: the share rose by at least {pp} points and to ≥ {ratio}× the release before. "
+        "Newest release on the right.",
+    ),
+    "change_pp": ("Perubahan", "Change"),
+    "jumps_title": ("Lonjakan per rilis", "Jumps by release"),
+    "no_jumps": (
+        "Tidak ada lonjakan antar-rilis di tampilan ini.",
+        "No jumps between releases in this view.",
+    ),
+    "jump_line": (
+        "**v{version}** · {category}: {share} ({change} dari rilis sebelumnya; {n} dari {total} teks)",
+        "**v{version}** · {category}: {share} ({change} from the release before; {n} of {total} texts)",
+    ),
+    # offices page
+    "offices_intro": (
+        "Kantor imigrasi yang disebut dalam keluhan, diurutkan menurut jumlah keluhan.",
+        "Immigration offices named in complaints, ranked by the number of complaints.",
+    ),
+    "no_offices": (
+        "Belum ada kantor yang disebut dalam tampilan ini. Sebutan kantor dicari oleh `suara classify`.",
+        "No office is mentioned in this view. Office mentions are found by `suara classify`.",
+    ),
+    "offices_mentioned": ("Kantor yang disebut", "Offices mentioned"),
+    "complaints_with_office": ("Sebutan kantor dalam keluhan", "Office mentions in complaints"),
+    "offices_top": ("{n} kantor dengan keluhan terbanyak", "{n} offices with the most complaints"),
+    "offices_table": ("Semua kantor yang disebut", "All offices mentioned"),
+    "office": ("Kantor", "Office"),
+    "city": ("Kota", "City"),
+    "province": ("Provinsi", "Province"),
+    "complaints": ("Keluhan", "Complaints"),
+    "complaints_help": (
+        "Teks yang menyebut kantor ini dan berisi sedikitnya satu kategori keluhan.",
+        "Texts naming this office with at least one complaint category.",
+    ),
+    "mentions": ("Sebutan", "Mentions"),
+    "top_categories": ("Kategori teratas", "Top categories"),
+    "office_texts": ("Teks tentang satu kantor", "Texts about one office"),
+    # alerts page
+    "alerts_intro": (
+        "Lonjakan yang ditemukan tugas malam, terbaru di atas, masing-masing dengan teks di baliknya.",
+        "Spikes the nightly job found, newest first, each with the texts behind it.",
+    ),
+    "no_alerts": (
+        "Belum ada peringatan untuk tampilan ini. Peringatan ditulis oleh tugas malam (`suara nightly`).",
+        "No alerts for this view yet. Alerts are written by the nightly job (`suara nightly`).",
+    ),
+    "alerts_count": ("{n} peringatan", "{n} alerts"),
+    "alert_spike_day": ("lonjakan harian", "daily spike"),
+    "alert_spike_week": ("lonjakan mingguan", "weekly spike"),
+    "alert_version_jump": ("lonjakan versi", "version jump"),
+    "observed": ("Teramati", "Observed"),
+    "expected": ("Diharapkan", "Expected"),
+    "threshold": ("Ambang", "Threshold"),
+    "alert_period": ("Periode: {start} s.d. {end} (UTC)", "Period: {start} to {end} (UTC)"),
+    "open_in_category": ("Buka di halaman Kategori", "Open on the Category page"),
+    # review page
+    "review_intro": (
+        "Koreksi model di tempat ia paling ragu. Pilih kategori yang benar (boleh tidak ada) lalu simpan: "
+        "label Anda menggantikan label model di semua halaman dan dipakai pada pelatihan berikutnya.",
+        "Correct the model where it is least sure. Pick the right categories (possibly none) and save: "
+        "your labels replace the model's on every page and feed the next training.",
+    ),
+    "human_since_model": (
+        "{n} teks diberi label analis sejak model {model} dilatih ({date}); {total} seluruhnya.",
+        "{n} texts labelled by analysts since model {model} was trained ({date}); {total} in all.",
+    ),
+    "human_no_model": (
+        "Belum ada model (jalankan `suara train`); {total} teks sudah diberi label analis.",
+        "No model yet (run `suara train`); {total} texts labelled by analysts so far.",
+    ),
+    "analyst": ("Nama analis", "Analyst name"),
+    "analyst_placeholder": ("disimpan bersama label", "stored with the labels"),
+    "review_mode": ("Antrean", "Queue"),
+    "review_uncertain": ("Model paling ragu", "Least confident"),
+    "review_random": ("Sampel acak", "Random sample"),
+    "new_sample": ("Sampel baru", "New sample"),
+    "queue_caption": ("{n} teks menunggu keputusan Anda.", "{n} texts await your decision."),
+    "queue_empty": (
+        "Tidak ada teks yang belum ditinjau di tampilan ini.",
+        "No unreviewed texts in this view.",
+    ),
+    "queue_empty_uncertain": (
+        "Tidak ada prediksi model yang belum ditinjau di tampilan ini (jalankan `suara classify`), "
+        "atau pilih Sampel acak.",
+        "No unreviewed model predictions in this view (run `suara classify`), or pick Random sample.",
+    ),
+    "confidence": ("margin keputusan {value}", "decision margin {value}"),
+    "model_says": ("Model: {scores}", "Model: {scores}"),
+    "right_categories": ("Kategori yang benar", "Right categories"),
+    "save_labels": ("Simpan", "Save"),
+    "name_first": ("Isi nama analis dulu: nama disimpan bersama label.", "Enter the analyst name first."),
+    "saved": ("Tersimpan: {n} kategori.", "Saved: {n} categories."),
+    "save_locked": (
+        "Belum tersimpan: basis data {db} sedang dipakai proses lain. Coba simpan lagi sebentar lagi.",
+        "Not saved: database {db} is busy with another process. Try saving again in a moment.",
+    ),
+    "save_failed": ("Belum tersimpan: {detail}", "Not saved: {detail}"),
+    # frameworks page
+    "frameworks_intro": (
+        "Kategori keluhan dipetakan ke kerangka yang dipakai kajian kementerian. Pemetaan ada di "
+        "data/taxonomy.toml dan dapat diubah tim tanpa mengubah kode.",
+        "Complaint categories mapped onto the frameworks the ministry's studies use. The mapping lives in "
+        "data/taxonomy.toml and the team can change it without touching code.",
+    ),
+    "fw_gartner": ("Tahapan e-government Gartner", "Gartner's e-government stages"),
+    "fw_gartner_about": (
+        "Kehadiran web, interaksi, transaksi, transformasi: di tahap mana layanan gagal.",
+        "Web presence, interaction, transaction, transformation: at which stage the service fails.",
+    ),
+    "fw_harvard": ("Elemen e-government Harvard JFK", "Harvard JFK e-government elements"),
+    "fw_harvard_about": (
+        "Dukungan, kapasitas, nilai: unsur mana yang dikeluhkan warga.",
+        "Support, capacity, value: which element citizens complain about.",
+    ),
+    "fw_element": ("Elemen", "Element"),
+    "fw_counts_note": (
+        "Teks dengan dua kategori pada elemen yang sama dihitung sekali; masukan dalam tampilan: {total}.",
+        "A text with two categories of the same element counts once; feedback in view: {total}.",
+    ),
+    # runs page
+    "runs_intro": (
+        "Jalannya pipeline (impor, pengumpulan, klasifikasi, tugas malam) dan model yang dipakai.",
+        "Pipeline runs (import, collect, classify, nightly) and the model in use.",
+    ),
+    "models_title": ("Model", "Model"),
+    "no_model": ("Belum ada model: jalankan `suara train`.", "No model yet: run `suara train`."),
+    "model_current": (
+        "Model yang dipakai: **{version}**, dilatih {date} (UTC) dengan {n} teks.",
+        "Model in use: **{version}**, trained {date} (UTC) on {n} texts.",
+    ),
+    "other_metrics": ("Metrik lain", "Other metrics"),
+    "all_models": ("Semua model ({n})", "All models ({n})"),
+    "model": ("Model", "Model"),
+    "trained_at": ("Dilatih (UTC)", "Trained (UTC)"),
+    "n_train": ("Teks latih", "Training texts"),
+    "current": ("Dipakai", "In use"),
+    "runs_title": ("Riwayat jalan", "Runs"),
+    "no_runs": (
+        "Belum ada catatan jalan: jalankan `suara collect` atau `make demo`.",
+        "No runs recorded yet: run `suara collect` or `make demo`.",
+    ),
+    "last_run": ("Jalan terakhir", "Last run"),
+    "last_run_at": ("Dimulai (UTC)", "Started (UTC)"),
+    "failed_runs": ("Jalan gagal", "Failed runs"),
+    "failed_runs_help": ("Di antara {n} jalan terakhir.", "Among the last {n} runs."),
+    "job": ("Tugas", "Job"),
+    "started_at": ("Mulai (UTC)", "Started (UTC)"),
+    "seconds": ("Detik", "Seconds"),
+    "status": ("Status", "Status"),
+    "message": ("Pesan", "Message"),
+    "status_success": ("berhasil", "success"),
+    "status_failed": ("gagal", "failed"),
+    "status_running": ("berjalan", "running"),
+    "fetched": ("Diambil", "Fetched"),
+    "new": ("Baru", "New"),
+    "updated": ("Diperbarui", "Updated"),
+    "skipped": ("Dilewati", "Skipped"),
+    "errors": ("Galat", "Errors"),
+    "gartner_stage": ("Tahap Gartner", "Gartner stage"),
+    "harvard_element": ("Elemen Harvard", "Harvard element"),
+    "fw_mapping": ("Pemetaan kategori", "Category mapping"),
+}
+
+
+def lang() -> str:
+    """The language the sidebar switch selected: 'id' unless it says 'en'."""
+    try:
+        value = st.session_state.get("lang")
+    except Exception:  # outside a Streamlit run (the benchmark, a plain import)
+        value = None
+    return value if value in LANGUAGES else "id"
+
+
+def t(key: str, language: str | None = None, **values) -> str:
+    """The label ``key`` in the current language, with ``values`` filled in (integers as ``num``)."""
+    text = TEXTS[key][0 if (language or lang()) == "id" else 1]
+    values = {k: num(v) if isinstance(v, int) and not isinstance(v, bool) else v for k, v in values.items()}
+    return text.format(**values) if values else text
+
+
+def formatter(prefix: str):
+    """A widget's format_func for option codes: the label ``prefix + code``, in this run's language
+    (fixed now: a format_func may be called after the run, as AppTest does)."""
+    language = lang()
+    return lambda code: t(f"{prefix}{code}", language=language)
+
+
+def _localize(text: str) -> str:
+    """1,234.5 -> 1.234,5 in Indonesian."""
+    return text.translate(str.maketrans(",.", ".,")) if lang() == "id" else text
+
+
+def num(value: float | int | None) -> str:
+    if value is None or value != value:
+        return "–"
+    if isinstance(value, float) and not value.is_integer():
+        return _localize(f"{value:,.1f}")
+    return _localize(f"{int(value):,}")
+
+
+def dec(value: float | None, digits: int = 2) -> str:
+    """A plain decimal (a score, a confidence): 0,91 in Indonesian."""
+    if value is None or value != value:
+        return "–"
+    return _localize(f"{value:,.{digits}f}")
+
+
+def pct(share: float | None, signed: bool = False, digits: int = 1) -> str:
+    if share is None or share != share:
+        return "–"
+    return _localize(f"{share * 100:{'+' if signed else ''},.{digits}f}%")
+
+
+def pp(change: float) -> str:
+    """A change of a share, in percentage points: +2,1 pp."""
+    return _localize(f"{change * 100:+.1f}") + " pp"

@@ -1,0 +1,86 @@
+"""Kategori: one category in depth: trend, share, by source and by version, and the texts behind it."""
+
+from __future__ import annotations
+
+import math
+
+import streamlit as st
+
+from dashboard import charts, common, filters
+from dashboard.i18n import lang, num, pct, t
+
+PAGE_SIZE = 20
+
+
+def render() -> None:
+    common.header("page_category", "category_intro")
+    common.require_data()
+    f = filters.current()
+    tax = common.taxonomy()
+    category = filters.bound(
+        st.selectbox, "cat", default=tax.headline_ids[0], parse=filters.one_of(tax.ids), label=t("category"),
+        options=tax.ids, format_func=common.category_formatter(), persist_state="session",
+    )
+    about = tax.get(category)
+    st.caption(about.description if lang() == "en" else t("keywords", words=", ".join(about.keywords)))
+    d = common.fetch("category_detail", f, category)
+    if not d["total"]:
+        st.info(t("no_data_filtered"))
+        return
+
+    cols = st.columns(3, border=True)
+    cols[0].metric(t("texts_in_category"), num(d["n"]))
+    cols[1].metric(t("share_of_feedback"), pct(d["n"] / d["total"]))
+    cols[2].metric(t("feedback_in_view"), num(d["total"]))
+
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        st.subheader(t("trend_title_one"))
+        trend = d["trend"].assign(label=common.category_label(category))
+        st.altair_chart(
+            charts.weekly_lines(trend, "share", t("axis_share"), t("category")), width="stretch"
+        )
+    with right:
+        st.subheader(t("by_source"))
+        by_source = d["by_source"].assign(label=d["by_source"]["source"].map(filters.source_name))
+        st.altair_chart(
+            charts.hbar(by_source, "label", "share", t("share_in_source"), fmt=".1%"), width="stretch"
+        )
+        st.subheader(t("by_version"))
+        by_version = d["by_version"].replace({"app_version": {"?": t("no_version")}})
+        st.dataframe(
+            by_version[["app_version", "n", "share"]],
+            hide_index=True,
+            column_config={
+                "app_version": t("version"),
+                "n": st.column_config.NumberColumn(t("texts_in_category")),
+                "share": st.column_config.ProgressColumn(
+                    t("share"), format="percent", min_value=0, max_value=1
+                ),
+            },
+            width="stretch",
+            height=min(38 + 35 * len(by_version), 420),
+        )
+
+    st.subheader(t("texts_title"))
+    search = filters.bound(
+        st.text_input, "q", default="", parse=filters.text, label=t("search"), placeholder=t("search_placeholder"),
+        icon=":material/search:", persist_state="session",
+    )
+    total, _ = common.fetch("texts", f, category, search or None, None, 1, 0)
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    top = st.columns([3, 2], vertical_alignment="center")
+    top[0].caption(t("texts_count", n=num(total)))
+    with top[1]:
+        page = st.pagination(pages, key=f"text_page_{category}_{search}") if pages > 1 else 1
+    if total:
+        _, rows = common.fetch("texts", f, category, search or None, None, page, PAGE_SIZE)
+        common.text_cards(rows, score=True)
+    else:
+        st.info(t("no_texts"))
+    with st.expander(t("download_category"), icon=":material/download:"):
+        common.download_buttons(f, key="dl_cat", category=category, search=search or None)
+
+
+if __name__ == "__main__":
+    render()

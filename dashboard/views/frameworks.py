@@ -1,0 +1,69 @@
+"""Kerangka e-government: the categories mapped onto the frameworks the ministry's own studies use.
+
+Gartner's four stages of e-government and the Harvard JFK School's three elements. The mapping of
+each category to a stage and an element is data in data/taxonomy.toml (``gartner``/``harvard`` per
+category, names under ``[frameworks]``), so the team can change it without touching code.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, common, filters
+from dashboard.i18n import lang, num, t
+
+FRAMEWORKS = {"gartner": "gartner_stage", "harvard": "harvard_element"}  # taxonomy key -> column label
+
+
+def element_name(framework: str, element: str) -> str:
+    names = common.taxonomy().frameworks.get(framework, {}).get(element, {})
+    return names.get(lang(), names.get("id", element)) if isinstance(names, dict) else element
+
+
+def framework_chart(f, framework: str) -> int:
+    """The framework's elements as bars (share of the feedback in view); returns that feedback count."""
+    tax = common.taxonomy()
+    st.subheader(t(f"fw_{framework}"))
+    st.caption(t(f"fw_{framework}_about"))
+    mapping = {c.id: getattr(c, framework) for c in tax.categories}
+    total, per_element = common.fetch("framework_counts", f, mapping)
+    # The framework's own order (e.g. Gartner's stages from presence to transformation), from the data.
+    elements = list(tax.frameworks.get(framework, {})) or sorted(set(mapping.values()))
+    df = pd.DataFrame({"element": elements}).merge(per_element, on="element", how="left").fillna({"n": 0})
+    df["label"] = [element_name(framework, e) for e in df["element"]]
+    df["share"] = df["n"] / total if total else 0.0
+    st.altair_chart(
+        charts.hbar(df, "label", "share", t("share_of_feedback"), fmt=".1%", color="#4c78a8", sort=df["label"].tolist()),
+        width="stretch",
+    )
+    return total
+
+
+def render() -> None:
+    common.header("page_frameworks", "frameworks_intro")
+    common.require_data()
+    f = filters.current()
+    tax = common.taxonomy()
+    for framework, col in zip(FRAMEWORKS, st.columns(len(FRAMEWORKS), gap="large"), strict=True):
+        with col:
+            total = framework_chart(f, framework)
+    counts = common.fetch("category_counts", f)
+    per_cat = dict(zip(counts["category"], counts["n"], strict=True))
+    st.subheader(t("fw_mapping"))
+    table = pd.DataFrame(
+        [
+            {
+                t("category"): c.label(lang()),
+                **{t(column): element_name(fw, getattr(c, fw)) for fw, column in FRAMEWORKS.items()},
+                t("texts"): int(per_cat.get(c.id, 0)),
+            }
+            for c in tax.categories
+        ]
+    )
+    st.dataframe(table, hide_index=True, width="stretch", height=38 + 35 * len(table))
+    st.caption(t("fw_counts_note", total=num(total)))
+
+
+if __name__ == "__main__":
+    render()

@@ -1,0 +1,126 @@
+"""Pelabelan: analysts correct the model where it is least sure (or on a random sample).
+
+Each decision is the full set of categories of one text, stored as human labels through
+``Store.save_human_labels`` (who and when); it overrides the model everywhere at once and feeds the
+next `suara train`. The only write the dashboard makes, in a short-lived read-write connection.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from dashboard import common, filters
+from dashboard.i18n import dec, formatter, num, t
+from suara.store import Store, StoreError, StoreLocked
+
+BATCH = 10
+FLASH = "_review_flash"
+
+
+def save(feedback_id: str, categories: list[str], reviewer: str) -> str | None:
+    """Store one decision; returns an error message for the screen, or None when saved."""
+    db = common.db_path()
+    if not db.exists():
+        return t("db_missing", db=db)
+    try:
+        with Store(db, wait=5) as store:
+            store.save_human_labels(feedback_id, categories, reviewer.strip())
+    except StoreLocked:
+        return t("save_locked", db=db)
+    except (StoreError, ValueError) as exc:
+        return t("save_failed", detail=exc)
+    common.clear_cache()
+    return None
+
+
+def counts() -> None:
+    c = common.fetch("human_label_counts")
+    if c["model"]:
+        st.info(
+            t(
+                "human_since_model",
+                n=num(c["since_model"]),
+                model=c["model"],
+                date=f"{c['trained_at']:%Y-%m-%d}",
+                total=num(c["reviews"]),
+            ),
+            icon=":material/model_training:",
+        )
+    else:
+        st.info(t("human_no_model", total=num(c["reviews"])), icon=":material/model_training:")
+
+
+def item(row, analyst: str, tax) -> None:
+    with st.form(key=f"review_{row.id}"):
+        meta = [f"{row.created_at:%Y-%m-%d}", filters.source_name(row.source)]
+        if pd.notna(row.rating):
+            meta.append("★" * int(row.rating))
+        if pd.notna(row.confidence):
+            meta.append(t("confidence", value=dec(row.confidence)))
+        st.caption(" · ".join(meta))
+        if isinstance(row.title, str) and row.title:
+            st.markdown(f"**{common.md(row.title)}**")
+        st.markdown(common.md(row.text))
+        scores = list(row.scores) if isinstance(row.scores, list | tuple | np.ndarray) else []  # NA: no labels
+        if len(scores):
+            said = ", ".join(f"{common.category_label(s['category'])} {dec(s['score'])}" for s in scores)
+            st.caption(t("model_says", scores=said))
+        chosen = st.pills(
+            t("right_categories"),
+            tax.ids,
+            selection_mode="multi",
+            default=[c for c in list(row.categories) if c in tax.ids],
+            format_func=common.category_formatter(),
+            key=f"cats_{row.id}",
+        )
+        submitted = st.form_submit_button(
+            t("save_labels"), type="primary", icon=":material/check:", key=f"save_{row.id}"
+        )
+    if submitted:
+        if not (analyst or "").strip():
+            st.warning(t("name_first"))
+            return
+        error = save(row.id, list(chosen or []), analyst)
+        if error:
+            st.error(error)
+            return
+        st.session_state[FLASH] = t("saved", n=len(chosen or []))
+        st.rerun()
+
+
+def render() -> None:
+    common.header("page_review", "review_intro")
+    common.require_data()
+    if FLASH in st.session_state:
+        st.success(st.session_state.pop(FLASH), icon=":material/check_circle:")
+    counts()
+    f = filters.current()
+    cols = st.columns([2, 3], vertical_alignment="bottom")
+    analyst = cols[0].text_input(
+        t("analyst"), key="analyst", persist_state="session", placeholder=t("analyst_placeholder")
+    )
+    mode = cols[1].segmented_control(
+        t("review_mode"),
+        ["uncertain", "random"],
+        default="uncertain",
+        key="review_mode",
+        required=True,
+        format_func=formatter("review_"),
+    )
+    seed = st.session_state.setdefault("review_seed", 0)
+    if mode == "random" and st.button(t("new_sample"), icon=":material/shuffle:"):
+        st.session_state["review_seed"] = seed = seed + 1
+    queue = common.fetch("review_queue", f, mode, BATCH, seed)
+    if queue.empty:
+        st.info(t("queue_empty_uncertain") if mode == "uncertain" else t("queue_empty"))
+        return
+    st.caption(t("queue_caption", n=len(queue)))
+    tax = common.taxonomy()
+    for row in queue.itertuples(index=False):
+        item(row, analyst, tax)
+
+
+if __name__ == "__main__":
+    render()

@@ -1,0 +1,492 @@
+"""`suara nightly`: the unattended job. Collect, (re)train if asked, classify, alert, digest, back up.
+
+Built to be left alone:
+
+- One run per database at a time (``suara.lock``); a second one gets ``LockHeld`` (exit code 3).
+- Each source runs in isolation: a failure is recorded (its own ``runs`` row, the digest) and the next
+  source goes on. Exit codes: 0 all well, 1 a source or a step failed, 2 a configuration or database
+  error, 3 another run holds the lock.
+- The database is opened for one step at a time, so the dashboard can read between steps; opening
+  retries with backoff for ``write_wait`` seconds while a reader holds the file, then fails that step
+  with a message naming the file. After a database error the remaining writing steps are skipped
+  (they would wait in vain) but the digest is still written.
+- Every write is a transaction of its own (a page of a source, a batch of classification), so a run
+  killed at any point leaves a consistent database, and the next run does exactly the work left
+  (unclassified rows are found by the store, not remembered by the job). A run row left "running"
+  by a killed run is marked failed ("interrupted") by the next one.
+
+``run_nightly`` is the API (the CLI and the benchmark call it); ``sources`` lets a caller replay
+recorded data through the real ``ingest.collect`` or any ``SourceTask`` of its own.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from nlp.model import load
+from suara import alerts as alerts_mod
+from suara import digest as digest_mod
+from suara.classify import (
+    TRAIN_FILE,
+    NoModel,
+    classify_pending,
+    ensure_registered,
+    resolve_model_dir,
+    train_model,
+)
+from suara.config import MODELS_DIR, ConfigError, Settings
+from suara.lock import JobLock, lock_path_for
+from suara.store import SCHEMA_VERSION, Store, StoreError, read_connection, utcnow
+
+log = logging.getLogger(__name__)
+
+SOURCE_NAMES = ("play", "appstore", "twitter")
+DEFAULTS = {"keep_backups": 7, "write_wait_seconds": 120.0, "batch_size": 5000}
+FAILING = ("source", "error", "config", "database")  # step severities that set the exit code
+
+
+@dataclass
+class SourceTask:
+    """One source for one app. ``run(store)`` returns a result with status, fetched, new, updated,
+    skipped, errors and message (``ingest.collect.SourceResult``); it may raise, which fails this task."""
+
+    app_id: str
+    source: str
+    run: Callable[[Store], Any]
+
+
+@dataclass
+class Step:
+    name: str
+    status: str  # success, failed, skipped
+    message: str = ""
+    seconds: float = 0.0
+    severity: str = "ok"  # ok; source / error (exit 1); config / database (exit 2); notice (logged only)
+
+
+@dataclass
+class NightlyResult:
+    as_of: datetime
+    run_id: int | None = None
+    steps: list[Step] = field(default_factory=list)
+    sources: list[digest_mod.SourceLine] = field(default_factory=list)
+    classified: int = 0
+    model_version: str | None = None
+    new_alerts: list[alerts_mod.Alert] = field(default_factory=list)
+    retrained: str | None = None
+    digest: tuple[Path, Path] | None = None
+    backup: Path | None = None
+    interrupted_runs: int = 0  # "running" rows of killed runs found and closed at the start
+
+    @property
+    def exit_code(self) -> int:
+        severities = {s.severity for s in self.steps}
+        if severities & {"config", "database"}:
+            return 2
+        return 1 if severities & {"source", "error"} else 0
+
+    @property
+    def failures(self) -> list[str]:
+        return [f"{s.name}: {s.message}" for s in self.steps if s.severity in FAILING]
+
+    def step(self, name: str) -> Step | None:
+        return next((s for s in self.steps if s.name == name), None)
+
+
+def default_sources(
+    settings: Settings, only: list[str] | None = None, max_items: int | None = None, client=None, policy=None
+) -> list[SourceTask]:
+    """Every source for every configured app through ``ingest.collect``; an app without a source's
+    setting (no play_package, ...) is reported as skipped, not failed."""
+    from ingest.collect import collect
+
+    names = list(only or SOURCE_NAMES)
+    unknown = sorted(set(names) - set(SOURCE_NAMES))
+    if unknown:
+        raise ConfigError(
+            f"unknown source(s) {unknown} in --sources; expected some of {', '.join(SOURCE_NAMES)}"
+        )
+
+    def task(app, name: str) -> SourceTask:
+        def run(store: Store):
+            return collect(store, settings, app, name, max_items=max_items, client=client, policy=policy)
+
+        return SourceTask(app.key, name, run)
+
+    return [task(app, name) for app in settings.apps for name in names]
+
+
+def options(settings: Settings) -> dict:
+    """The optional ``[nightly]`` table of suara.toml, checked, over the defaults."""
+    raw = settings.extra.get("nightly", {}) if isinstance(settings.extra, dict) else {}
+    where = settings.config_path or "suara.toml"
+    allowed = set(DEFAULTS) | {"reports_dir", "backups_dir"}
+    if set(raw) - allowed:
+        raise ConfigError(
+            f"{where}: [nightly] has unknown keys {sorted(set(raw) - allowed)}; allowed: {sorted(allowed)}"
+        )
+    out = dict(DEFAULTS)
+    for key, default in DEFAULTS.items():
+        value = raw.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise ConfigError(f"{where}: [nightly] {key} must be a number >= 0, not {value!r}")
+        out[key] = type(default)(value)
+    base = Path(settings.config_path).resolve().parent if settings.config_path else Path.cwd()
+    for key in ("reports_dir", "backups_dir"):
+        out[key] = base / raw[key] if key in raw else None
+    return out
+
+
+def run_nightly(
+    settings: Settings,
+    *,
+    sources: list[SourceTask] | None = None,
+    only: list[str] | None = None,
+    max_items: int | None = None,
+    retrain: bool = False,
+    as_of: datetime | None = None,
+    reports_dir: Path | None = None,
+    backups_dir: Path | None = None,
+    keep_backups: int | None = None,
+    write_wait: float | None = None,
+    batch_size: int | None = None,
+    webhook_url: str | None = None,
+    webhook_client=None,
+    client=None,
+    policy=None,
+    models_dir: Path = MODELS_DIR,
+    train_data: Path | None = None,
+) -> NightlyResult:
+    """Run the whole job once under the single-instance lock; raises ``suara.lock.LockHeld`` if another
+    run holds it. Unset arguments come from ``[nightly]`` in suara.toml, then the defaults.
+
+    reports_dir / backups_dir default to ``reports/`` and ``backups/`` beside the database;
+    keep_backups=0 turns backups off. webhook_url defaults to $SUARA_WEBHOOK_URL.
+    """
+    opts = options(settings)
+    db_dir = settings.db_path.parent
+    if webhook_url is None:
+        webhook_url = os.environ.get(alerts_mod.WEBHOOK_ENV, "").strip()
+    job = _Job(
+        settings=settings,
+        as_of=as_of or utcnow(),
+        retrain=retrain,
+        reports_dir=reports_dir or opts["reports_dir"] or db_dir / "reports",
+        backups_dir=backups_dir or opts["backups_dir"] or db_dir / "backups",
+        keep_backups=opts["keep_backups"] if keep_backups is None else keep_backups,
+        write_wait=opts["write_wait_seconds"] if write_wait is None else write_wait,
+        batch_size=batch_size or opts["batch_size"],
+        webhook_url=webhook_url,
+        webhook_client=webhook_client,
+        models_dir=models_dir,
+        train_data=train_data,
+    )
+    tasks = sources if sources is not None else default_sources(settings, only, max_items, client, policy)
+    with JobLock(lock_path_for(settings.db_path)):
+        return job.run(tasks)
+
+
+@dataclass
+class _Job:
+    settings: Settings
+    as_of: datetime
+    retrain: bool
+    reports_dir: Path
+    backups_dir: Path
+    keep_backups: int
+    write_wait: float
+    batch_size: int
+    webhook_url: str
+    webhook_client: Any
+    models_dir: Path
+    train_data: Path | None
+    result: NightlyResult = field(init=False)
+
+    def __post_init__(self):
+        self.result = NightlyResult(as_of=self.as_of)
+
+    # -- plumbing ---------------------------------------------------------------------------------
+    def store(self) -> Store:
+        """A write connection for one step (``with self.store() as store:``), closed when it ends."""
+        return Store(self.settings.db_path, wait=self.write_wait, salt=self.settings.author_salt)
+
+    @property
+    def db_broken(self) -> bool:
+        return any(s.severity == "database" for s in self.result.steps)
+
+    def step(self, name: str, fn: Callable[[], Any], failure: str = "error", writes: bool = True) -> Any:
+        """Run one step, timed; turn its exception into a recorded failure of the given severity."""
+        if writes and self.db_broken:
+            self.result.steps.append(Step(name, "skipped", "database unavailable (see the earlier error)"))
+            return None
+        started = time.monotonic()
+        step = Step(name, "success")
+        self.result.steps.append(step)
+        value = None
+        try:
+            value = fn()
+        except (NoModel, ConfigError) as exc:  # setup to fix, but the database is fine: go on
+            step.status, step.severity, step.message = "failed", "config", _one_line(exc)
+            log.error("%s failed: %s", name, step.message)
+        except (StoreError, duckdb.Error) as exc:
+            step.status, step.severity, step.message = "failed", "database", _one_line(exc)
+            log.error("%s failed: %s", name, step.message)
+        except Exception as exc:
+            step.status, step.severity, step.message = "failed", failure, _one_line(exc)
+            log.error("%s failed: %s", name, step.message, exc_info=failure == "error")
+        step.seconds = time.monotonic() - started
+        if isinstance(value, Step):  # a step that reports its own outcome (skipped, a source failure)
+            step.status, step.message, step.severity = value.status, value.message, value.severity
+            value = None
+        elif step.status == "success" and isinstance(value, str):
+            step.message = value
+        return value
+
+    # -- the job ------------------------------------------------------------------------------------
+    def run(self, tasks: list[SourceTask]) -> NightlyResult:
+        r = self.result
+        log.info(
+            "nightly started on %s (as of %s UTC)", self.settings.db_path, f"{self.as_of:%Y-%m-%d %H:%M}"
+        )
+        self.step("start", self.begin)
+        for task in tasks:
+            self.step(f"collect {task.source}/{task.app_id}", functools.partial(self.collect, task), "source")
+        if self.retrain:
+            self.step("retrain", self.train)
+        self.step("classify", self.classify)
+        self.step("alerts", self.alerts)
+        self.step("webhook", self.notify, "notice")
+        self.step("digest", self.write_digest, writes=False)
+        self.step("finish", self.finish)
+        if r.exit_code < 2 and self.keep_backups > 0:
+            self.step("backup", self.backup)
+        log.info(
+            "nightly finished with exit code %d%s",
+            r.exit_code,
+            f" ({len(r.failures)} failure(s))" if r.failures else "",
+        )
+        return r
+
+    def begin(self) -> str:
+        with self.store() as store:
+            closed = store.con.execute(
+                "UPDATE runs SET status = 'failed', finished_at = ?, "
+                "message = 'interrupted: the process ended before finishing (killed or crashed)' "
+                "WHERE status = 'running' RETURNING run_id",
+                [utcnow()],
+            ).fetchall()
+            self.result.interrupted_runs = len(closed)
+            if closed:
+                log.warning(
+                    "closed %d run(s) left 'running' by an interrupted run: %s",
+                    len(closed),
+                    ", ".join(str(c[0]) for c in closed),
+                )
+            self.result.run_id = store.start_run("nightly")
+        return f"run {self.result.run_id}"
+
+    def collect(self, task: SourceTask) -> Step:
+        line = digest_mod.SourceLine(task.app_id, task.source, "failed")
+        self.result.sources.append(line)
+        try:
+            with self.store() as store:
+                res = task.run(store)
+        except Exception as exc:
+            line.message = _one_line(exc)
+            raise
+        line.source = getattr(res, "source", task.source)
+        line.status = getattr(res, "status", "success")
+        for counter in ("fetched", "new", "updated", "skipped", "errors"):
+            setattr(line, counter, int(getattr(res, counter, 0) or 0))
+        detail = getattr(res, "detail", None)
+        line.message = detail() if callable(detail) else str(getattr(res, "message", "") or "")
+        summary = getattr(res, "summary", None)
+        log.info("%s", summary() if callable(summary) else f"{task.source}/{task.app_id}: {line.status}")
+        if line.status == "failed":
+            return Step("", "failed", line.message, severity="source")
+        return Step("", "skipped" if line.status == "skipped" else "success", line.message)
+
+    def train(self) -> Step | str:
+        with self.store() as store:
+            current = store.current_model()
+            last_review = store.con.execute("SELECT max(reviewed_at) FROM human_reviews").fetchone()[0]
+            trained_at = None
+            if current:
+                stamp = current["metrics"].get("trained_at")
+                trained_at = datetime.fromisoformat(stamp) if stamp else current["created_at"]
+            if last_review is None or (trained_at is not None and last_review <= trained_at):
+                why = f"model {current['version']}" if current else "no model"
+                return Step("", "skipped", f"no analyst labels since {why}")
+            human = store.human_labelled()
+        log.info("retraining with %d analyst-labelled items", len(human))
+        trained = train_model(self.train_data or TRAIN_FILE, human, models_dir=self.models_dir)
+        with self.store() as store:
+            store.register_model(
+                trained.model.version, str(trained.path), trained.metrics, trained.metrics["n_train"]
+            )
+        self.result.retrained = trained.model.version
+        return f"model {trained.model.version} ({len(human)} analyst labels)"
+
+    def classify(self) -> str:
+        with self.store() as store:
+            path = resolve_model_dir(store, models_dir=self.models_dir)
+        model = load(path)  # loading takes a while: not while holding the database
+        self.result.model_version = model.version
+        with self.store() as store:
+            ensure_registered(store, path)
+            pending = store.count_pending_classification(model.version)
+            if not pending:
+                return f"nothing new to classify (model {model.version})"
+            run_id = store.start_run("classify")
+            log.info("classification started: %d items pending, model %s", pending, model.version)
+            done = 0
+
+            def progress(n: int) -> None:
+                nonlocal done
+                done += n
+                self.result.classified = done
+                log.info("classified %d/%d", done, pending)
+
+            try:
+                classify_pending(store, model, self.batch_size, progress=progress)
+            except BaseException as exc:
+                try:
+                    store.finish_run(run_id, "failed", message=_one_line(exc), updated=done)
+                except Exception:
+                    log.warning("could not mark classify run %s failed", run_id)
+                raise
+            store.finish_run(run_id, "success", message=f"model {model.version}", updated=done)
+        return f"{done} items with model {model.version}"
+
+    def alerts(self) -> str:
+        with self.store() as store:
+            new = alerts_mod.detect_and_record(
+                store, self.as_of, self.settings.alert_min_count, self.settings.apps
+            )
+        self.result.new_alerts = new
+        return f"{len(new)} new alert(s)"
+
+    def notify(self) -> Step | str:
+        if not self.webhook_url:
+            return Step("", "skipped", f"no webhook (set {alerts_mod.WEBHOOK_ENV} to send alerts)")
+        with self.store() as store:
+            pending = alerts_mod.unsent(store)
+        if not pending:
+            return Step("", "skipped", "no alerts to send")
+        if not alerts_mod.send_webhook(self.webhook_url, [m for _, m in pending], self.webhook_client):
+            return Step(
+                "",
+                "failed",
+                f"webhook {alerts_mod.redact_url(self.webhook_url)} failed; "
+                f"{len(pending)} alert(s) will be retried next run",
+                severity="notice",
+            )
+        with self.store() as store:
+            alerts_mod.mark_notified(store, [a for a, _ in pending])
+        return f"sent {len(pending)} alert(s)"
+
+    def write_digest(self) -> str:
+        r = self.result
+        top: list = []
+        total = 0
+        try:
+            with read_connection(self.settings.db_path, wait=min(self.write_wait, 30.0)) as con:
+                top, total = digest_mod.top_categories(con, self.as_of), digest_mod.total_items(con)
+        except StoreError as exc:  # the digest is most needed when the database is the problem
+            log.warning("digest without category figures: %s", exc)
+        failures = r.failures + [f"{s.name}: {s.message}" for s in r.steps if s.severity == "notice"]
+        d = digest_mod.Digest(
+            day=self.as_of.date(),
+            ok=r.exit_code == 0,
+            sources=r.sources,
+            classified=r.classified,
+            model=r.model_version,
+            alerts=[a.message for a in r.new_alerts],
+            failures=failures,
+            top=top,
+            total_items=total,
+        )
+        r.digest = digest_mod.write(d, self.reports_dir)
+        log.info("digest written to %s", r.digest[0])
+        return str(r.digest[0])
+
+    def finish(self) -> str:
+        r = self.result
+        if r.run_id is None:
+            return Step("", "skipped", "no run row to finish")
+        lines = r.sources
+        summary = (
+            f"{sum(s.new for s in lines)} new, {r.classified} classified, {len(r.new_alerts)} alert(s)"
+            + (f"; failed: {'; '.join(r.failures)}" if r.failures else "")
+        )
+        with self.store() as store:
+            store.finish_run(
+                r.run_id,
+                "success" if r.exit_code == 0 else "failed",
+                summary[:1000],
+                fetched=sum(s.fetched for s in lines),
+                new=sum(s.new for s in lines),
+                updated=sum(s.updated for s in lines),
+                skipped=sum(s.skipped for s in lines),
+                errors=sum(s.errors for s in lines),
+            )
+            store.con.execute("CHECKPOINT")  # everything in the main file before the backup copies it
+        return summary
+
+    def backup(self) -> Step | str:
+        path = backup_database(self.settings.db_path, self.backups_dir, self.keep_backups, self.as_of)
+        if path is None:
+            return Step(
+                "",
+                "skipped",
+                "another process is writing to the database; no backup tonight",
+                severity="notice",
+            )
+        self.result.backup = path
+        log.info("backup written to %s", path)
+        return str(path)
+
+
+def backup_database(db_path: Path, backups_dir: Path, keep: int, day: datetime) -> Path | None:
+    """Copy the (closed, checkpointed) database file to backups_dir/<name>-YYYY-MM-DD.duckdb, verify the
+    copy opens, keep the newest ``keep``. None if a WAL file shows another writer is at work right now."""
+    if db_path.with_name(db_path.name + ".wal").exists():
+        return None
+    backups_dir.mkdir(parents=True, exist_ok=True)
+    target = backups_dir / f"{db_path.stem}-{day:%Y-%m-%d}.duckdb"
+    partial = backups_dir / f".{target.name}.partial"
+    shutil.copyfile(db_path, partial)
+    try:
+        con = duckdb.connect(str(partial), read_only=True)
+        try:
+            version = con.execute("SELECT max(version) FROM schema_version").fetchone()[0]
+        finally:
+            con.close()
+        if version != SCHEMA_VERSION:
+            raise StoreError(
+                f"backup copy of {db_path} has schema version {version}, expected {SCHEMA_VERSION}"
+            )
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+        partial.with_name(partial.name + ".wal").unlink(missing_ok=True)
+    copies = sorted(backups_dir.glob(f"{db_path.stem}-????-??-??.duckdb"))
+    for old in copies[: max(0, len(copies) - keep)]:
+        old.unlink()
+    return target
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:500]

@@ -1,0 +1,558 @@
+"""The dashboard, page by page, through Streamlit's AppTest on a small real database.
+
+Every figure is checked against an independent SQL query on the same file; filters, the language
+switch, the review queue's write, personal-data masking and the database fault states are exercised
+through the app itself. `suara dashboard` is started for real and must answer HTTP 200.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import httpx
+import openpyxl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard import common, queries
+from dashboard.filters import Filters
+from dashboard.i18n import TEXTS
+from suara.store import Store
+from tests.dashboard_fixture import FORMULA_ID, NIK_DIGITS, NIKS, build
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "dashboard" / "app.py"
+PAGES = ["overview", "category", "versions", "offices", "alerts", "review", "frameworks", "runs"]
+ANY_NIK = re.compile(r"(?<!\d)\d(?:[ .\-\\]?\d){15}(?!\d)")
+
+
+# -- fixtures and helpers --------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def fixture_db(tmp_path_factory) -> Path:
+    return build(tmp_path_factory.mktemp("dash") / "suara.duckdb")
+
+
+@pytest.fixture
+def db(fixture_db, monkeypatch) -> Path:
+    monkeypatch.setenv("SUARA_DB", str(fixture_db))
+    return fixture_db
+
+
+@pytest.fixture
+def writable_db(fixture_db, tmp_path, monkeypatch) -> Path:
+    """A copy of the fixture for tests that write, so the others keep their figures."""
+    path = tmp_path / "suara.duckdb"
+    shutil.copy(fixture_db, path)
+    monkeypatch.setenv("SUARA_DB", str(path))
+    return path
+
+
+def app(page: str = "overview", **query) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=30)
+    at.query_params.update(query)
+    at.run()
+    if page != "overview":
+        at.switch_page(f"views/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def sql(db: Path, query: str, params=None):
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(query, params or []).fetchall()
+
+
+def period(db: Path, days: int = 90) -> tuple[datetime, datetime]:
+    """The default view: the last ``days`` days up to the newest feedback's day."""
+    (last,) = sql(db, "SELECT max(created_at)::DATE FROM feedback")[0]
+    end = datetime.combine(last + timedelta(days=1), datetime.min.time())
+    return end - timedelta(days=days), end
+
+
+def pct_id(share: float) -> str:
+    return f"{share * 100:.1f}".replace(".", ",") + "%"
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def walk(node):
+    yield node
+    for child in getattr(node, "children", {}).values():
+        yield from walk(child)
+
+
+def rendered_text(at: AppTest) -> str:
+    """Everything the page sent to the browser: every element's message, and every table's cells."""
+    parts = []
+    for node in walk(at._tree):
+        if getattr(node, "proto", None) is not None:
+            parts.append(str(node.proto))
+    parts += [df.value.to_csv() for df in at.dataframe]
+    return "\n".join(parts)
+
+
+# -- Ringkasan ----------------------------------------------------------------------------------------
+def overview_truth(db: Path, where: str = "true", params: list | None = None, days: int = 90) -> dict:
+    start, end = period(db, days)
+    cond = f"f.created_at >= ? AND f.created_at < ? AND {where}"
+    args = [start, end, *(params or [])]
+    n, low, rated = sql(
+        db, f"SELECT count(*), count(*) FILTER (WHERE rating <= 2), count(rating) FROM feedback f WHERE {cond}", args
+    )[0]
+    (complaints,) = sql(
+        db,
+        f"SELECT count(DISTINCT f.id) FROM feedback f JOIN effective_labels l ON l.feedback_id = f.id "
+        f"WHERE {cond} AND l.category <> 'praise'",
+        args,
+    )[0]
+    top, top_n = sql(
+        db,
+        f"SELECT l.category, count(*) AS k FROM feedback f JOIN effective_labels l ON l.feedback_id = f.id "
+        f"WHERE {cond} AND l.category <> 'praise' GROUP BY 1 ORDER BY k DESC, 1 LIMIT 1",
+        args,
+    )[0]
+    return {"n": n, "low": low / rated, "complaints": complaints / n, "top": top, "top_share": top_n / n}
+
+
+def test_overview_figures_equal_sql(db):
+    at = app()
+    truth = overview_truth(db)
+    shown = metrics(at)
+    assert shown["Jumlah masukan"] == str(truth["n"])
+    assert shown["Rating 1–2 bintang"] == pct_id(truth["low"])
+    assert shown["Berisi keluhan"] == pct_id(truth["complaints"])
+    assert shown["Keluhan teratas"] == pct_id(truth["top_share"])
+    assert any("Gangguan sistem / aplikasi error" in m.value for m in at.markdown)
+    # the change against the 90 days before is shown too
+    before = overview_truth(db, "f.created_at < ?", [period(db)[0]], days=180)
+    assert at.metric[0].delta == f"{(truth['n'] - before['n']) / before['n'] * 100:+.1f}".replace(".", ",") + "%"
+    assert len(at.get("vega_lite_chart")) == 2  # the weekly trend and the category bars
+
+
+def test_a_filter_changes_the_figures_and_the_url(db):
+    at = app()
+    at.multiselect(key="source").set_value(["app_store"]).run()
+    truth = overview_truth(db, "f.source = 'app_store'")
+    assert metrics(at)["Jumlah masukan"] == str(truth["n"])
+    assert truth["n"] < overview_truth(db)["n"]
+    assert at.query_params["source"] == "app_store"  # the view is now a link
+
+
+def test_a_shared_link_opens_the_same_view(db):
+    at = app(period="30d", rating=["1"], category="quota_full")
+    truth = overview_truth(
+        db,
+        "f.rating = 1 AND f.id IN (SELECT feedback_id FROM effective_labels WHERE category = 'quota_full')",
+        days=30,
+    )
+    assert metrics(at)["Jumlah masukan"] == str(truth["n"])
+    assert at.multiselect(key="rating").value == [1]
+    assert at.query_params == {"period": "30d", "rating": "1", "category": "quota_full"}
+
+
+def test_a_bad_link_falls_back_to_defaults(db):
+    at = app(period="forever", rating=["x", "9"], source="fax")
+    assert metrics(at)["Jumlah masukan"] == str(overview_truth(db)["n"])
+
+
+def test_language_switch(db):
+    at = app()
+    assert "Jumlah masukan" in metrics(at)
+    at.button_group(key="lang").set_value("en").run()
+    shown = metrics(at)
+    truth = overview_truth(db)
+    assert shown["Feedback"] == str(truth["n"])
+    assert shown["1–2 star ratings"] == f"{truth['low'] * 100:.1f}%"
+    assert at.title[0].value == "Overview"
+    assert at.query_params["lang"] == "en"
+    at.switch_page("views/runs.py").run()
+    assert at.title[0].value == "Runs"
+
+
+# -- Kategori -------------------------------------------------------------------------------------------
+def test_category_page(db):
+    at = app("category", cat="quota_full")
+    start, end = period(db)
+    window = "f.created_at >= ? AND f.created_at < ?"
+    total = sql(db, f"SELECT count(*) FROM feedback f WHERE {window}", [start, end])[0][0]
+    n = sql(
+        db,
+        f"SELECT count(*) FROM feedback f JOIN effective_labels l ON l.feedback_id = f.id "
+        f"WHERE {window} AND l.category = 'quota_full'",
+        [start, end],
+    )[0][0]
+    shown = metrics(at)
+    assert shown["Teks dalam kategori"] == str(n)
+    assert shown["Porsi dari masukan"] == pct_id(n / total)
+    assert any(c.value == f"{n} teks, terbaru di atas" for c in at.caption)
+    # newest first, masked, with the model's score and a link to the original
+    assert "[NIK]" in at.markdown[1].value or any("\\[NIK\\]" in m.value for m in at.markdown)
+    assert any("skor model 0,80" in c.value and "buka aslinya" in c.value for c in at.caption)
+
+    at.text_input(key="q").input("jaksel").run()
+    hits = sql(
+        db,
+        f"SELECT count(*) FROM feedback f JOIN effective_labels l ON l.feedback_id = f.id "
+        f"WHERE {window} AND l.category = 'quota_full' AND f.text ILIKE '%jaksel%'",
+        [start, end],
+    )[0][0]
+    assert 0 < hits < n
+    assert any(c.value == f"{hits} teks, terbaru di atas" for c in at.caption)
+    assert at.query_params["q"] == "jaksel"
+
+
+def test_category_texts_are_paginated(db):
+    at = app("category")  # app_error, the first headline category
+    assert len(at.get("pagination")) == 1
+    first = [m.value for m in at.markdown]
+    at.get("pagination")[0].set_value(2).run()
+    assert [m.value for m in at.markdown] != first
+
+
+# -- Versi aplikasi -------------------------------------------------------------------------------------
+def test_versions_page_flags_the_release_that_broke_things(db):
+    at = app("versions")
+    start, end = period(db)
+    k, n = sql(
+        db,
+        "SELECT count(*) FILTER (WHERE f.id IN (SELECT feedback_id FROM effective_labels WHERE category = 'app_error')),"
+        " count(*) FROM feedback f WHERE f.app_version = '5.2.0' AND f.created_at >= ? AND f.created_at < ?",
+        [start, end],
+    )[0]
+    lines = [m.value for m in at.markdown if m.value.startswith("**v5\\.2\\.0**")]
+    assert any(f"Gangguan sistem / aplikasi error: {pct_id(k / n)}" in line and f"{k} dari {n} teks" in line for line in lines)
+    assert len(at.get("vega_lite_chart")) == 1
+
+
+# -- Kantor -------------------------------------------------------------------------------------------
+def test_offices_page_ranks_offices_by_complaints(db):
+    at = app("offices")
+    start, end = period(db)
+    rows = sql(
+        db,
+        """
+        SELECT o.office_id, count(*) FILTER (WHERE o.feedback_id IN
+               (SELECT feedback_id FROM effective_labels WHERE category <> 'praise')) AS complaints
+        FROM feedback_offices o JOIN feedback f ON f.id = o.feedback_id
+        WHERE f.created_at >= ? AND f.created_at < ? GROUP BY 1 ORDER BY complaints DESC, 1
+        """,
+        [start, end],
+    )
+    assert metrics(at)["Kantor yang disebut"] == str(len(rows))
+    table = at.dataframe[0].value
+    assert table["complaints"].tolist() == [c for _, c in rows]
+    assert table["name"].iloc[0].startswith("Kantor Imigrasi")  # names from data/offices.csv
+    assert at.selectbox(key="office").value == rows[0][0]
+
+
+# -- Peringatan -----------------------------------------------------------------------------------------
+def test_alerts_page_lists_alerts_with_their_texts(db):
+    at = app("alerts")
+    expanders = at.main.expander
+    assert len(expanders) == sql(db, "SELECT count(*) FROM alerts")[0][0] == 2
+    assert "lonjakan mingguan" in expanders[0].label  # newest first
+    assert [m.value for m in expanders[0].metric] == ["30", "8", "20"]  # observed, expected, threshold
+    (texts,) = sql(
+        db,
+        "SELECT count(*) FROM feedback f JOIN alerts a ON f.app_id = a.app_id AND f.app_version = a.app_version "
+        "AND f.created_at >= a.period_start AND f.created_at < a.period_end "
+        "WHERE a.alert_id = 'a1' AND f.id IN (SELECT feedback_id FROM effective_labels WHERE category = 'app_error')",
+    )[0]
+    assert any(c.value.startswith(f"{texts} teks") for c in expanders[0].caption)
+    link = at.get("page_link")[0].proto
+    assert link.page == "kategori"
+    assert link.query_string == "cat=app_error&period=custom&dates=2025-03-24&dates=2025-03-30&app=mpaspor&version=5.2.0"
+
+
+def test_an_alert_link_opens_its_category_view(db):
+    query = {"cat": "app_error", "period": "custom", "dates": ["2025-03-24", "2025-03-30"], "app": "mpaspor",
+             "version": "5.2.0"}
+    at = app("category", **query)
+    (n,) = sql(
+        db,
+        "SELECT count(*) FROM feedback f WHERE f.app_id = 'mpaspor' AND f.app_version = '5.2.0' "
+        "AND f.created_at >= '2025-03-24' AND f.created_at < '2025-03-31' "
+        "AND f.id IN (SELECT feedback_id FROM effective_labels WHERE category = 'app_error')",
+    )[0]
+    assert metrics(at)["Teks dalam kategori"] == str(n)
+    assert at.date_input(key="dates").value == (date(2025, 3, 24), date(2025, 3, 30))
+
+
+def test_alerts_page_empty_state(writable_db):
+    with Store(writable_db) as store:
+        store.con.execute("DELETE FROM alerts")
+    at = app("alerts")
+    assert "suara nightly" in at.info[0].value
+
+
+# -- Pelabelan ------------------------------------------------------------------------------------------
+def test_review_queue_saves_human_labels(writable_db):
+    at = app("review")
+    assert at.info[0].value.startswith("2 teks diberi label analis sejak model")
+    # least confident first: the newest item, whose confidence is lowest
+    (first_id,) = sql(
+        writable_db,
+        "SELECT c.feedback_id FROM classifications c WHERE c.feedback_id NOT IN (SELECT feedback_id FROM human_reviews) "
+        "ORDER BY c.confidence, c.feedback_id LIMIT 1",
+    )[0]
+    pills = at.get("button_group")
+    chosen = next(p for p in pills if p.key == f"cats_{first_id}")
+    assert sorted(chosen.value) == ["app_error", "nik_not_detected", "quota_full"]  # the model's labels
+    at.text_input(key="analyst").input("Budi Santoso")
+    chosen.set_value(["nik_not_detected", "office_unavailable"])
+    at.button(key=f"save_{first_id}").click().run()
+    assert not at.exception
+    assert at.success[0].value == "Tersimpan: 2 kategori."
+
+    rows = sql(
+        writable_db,
+        "SELECT category, origin, created_by FROM labels WHERE feedback_id = ? AND origin = 'human' ORDER BY 1",
+        [first_id],
+    )
+    assert rows == [("nik_not_detected", "human", "Budi Santoso"), ("office_unavailable", "human", "Budi Santoso")]
+    assert sql(writable_db, "SELECT reviewed_by FROM human_reviews WHERE feedback_id = ?", [first_id]) == [
+        ("Budi Santoso",)
+    ]
+    effective = sql(writable_db, "SELECT category FROM effective_labels WHERE feedback_id = ? ORDER BY 1", [first_id])
+    assert effective == [("nik_not_detected",), ("office_unavailable",)]  # the analyst overrides the model
+    assert at.info[0].value.startswith("3 teks diberi label analis sejak model")
+    assert not any(p.key == f"cats_{first_id}" for p in at.get("button_group"))  # left the queue
+
+
+def test_review_needs_the_analyst_name(writable_db):
+    at = app("review")
+    fid = next(p.key for p in at.get("button_group") if p.key.startswith("cats_")).removeprefix("cats_")
+    at.button(key=f"save_{fid}").click().run()
+    assert "nama analis" in at.warning[0].value.lower()
+    assert sql(writable_db, "SELECT count(*) FROM human_reviews WHERE feedback_id = ?", [fid]) == [(0,)]
+
+
+def test_review_random_sample(db):
+    at = app("review")
+    at.button_group(key="review_mode").set_value("random").run()
+    sample = [p.key for p in at.get("button_group") if p.key and p.key.startswith("cats_")]
+    assert len(sample) == 10
+    reviewed = {r[0] for r in sql(db, "SELECT feedback_id FROM human_reviews")}
+    assert not reviewed & {k.removeprefix("cats_") for k in sample}
+    at.button[0].click().run()  # a new sample
+    assert [p.key for p in at.get("button_group") if p.key and p.key.startswith("cats_")] != sample
+
+
+# -- Kerangka e-government ------------------------------------------------------------------------------
+def test_frameworks_page_reads_the_mapping_from_the_taxonomy(db):
+    at = app("frameworks")
+    table = at.dataframe[0].value
+    assert len(table) == 13
+    start, end = period(db)
+    counts = dict(
+        sql(
+            db,
+            "SELECT l.category, count(*) FROM feedback f JOIN effective_labels l ON l.feedback_id = f.id "
+            "WHERE f.created_at >= ? AND f.created_at < ? GROUP BY 1",
+            [start, end],
+        )
+    )
+    row = table[table["Kategori"] == "Kuota selalu penuh"].iloc[0]
+    assert row["Teks"] == counts["quota_full"]
+    assert row["Tahap Gartner"] == "Transaksi"  # data/taxonomy.toml: quota_full -> transaction
+    assert row["Elemen Harvard"] == "Kapasitas (capacity)"
+    assert len(at.get("vega_lite_chart")) == 2
+
+
+# -- Riwayat --------------------------------------------------------------------------------------------
+def test_runs_page(db):
+    at = app("runs")
+    shown = metrics(at)
+    assert shown["Jalan gagal"] == "1"
+    assert shown["macro_f1_headline"] == "0.870"
+    runs = at.dataframe[-1].value
+    assert len(runs) == sql(db, "SELECT count(*) FROM runs")[0][0]
+    assert "[NIK]" in " ".join(runs["message"])  # error messages are masked too
+
+
+# -- personal data, faults -------------------------------------------------------------------------------
+@pytest.mark.parametrize("page", PAGES)
+def test_no_unmasked_nik_on_any_page(db, page):
+    at = app(page)
+    text = rendered_text(at)
+    for nik in (*NIKS, *NIK_DIGITS):
+        assert nik not in text
+    tables = [df.value.select_dtypes(exclude="number").to_csv() for df in at.dataframe]
+    shown = "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption] + tables)
+    assert not ANY_NIK.search(shown)
+
+
+def test_missing_database_says_what_to_do(tmp_path, monkeypatch):
+    monkeypatch.setenv("SUARA_DB", str(tmp_path / "none.duckdb"))
+    at = app()
+    assert len(at.error) == 1
+    assert "belum ada" in at.error[0].value and "make demo" in at.error[0].value
+    assert not (tmp_path / "none.duckdb").exists()  # reading never creates a database
+
+
+def test_empty_database_says_what_to_do(tmp_path, monkeypatch):
+    path = tmp_path / "empty.duckdb"
+    Store(path).close()
+    monkeypatch.setenv("SUARA_DB", str(path))
+    for page in ("overview", "category", "review"):
+        at = app(page)
+        assert "Belum ada data: jalankan `suara collect` atau `make demo`." in [i.value for i in at.info]
+    assert "Belum ada catatan jalan" in app("runs").info[-1].value
+
+
+def test_locked_database_says_so(writable_db, monkeypatch):
+    monkeypatch.setattr(queries, "LOCK_WAIT", 0.3)
+    code = (
+        "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); print('locked', flush=True); time.sleep(30)"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", code, str(writable_db)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        at = app(page="runs")  # a page the cache has not seen for this file
+        assert len(at.error) == 1 and "dikunci" in at.error[0].value
+    finally:
+        holder.terminate()
+        holder.wait(10)
+
+
+# -- downloads ------------------------------------------------------------------------------------------
+def test_downloads_are_masked_and_formula_safe(fixture_db, db):
+    start, end = period(fixture_db)
+    view = Filters(start=start.date(), end=end.date())
+    rows = queries.export_rows(fixture_db, view)
+    assert len(rows) == sql(
+        fixture_db, "SELECT count(*) FROM feedback WHERE created_at >= ? AND created_at < ?", [start, end]
+    )[0][0]
+    data = common.export_bytes(rows, "csv").decode("utf-8-sig")
+    for nik in (*NIKS, *NIK_DIGITS):
+        assert nik not in data
+    by_id = {r["id"]: r for r in csv.DictReader(io.StringIO(data))}
+    assert by_id[FORMULA_ID]["text"].startswith("'=HYPERLINK")
+    assert "[NIK]" in data and "[TELEPON]" in data
+    book = openpyxl.load_workbook(io.BytesIO(common.export_bytes(rows, "xlsx")))
+    cells = [str(c.value) for row in book.active.iter_rows() for c in row]
+    assert not any(ANY_NIK.search(c) for c in cells)
+    assert any(c.startswith("'=HYPERLINK") for c in cells)
+    # the download buttons are there, in the sidebar and on the category page
+    assert [b.label for b in app().download_button] == ["CSV", "Excel"]
+    assert len(app("category").download_button) == 4
+
+
+# -- the query layer without Streamlit (what the benchmark calls) -------------------------------------------
+def test_overview_queries_run_without_streamlit(fixture_db):
+    start, end = period(fixture_db)
+    result = queries.overview(fixture_db, Filters(start=start.date(), end=end.date()))
+    truth = overview_truth(fixture_db)
+    cur = result["kpis"]["cur"]
+    assert cur["n"] == truth["n"]
+    assert cur["low"] / cur["rated"] == pytest.approx(truth["low"])
+    assert cur["complaints"] / cur["n"] == pytest.approx(truth["complaints"])
+    assert set(result["trend"]["category"]) == {
+        "app_error", "nik_not_detected", "otp_not_received", "payment_stuck", "office_unavailable", "quota_full"
+    }
+    weekly = result["trend"].groupby("week")["total"].first().sum()
+    assert weekly == truth["n"]
+    assert result["kpis"]["prev"]["n"] > 0
+    everything = queries.overview(fixture_db, Filters())
+    assert everything["kpis"]["prev"] is None
+    assert everything["kpis"]["cur"]["n"] == sql(fixture_db, "SELECT count(*) FROM feedback")[0][0]
+
+
+def test_search_is_literal(fixture_db):
+    total, _ = queries.texts(fixture_db, Filters(), search="100%_")
+    assert total == 0
+    total, rows = queries.texts(fixture_db, Filters(), search="(3)")
+    assert total == len(rows) == 1
+
+
+# -- labels -----------------------------------------------------------------------------------------------
+def test_every_label_exists_in_both_languages():
+    for key, (indonesian, english) in TEXTS.items():
+        assert indonesian.strip() and english.strip(), key
+        assert re.findall(r"{(\w+)", indonesian) == re.findall(r"{(\w+)", english), key
+    used = set()
+    for path in (ROOT / "dashboard").rglob("*.py"):
+        used |= set(re.findall(r"""\bt\(\s*"(\w+)\"""", path.read_text(encoding="utf-8")))
+    dynamic = {
+        f"{prefix}{code}"
+        for prefix, codes in {
+            "period_": ["7d", "30d", "90d", "365d", "all", "custom"],
+            "measure_": ["n", "share"],
+            "axis_": ["n", "share"],
+            "review_": ["uncertain", "random"],
+            "alert_": ["spike_day", "spike_week", "version_jump"],
+            "fw_": ["gartner", "harvard", "gartner_about", "harvard_about"],
+            "status_": ["success", "failed", "running"],
+        }.items()
+        for code in codes
+    }
+    pages = {f"page_{p}" for p in PAGES} | {"overview_intro", "category_intro", "versions_intro", "offices_intro",
+                                             "alerts_intro", "review_intro", "frameworks_intro", "runs_intro",
+                                             "kpi_low", "kpi_low_help", "kpi_complaint", "kpi_complaint_help",
+                                             "gartner_stage", "harvard_element"}
+    missing = (used | dynamic | pages) - set(TEXTS)
+    assert not missing
+
+
+# -- `suara dashboard` -------------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def suara(*args: str, **kw) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "suara.cli", *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, env={**os.environ, "SUARA_DB": ""}, **kw,
+    )
+
+
+def test_suara_dashboard_serves_http(fixture_db):
+    port = free_port()
+    proc = suara("dashboard", "--db", str(fixture_db), "--port", str(port))
+    try:
+        deadline = time.monotonic() + 45
+        while True:
+            assert proc.poll() is None, proc.stderr.read()
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "dashboard did not answer within 45 s"
+            time.sleep(0.3)
+        assert httpx.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=5).text == "ok"
+        assert f"http://127.0.0.1:{port}" in proc.stdout.readline()
+    finally:
+        proc.terminate()
+        proc.wait(15)
+
+
+def test_suara_dashboard_refuses_what_it_cannot_serve(tmp_path, fixture_db):
+    proc = suara("dashboard", "--db", str(tmp_path / "none.duckdb"), "--port", str(free_port()))
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2 and "does not exist yet" in err
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        proc = suara("dashboard", "--db", str(fixture_db), "--port", str(busy.getsockname()[1]))
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 1 and "pick another with --port" in err
+
+
+def test_fixture_period_is_what_the_tests_assume(fixture_db):
+    assert period(fixture_db)[1].date() == date(2025, 3, 30)

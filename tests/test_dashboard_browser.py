@@ -1,0 +1,124 @@
+"""End to end in a real browser: Debian's Chromium driven by Playwright against `streamlit run`.
+
+Loads the overview, reads a figure, changes a filter, reads it again (both equal to SQL on the same
+file), checks the view became a link, downloads the CSV of the view, and leaves a screenshot in
+tests/artifacts/. Skipped only where /usr/bin/chromium is absent (`make browser` installs it).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import httpx
+import pytest
+
+from tests.dashboard_fixture import NIK_DIGITS, NIKS, build
+
+CHROMIUM = Path("/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]  # fmt: skip
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium (run `make browser`)"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    db = build(tmp_path_factory.mktemp("browser") / "suara.duckdb")
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
+            "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
+            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+        ],  # fmt: skip
+        cwd=ROOT, env={**os.environ, "SUARA_DB": str(db)}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 45
+        while True:
+            assert proc.poll() is None, proc.stderr.read().decode()
+            try:
+                if httpx.get(f"{url}/_stcore/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "streamlit did not start within 45 s"
+            time.sleep(0.3)
+        yield url, db
+    finally:
+        proc.terminate()
+        proc.wait(15)
+
+
+def feedback_in_default_view(db: Path, where: str = "true") -> int:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(
+            f"""
+            WITH last AS (SELECT max(created_at)::DATE + 1 AS d FROM feedback)
+            SELECT count(*) FROM feedback f, last
+            WHERE f.created_at >= last.d - INTERVAL 90 DAY AND f.created_at < last.d AND {where}
+            """
+        ).fetchone()[0]
+
+
+def test_overview_in_chromium(server):
+    from playwright.sync_api import expect, sync_playwright
+
+    url, db = server
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1366, "height": 900}, accept_downloads=True)
+            page.goto(url)
+            count = page.get_by_test_id("stMetric").filter(has_text="Jumlah masukan").get_by_test_id("stMetricValue")
+            expect(count).to_have_text(str(feedback_in_default_view(db)), timeout=30_000)
+
+            page.get_by_test_id("stMultiSelect").filter(has_text="Sumber").click()
+            page.get_by_role("option", name="App Store").click()
+            page.keyboard.press("Escape")
+            expect(count).to_have_text(str(feedback_in_default_view(db, "f.source = 'app_store'")), timeout=30_000)
+            expect(page).to_have_url(re.compile(r"[?&]source=app_store"))
+            page.wait_for_timeout(1000)  # let the charts settle for the screenshot
+            page.screenshot(path=str(ARTIFACTS / "overview.png"))
+
+            # The address is the view: opened afresh, it shows the same figure.
+            fresh = browser.new_page(viewport={"width": 1366, "height": 900}, accept_downloads=True)
+            fresh.goto(page.url)
+            again = fresh.get_by_test_id("stMetric").filter(has_text="Jumlah masukan").get_by_test_id("stMetricValue")
+            expect(again).to_have_text(str(feedback_in_default_view(db, "f.source = 'app_store'")), timeout=30_000)
+
+            # The CSV of the view is built on click, masked.
+            fresh.get_by_text("Unduh tampilan ini").click()
+            with fresh.expect_download(timeout=30_000) as download:
+                fresh.get_by_test_id("stDownloadButton").filter(has_text="CSV").click()
+            data = Path(download.value.path()).read_text(encoding="utf-8-sig")
+            rows = list(csv.DictReader(io.StringIO(data)))
+            assert len(rows) == feedback_in_default_view(db, "f.source = 'app_store'")
+            assert {r["source"] for r in rows} == {"app_store"}
+            assert not any(nik in data for nik in (*NIKS, *NIK_DIGITS))
+        finally:
+            browser.close()
