@@ -33,8 +33,14 @@ PAGES = [
 st.set_page_config(page_title="Suara", page_icon=":material/campaign:", layout="wide")
 
 filters.bound(
-    st.sidebar.segmented_control, "lang", default="id", parse=filters.one_of(LANGUAGES), label="Bahasa / Language",
-    options=list(LANGUAGES), format_func=LANGUAGES.get, required=True,
+    st.sidebar.segmented_control,
+    "lang",
+    default="id",
+    parse=filters.one_of(LANGUAGES),
+    label="Bahasa / Language",
+    options=list(LANGUAGES),
+    format_func=LANGUAGES.get,
+    required=True,
 )
 page = st.navigation(
     [

@@ -16,6 +16,8 @@ HEIGHT = 320
 
 def weekly_lines(df: pd.DataFrame, measure: str, y_title: str, color_title: str) -> alt.Chart:
     """One line per category over weeks; ``df`` has week, label, n, share."""
+    several = df["label"].nunique() > 1
+    legend = alt.Legend(orient="bottom", columns=1, labelLimit=400) if several else None
     y = (
         alt.Y("share:Q", title=y_title, axis=alt.Axis(format="%"))
         if measure == "share"
@@ -27,7 +29,7 @@ def weekly_lines(df: pd.DataFrame, measure: str, y_title: str, color_title: str)
         .encode(
             x=alt.X("week:T", title=None, axis=alt.Axis(format="%d %b %y")),
             y=y,
-            color=alt.Color("label:N", title=color_title, legend=alt.Legend(orient="bottom", columns=1, labelLimit=400)),
+            color=alt.Color("label:N", title=color_title, legend=legend),
             tooltip=[
                 alt.Tooltip("week:T", title=t("week"), format="%Y-%m-%d"),
                 alt.Tooltip("label:N", title=color_title),
@@ -36,7 +38,7 @@ def weekly_lines(df: pd.DataFrame, measure: str, y_title: str, color_title: str)
                 alt.Tooltip("share:Q", title=t("axis_share"), format=".1%"),
             ],
         )
-        .properties(height=HEIGHT + 22 * df["label"].nunique())  # room for the legend below
+        .properties(height=HEIGHT + (22 * df["label"].nunique() if several else 0))  # room for the legend
     )
 
 
@@ -47,8 +49,10 @@ def hbar(
     base = alt.Chart(df).encode(
         y=alt.Y(f"{label}:N", sort=sort, title=None, axis=alt.Axis(labelLimit=300)),
         x=alt.X(
-            f"{value}:Q", title=title, axis=alt.Axis(labels=False, ticks=False, grid=False, domain=False),
-            scale=alt.Scale(domain=[0, float(df[value].max() or 1) * 1.2]),  # room for the printed values
+            f"{value}:Q",
+            title=title,
+            axis=alt.Axis(labels=False, ticks=False, grid=False, domain=False, titleAnchor="start"),
+            scale=alt.Scale(domain=[0, float(df[value].max() or 1) * 1.3]),  # room for the printed values
         ),
         tooltip=[alt.Tooltip(f"{label}:N", title=" "), alt.Tooltip(f"{value}:Q", title=title, format=fmt)],
     )
@@ -61,12 +65,17 @@ def share_grid(df: pd.DataFrame, x: str, x_title: str, x_order: list[str], jumps
     """Categories (rows) by ``x`` (columns): each cell a share, printed and coloured; jumps outlined."""
     rows = df["label"].drop_duplicates().tolist()
     base = alt.Chart(df).encode(
-        x=alt.X(f"{x}:N", title=x_title, sort=x_order, axis=alt.Axis(labelAngle=0, orient="top", labelLimit=120)),
+        x=alt.X(
+            f"{x}:N", title=x_title, sort=x_order, axis=alt.Axis(labelAngle=0, orient="top", labelLimit=120)
+        ),
         y=alt.Y("label:N", title=None, sort=rows, axis=alt.Axis(labelLimit=320)),
     )
     cells = base.mark_rect().encode(
         color=alt.Color(
-            "share:Q", title=t("share"), scale=alt.Scale(scheme="orangered", domainMin=0), legend=alt.Legend(format="%")
+            "share:Q",
+            title=t("share"),
+            scale=alt.Scale(scheme="orangered", domainMin=0),
+            legend=alt.Legend(format="%"),
         ),
         tooltip=[
             alt.Tooltip(f"{x}:N", title=x_title),
@@ -83,6 +92,8 @@ def share_grid(df: pd.DataFrame, x: str, x_title: str, x_order: list[str], jumps
     )
     layers = [cells]
     if jumps:
-        layers.append(base.transform_filter("datum.jump").mark_rect(fill=None, stroke="#1f4e9c", strokeWidth=3))
+        layers.append(
+            base.transform_filter("datum.jump").mark_rect(fill=None, stroke="#1f4e9c", strokeWidth=3)
+        )
     layers.append(text)
     return alt.layer(*layers).properties(height=60 + 30 * len(rows))

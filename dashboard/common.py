@@ -27,7 +27,7 @@ from suara.export import safe_frame
 from suara.store import StoreError, StoreLocked
 from suara.taxonomy import load_taxonomy
 
-CACHE_TTL = 60  # seconds: how stale a figure may be; the nightly writer commits at most this long ago
+CACHE_TTL = 60  # seconds a figure may lag behind the database (what the nightly job commits shows within it)
 EXPORT_LIMIT = 100_000  # rows in one download; `suara export` writes any number
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<$:])")
 
@@ -162,7 +162,8 @@ def download_buttons(
     """CSV and Excel of the current view, built only when clicked (masked, at most EXPORT_LIMIT rows)."""
     db = str(db_path())
     where = where or st
-    name = f"suara_{category or 'feedback'}_{f.start or 'awal'}_{f.end or 'kini'}"
+    last = f.end - timedelta(days=1) if f.end else "kini"
+    name = f"suara_{category or 'feedback'}_{f.start or 'awal'}_{last}"
 
     def build(fmt: str):
         return lambda: export_bytes(queries.export_rows(db, f, category, search, EXPORT_LIMIT), fmt)

@@ -82,7 +82,9 @@ def bound(widget, key: str, *, default, parse, encode=str, **kwargs):
     elif key not in st.session_state:
         st.session_state[key] = default
     options = kwargs.get("options")
-    if options is not None:  # the choices changed under a kept value (new filters, new data): keep what still fits
+    if (
+        options is not None
+    ):  # the choices changed under a kept value (new filters, new data): keep what still fits
         kept = st.session_state[key]
         if isinstance(kept, list):
             st.session_state[key] = [v for v in kept if v in options]
@@ -150,40 +152,82 @@ def sidebar(data_range: dict, options: dict, categories: list[str], category_lab
     sb = st.sidebar
     sb.subheader(t("filters"))
     period = bound(
-        sb.selectbox, "period", default=DEFAULT_PERIOD, parse=one_of(PERIODS), label=t("period"), options=PERIODS,
+        sb.selectbox,
+        "period",
+        default=DEFAULT_PERIOD,
+        parse=one_of(PERIODS),
+        label=t("period"),
+        options=PERIODS,
         format_func=formatter("period_"),
     )
     custom = None
     if period == "custom":
         default_end = last_day or date.today()
         custom = bound(
-            sb.date_input, "dates", default=(default_end - timedelta(days=89), default_end), parse=date_range,
-            encode=date.isoformat, label=t("dates"), format="YYYY-MM-DD", persist_state="session",
+            sb.date_input,
+            "dates",
+            default=(default_end - timedelta(days=89), default_end),
+            parse=date_range,
+            encode=date.isoformat,
+            label=t("dates"),
+            format="YYYY-MM-DD",
+            persist_state="session",
         )
     start, end = period_bounds(period, last_day, custom)
     if start and end:
         sb.caption(t("period_caption", start=start, last=end - timedelta(days=1)))
     multi = {"default": [], "placeholder": t("all")}
     sources = bound(
-        sb.multiselect, "source", parse=many_of(options["sources"]), label=t("source"), options=options["sources"],
-        format_func=source_name, **multi,
+        sb.multiselect,
+        "source",
+        parse=many_of(options["sources"]),
+        label=t("source"),
+        options=options["sources"],
+        format_func=source_name,
+        **multi,
     )
-    apps = bound(sb.multiselect, "app", parse=many_of(options["apps"]), label=t("app"), options=options["apps"], **multi)
+    apps = bound(
+        sb.multiselect,
+        "app",
+        parse=many_of(options["apps"]),
+        label=t("app"),
+        options=options["apps"],
+        **multi,
+    )
     ratings = bound(
-        sb.multiselect, "rating", parse=many_of(RATINGS, int), label=t("rating"), options=RATINGS,
-        format_func=lambda r: "★" * r, **multi,
+        sb.multiselect,
+        "rating",
+        parse=many_of(RATINGS, int),
+        label=t("rating"),
+        options=RATINGS,
+        format_func=lambda r: "★" * r,
+        **multi,
     )
     versions = bound(
-        sb.multiselect, "version", parse=many_of(options["versions"]), label=t("version"),
-        options=options["versions"], **multi,
+        sb.multiselect,
+        "version",
+        parse=many_of(options["versions"]),
+        label=t("version"),
+        options=options["versions"],
+        **multi,
     )
     cats = bound(
-        sb.multiselect, "category", parse=many_of(categories), label=t("category"), options=categories,
-        format_func=category_label, **multi,
+        sb.multiselect,
+        "category",
+        parse=many_of(categories),
+        label=t("category"),
+        options=categories,
+        format_func=category_label,
+        **multi,
     )
     filters = Filters(
-        start=start, end=end, sources=tuple(sources), apps=tuple(apps), ratings=tuple(int(r) for r in ratings),
-        versions=tuple(versions), categories=tuple(cats),
+        start=start,
+        end=end,
+        sources=tuple(sources),
+        apps=tuple(apps),
+        ratings=tuple(int(r) for r in ratings),
+        versions=tuple(versions),
+        categories=tuple(cats),
     )
     st.session_state[STATE_KEY] = filters
     return filters

@@ -29,7 +29,9 @@ _CLASS = r"(?: (?:kelas|klas|kls|kl)(?: ?(?:iii|ii|i|[123]))?| khusus| tpi| non 
 _PREFIX_RE = re.compile(rf"^{_PREFIX}{_CLASS}(?: |$)")
 _OFFICE_WORDS = ("ulp", "unit layanan paspor", "kanimsus", "kanim", "imigrasi", "kantor")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
-_CLASS_WORDS = re.compile(r"^(?:kantor imigrasi|kanim)(?:\s+(?:kelas\s+[ivx\d]+|khusus|non|tpi))*\s+", re.IGNORECASE)
+_CLASS_WORDS = re.compile(
+    r"^(?:kantor imigrasi|kanim)(?:\s+(?:kelas\s+[ivx\d]+|khusus|non|tpi))*\s+", re.IGNORECASE
+)
 _STARTS = "|".join(sorted({w[:3] for w in ("kantor", "kanim", "imigrasi", *_OFFICE_WORDS)}))
 
 
@@ -49,7 +51,7 @@ class Office:
 
     @property
     def short_name(self) -> str:
-        """"Kantor Imigrasi Kelas I Khusus Non TPI Jakarta Selatan" -> "Kanim Jakarta Selatan"."""
+        """ "Kantor Imigrasi Kelas I Khusus Non TPI Jakarta Selatan" -> "Kanim Jakarta Selatan"."""
         return "Kanim " + _CLASS_WORDS.sub("", self.name).strip()
 
     @property

@@ -166,7 +166,8 @@ def _is_lock_error(exc: Exception) -> bool:
     msg = str(exc).lower()
     # The second form is the same conflict inside one process (the dashboard saving a label while
     # another session reads): DuckDB refuses a read-write and a read-only connection side by side.
-    return ("lock" in msg and ("conflicting" in msg or "could not set" in msg)) or "different configuration" in msg
+    locked = "lock" in msg and ("conflicting" in msg or "could not set" in msg)
+    return locked or "different configuration" in msg
 
 
 def _connect(path: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:

@@ -73,13 +73,17 @@ def records() -> list[dict]:
     # The newest texts carry personal data; they top every list of texts.
     recs[0].update(
         text=f"Kanim jaksel: aplikasi error, NIK saya {NIKS[0]} tidak terdeteksi, kuota penuh",
-        _cats=["app_error", "nik_not_detected", "quota_full"], _office="kanim-jakarta-selatan",
+        _cats=["app_error", "nik_not_detected", "quota_full"],
+        _office="kanim-jakarta-selatan",
     )
     recs[1].update(
-        text=f"nik {NIKS[1]} ditolak terus, error, hubungi 081234567890", _cats=["app_error", "nik_not_detected"],
+        text=f"nik {NIKS[1]} ditolak terus, error, hubungi 081234567890",
+        _cats=["app_error", "nik_not_detected"],
         _office=None,
     )
-    recs[2].update(text='=HYPERLINK("http://contoh.invalid") aplikasi error terus', _cats=["app_error"])  # a formula
+    recs[2].update(
+        text='=HYPERLINK("http://contoh.invalid") aplikasi error terus', _cats=["app_error"]
+    )  # a formula
     return recs
 
 
@@ -91,7 +95,10 @@ def build(path: Path) -> Path:
         store.upsert_feedback(clean)
         hashes = store.known_hashes(ids)
         store.register_model(
-            MODEL, "data/models/test", {"macro_f1_headline": 0.87, "per_category": {"app_error": {"f1": 0.9}}}, 500
+            MODEL,
+            "data/models/test",
+            {"macro_f1_headline": 0.87, "per_category": {"app_error": {"f1": 0.9}}},
+            500,
         )
         store.con.execute("UPDATE models SET created_at = created_at - INTERVAL 1 DAY")  # trained yesterday
         classified = pa.table(
@@ -112,7 +119,9 @@ def build(path: Path) -> Path:
             }
         )
         office_rows = [(fid, r["_office"]) for fid, r in zip(ids, recs, strict=True) if r["_office"]]
-        offices = pa.table({"feedback_id": [f for f, _ in office_rows], "office_id": [o for _, o in office_rows]})
+        offices = pa.table(
+            {"feedback_id": [f for f, _ in office_rows], "office_id": [o for _, o in office_rows]}
+        )
         store.save_model_labels(classified, labels, offices)
         # An analyst decided two items: one was not a complaint at all, one was a payment problem.
         store.save_human_labels(ids[5], [], ANALYST)
@@ -123,12 +132,22 @@ def build(path: Path) -> Path:
         store.finish_run(bad, "failed", message=f"classify failed on text with NIK {NIKS[0]}", errors=1)
         store.con.execute(
             "INSERT INTO alerts VALUES (?, 'spike_week', 'mpaspor', 'app_error', '5.2.0', ?, ?, 30, 8, 20, ?, ?, NULL)",
-            ["a1", LAST_DAY - timedelta(days=6), LAST_DAY + timedelta(days=1),
-             "Gangguan sistem naik: 30 teks minggu ini, biasanya 8", LAST_DAY + timedelta(hours=2)],
+            [
+                "a1",
+                LAST_DAY - timedelta(days=6),
+                LAST_DAY + timedelta(days=1),
+                "Gangguan sistem naik: 30 teks minggu ini, biasanya 8",
+                LAST_DAY + timedelta(hours=2),
+            ],
         )
         store.con.execute(
             "INSERT INTO alerts VALUES (?, 'spike_day', 'mpaspor', 'quota_full', NULL, ?, ?, 9, 2, 6, ?, ?, NULL)",
-            ["a2", LAST_DAY - timedelta(days=40), LAST_DAY - timedelta(days=39),
-             "Kuota penuh melonjak", LAST_DAY - timedelta(days=39)],
+            [
+                "a2",
+                LAST_DAY - timedelta(days=40),
+                LAST_DAY - timedelta(days=39),
+                "Kuota penuh melonjak",
+                LAST_DAY - timedelta(days=39),
+            ],
         )
     return path

@@ -110,7 +110,9 @@ def overview_truth(db: Path, where: str = "true", params: list | None = None, da
     cond = f"f.created_at >= ? AND f.created_at < ? AND {where}"
     args = [start, end, *(params or [])]
     n, low, rated = sql(
-        db, f"SELECT count(*), count(*) FILTER (WHERE rating <= 2), count(rating) FROM feedback f WHERE {cond}", args
+        db,
+        f"SELECT count(*), count(*) FILTER (WHERE rating <= 2), count(rating) FROM feedback f WHERE {cond}",
+        args,
     )[0]
     (complaints,) = sql(
         db,
@@ -138,7 +140,9 @@ def test_overview_figures_equal_sql(db):
     assert any("Gangguan sistem / aplikasi error" in m.value for m in at.markdown)
     # the change against the 90 days before is shown too
     before = overview_truth(db, "f.created_at < ?", [period(db)[0]], days=180)
-    assert at.metric[0].delta == f"{(truth['n'] - before['n']) / before['n'] * 100:+.1f}".replace(".", ",") + "%"
+    assert (
+        at.metric[0].delta == f"{(truth['n'] - before['n']) / before['n'] * 100:+.1f}".replace(".", ",") + "%"
+    )
     assert len(at.get("vega_lite_chart")) == 2  # the weekly trend and the category bars
 
 
@@ -233,7 +237,10 @@ def test_versions_page_flags_the_release_that_broke_things(db):
         [start, end],
     )[0]
     lines = [m.value for m in at.markdown if m.value.startswith("**v5\\.2\\.0**")]
-    assert any(f"Gangguan sistem / aplikasi error: {pct_id(k / n)}" in line and f"{k} dari {n} teks" in line for line in lines)
+    assert any(
+        f"Gangguan sistem / aplikasi error: {pct_id(k / n)}" in line and f"{k} dari {n} teks" in line
+        for line in lines
+    )
     assert len(at.get("vega_lite_chart")) == 1
 
 
@@ -274,12 +281,20 @@ def test_alerts_page_lists_alerts_with_their_texts(db):
     assert any(c.value.startswith(f"{texts} teks") for c in expanders[0].caption)
     link = at.get("page_link")[0].proto
     assert link.page == "kategori"
-    assert link.query_string == "cat=app_error&period=custom&dates=2025-03-24&dates=2025-03-30&app=mpaspor&version=5.2.0"
+    assert (
+        link.query_string
+        == "cat=app_error&period=custom&dates=2025-03-24&dates=2025-03-30&app=mpaspor&version=5.2.0"
+    )
 
 
 def test_an_alert_link_opens_its_category_view(db):
-    query = {"cat": "app_error", "period": "custom", "dates": ["2025-03-24", "2025-03-30"], "app": "mpaspor",
-             "version": "5.2.0"}
+    query = {
+        "cat": "app_error",
+        "period": "custom",
+        "dates": ["2025-03-24", "2025-03-30"],
+        "app": "mpaspor",
+        "version": "5.2.0",
+    }
     at = app("category", **query)
     (n,) = sql(
         db,
@@ -322,11 +337,16 @@ def test_review_queue_saves_human_labels(writable_db):
         "SELECT category, origin, created_by FROM labels WHERE feedback_id = ? AND origin = 'human' ORDER BY 1",
         [first_id],
     )
-    assert rows == [("nik_not_detected", "human", "Budi Santoso"), ("office_unavailable", "human", "Budi Santoso")]
+    assert rows == [
+        ("nik_not_detected", "human", "Budi Santoso"),
+        ("office_unavailable", "human", "Budi Santoso"),
+    ]
     assert sql(writable_db, "SELECT reviewed_by FROM human_reviews WHERE feedback_id = ?", [first_id]) == [
         ("Budi Santoso",)
     ]
-    effective = sql(writable_db, "SELECT category FROM effective_labels WHERE feedback_id = ? ORDER BY 1", [first_id])
+    effective = sql(
+        writable_db, "SELECT category FROM effective_labels WHERE feedback_id = ? ORDER BY 1", [first_id]
+    )
     assert effective == [("nik_not_detected",), ("office_unavailable",)]  # the analyst overrides the model
     assert at.info[0].value.startswith("3 teks diberi label analis sejak model")
     assert not any(p.key == f"cats_{first_id}" for p in at.get("button_group"))  # left the queue
@@ -415,10 +435,10 @@ def test_empty_database_says_what_to_do(tmp_path, monkeypatch):
 
 def test_locked_database_says_so(writable_db, monkeypatch):
     monkeypatch.setattr(queries, "LOCK_WAIT", 0.3)
-    code = (
-        "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); print('locked', flush=True); time.sleep(30)"
+    code = "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); print('locked', flush=True); time.sleep(30)"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", code, str(writable_db)], stdout=subprocess.PIPE, text=True
     )
-    holder = subprocess.Popen([sys.executable, "-c", code, str(writable_db)], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "locked"
         at = app(page="runs")  # a page the cache has not seen for this file
@@ -433,9 +453,12 @@ def test_downloads_are_masked_and_formula_safe(fixture_db, db):
     start, end = period(fixture_db)
     view = Filters(start=start.date(), end=end.date())
     rows = queries.export_rows(fixture_db, view)
-    assert len(rows) == sql(
-        fixture_db, "SELECT count(*) FROM feedback WHERE created_at >= ? AND created_at < ?", [start, end]
-    )[0][0]
+    assert (
+        len(rows)
+        == sql(
+            fixture_db, "SELECT count(*) FROM feedback WHERE created_at >= ? AND created_at < ?", [start, end]
+        )[0][0]
+    )
     data = common.export_bytes(rows, "csv").decode("utf-8-sig")
     for nik in (*NIKS, *NIK_DIGITS):
         assert nik not in data
@@ -461,7 +484,12 @@ def test_overview_queries_run_without_streamlit(fixture_db):
     assert cur["low"] / cur["rated"] == pytest.approx(truth["low"])
     assert cur["complaints"] / cur["n"] == pytest.approx(truth["complaints"])
     assert set(result["trend"]["category"]) == {
-        "app_error", "nik_not_detected", "otp_not_received", "payment_stuck", "office_unavailable", "quota_full"
+        "app_error",
+        "nik_not_detected",
+        "otp_not_received",
+        "payment_stuck",
+        "office_unavailable",
+        "quota_full",
     }
     weekly = result["trend"].groupby("week")["total"].first().sum()
     assert weekly == truth["n"]
@@ -499,10 +527,22 @@ def test_every_label_exists_in_both_languages():
         }.items()
         for code in codes
     }
-    pages = {f"page_{p}" for p in PAGES} | {"overview_intro", "category_intro", "versions_intro", "offices_intro",
-                                             "alerts_intro", "review_intro", "frameworks_intro", "runs_intro",
-                                             "kpi_low", "kpi_low_help", "kpi_complaint", "kpi_complaint_help",
-                                             "gartner_stage", "harvard_element"}
+    pages = {f"page_{p}" for p in PAGES} | {
+        "overview_intro",
+        "category_intro",
+        "versions_intro",
+        "offices_intro",
+        "alerts_intro",
+        "review_intro",
+        "frameworks_intro",
+        "runs_intro",
+        "kpi_low",
+        "kpi_low_help",
+        "kpi_complaint",
+        "kpi_complaint_help",
+        "gartner_stage",
+        "harvard_element",
+    }
     missing = (used | dynamic | pages) - set(TEXTS)
     assert not missing
 
@@ -516,8 +556,13 @@ def free_port() -> int:
 
 def suara(*args: str, **kw) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "suara.cli", *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, env={**os.environ, "SUARA_DB": ""}, **kw,
+        [sys.executable, "-m", "suara.cli", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "SUARA_DB": ""},
+        **kw,
     )
 
 

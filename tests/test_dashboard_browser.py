@@ -49,11 +49,26 @@ def server(tmp_path_factory):
     port = free_port()
     proc = subprocess.Popen(
         [
-            sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
-            "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
-            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "dashboard" / "app.py"),
+            "--server.address",
+            "127.0.0.1",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
         ],  # fmt: skip
-        cwd=ROOT, env={**os.environ, "SUARA_DB": str(db)}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=ROOT,
+        env={**os.environ, "SUARA_DB": str(db)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -94,13 +109,19 @@ def test_overview_in_chromium(server):
         try:
             page = browser.new_page(viewport={"width": 1366, "height": 900}, accept_downloads=True)
             page.goto(url)
-            count = page.get_by_test_id("stMetric").filter(has_text="Jumlah masukan").get_by_test_id("stMetricValue")
+            count = (
+                page.get_by_test_id("stMetric")
+                .filter(has_text="Jumlah masukan")
+                .get_by_test_id("stMetricValue")
+            )
             expect(count).to_have_text(str(feedback_in_default_view(db)), timeout=30_000)
 
             page.get_by_test_id("stMultiSelect").filter(has_text="Sumber").click()
             page.get_by_role("option", name="App Store").click()
             page.keyboard.press("Escape")
-            expect(count).to_have_text(str(feedback_in_default_view(db, "f.source = 'app_store'")), timeout=30_000)
+            expect(count).to_have_text(
+                str(feedback_in_default_view(db, "f.source = 'app_store'")), timeout=30_000
+            )
             expect(page).to_have_url(re.compile(r"[?&]source=app_store"))
             page.wait_for_timeout(1000)  # let the charts settle for the screenshot
             page.screenshot(path=str(ARTIFACTS / "overview.png"))
@@ -108,8 +129,14 @@ def test_overview_in_chromium(server):
             # The address is the view: opened afresh, it shows the same figure.
             fresh = browser.new_page(viewport={"width": 1366, "height": 900}, accept_downloads=True)
             fresh.goto(page.url)
-            again = fresh.get_by_test_id("stMetric").filter(has_text="Jumlah masukan").get_by_test_id("stMetricValue")
-            expect(again).to_have_text(str(feedback_in_default_view(db, "f.source = 'app_store'")), timeout=30_000)
+            again = (
+                fresh.get_by_test_id("stMetric")
+                .filter(has_text="Jumlah masukan")
+                .get_by_test_id("stMetricValue")
+            )
+            expect(again).to_have_text(
+                str(feedback_in_default_view(db, "f.source = 'app_store'")), timeout=30_000
+            )
 
             # The CSV of the view is built on click, masked.
             fresh.get_by_text("Unduh tampilan ini").click()

@@ -18,8 +18,14 @@ def render() -> None:
     f = filters.current()
     tax = common.taxonomy()
     category = filters.bound(
-        st.selectbox, "cat", default=tax.headline_ids[0], parse=filters.one_of(tax.ids), label=t("category"),
-        options=tax.ids, format_func=common.category_formatter(), persist_state="session",
+        st.selectbox,
+        "cat",
+        default=tax.headline_ids[0],
+        parse=filters.one_of(tax.ids),
+        label=t("category"),
+        options=tax.ids,
+        format_func=common.category_formatter(),
+        persist_state="session",
     )
     about = tax.get(category)
     st.caption(about.description if lang() == "en" else t("keywords", words=", ".join(about.keywords)))
@@ -37,9 +43,7 @@ def render() -> None:
     with left:
         st.subheader(t("trend_title_one"))
         trend = d["trend"].assign(label=common.category_label(category))
-        st.altair_chart(
-            charts.weekly_lines(trend, "share", t("axis_share"), t("category")), width="stretch"
-        )
+        st.altair_chart(charts.weekly_lines(trend, "share", t("axis_share"), t("category")), width="stretch")
     with right:
         st.subheader(t("by_source"))
         by_source = d["by_source"].assign(label=d["by_source"]["source"].map(filters.source_name))
@@ -64,8 +68,14 @@ def render() -> None:
 
     st.subheader(t("texts_title"))
     search = filters.bound(
-        st.text_input, "q", default="", parse=filters.text, label=t("search"), placeholder=t("search_placeholder"),
-        icon=":material/search:", persist_state="session",
+        st.text_input,
+        "q",
+        default="",
+        parse=filters.text,
+        label=t("search"),
+        placeholder=t("search_placeholder"),
+        icon=":material/search:",
+        persist_state="session",
     )
     total, _ = common.fetch("texts", f, category, search or None, None, 1, 0)
     pages = max(1, math.ceil(total / PAGE_SIZE))

@@ -34,7 +34,15 @@ def framework_chart(f, framework: str) -> int:
     df["label"] = [element_name(framework, e) for e in df["element"]]
     df["share"] = df["n"] / total if total else 0.0
     st.altair_chart(
-        charts.hbar(df, "label", "share", t("share_of_feedback"), fmt=".1%", color="#4c78a8", sort=df["label"].tolist()),
+        charts.hbar(
+            df,
+            "label",
+            "share",
+            t("share_of_feedback"),
+            fmt=".1%",
+            color="#4c78a8",
+            sort=df["label"].tolist(),
+        ),
         width="stretch",
     )
     return total

@@ -103,7 +103,12 @@ def render() -> None:
     st.subheader(t("office_texts"))
     ids = ranking["office_id"].tolist()
     office = filters.bound(
-        st.selectbox, "office", default=ids[0], parse=filters.one_of(ids), label=t("office"), options=ids,
+        st.selectbox,
+        "office",
+        default=ids[0],
+        parse=filters.one_of(ids),
+        label=t("office"),
+        options=ids,
         format_func=dict(zip(ranking["office_id"], ranking["name"], strict=True)).get,
     )
     total, rows = common.fetch("texts", f, None, None, office, 1, 10)

@@ -63,7 +63,7 @@ def item(row, analyst: str, tax) -> None:
         if isinstance(row.title, str) and row.title:
             st.markdown(f"**{common.md(row.title)}**")
         st.markdown(common.md(row.text))
-        scores = list(row.scores) if isinstance(row.scores, list | tuple | np.ndarray) else []  # NA: no labels
+        scores = row.scores if isinstance(row.scores, list | np.ndarray) else []  # NA: the model gave none
         if len(scores):
             said = ", ".join(f"{common.category_label(s['category'])} {dec(s['score'])}" for s in scores)
             st.caption(t("model_says", scores=said))

@@ -82,7 +82,10 @@ def runs_section() -> None:
     last = runs.iloc[0]
     cols = st.columns(3, border=True)
     cols[0].metric(
-        t("last_run"), last["job"], delta=status_label(last["status"]), delta_arrow="off",
+        t("last_run"),
+        last["job"],
+        delta=status_label(last["status"]),
+        delta_arrow="off",
         delta_color=STATUS_COLORS.get(last["status"], "gray"),
     )
     cols[1].metric(t("last_run_at"), f"{last['started_at']:%Y-%m-%d %H:%M}")

@@ -14,8 +14,14 @@ def render() -> None:
     common.require_data()
     f = filters.current()
     min_count = filters.bound(
-        st.slider, "min_n", default=10, parse=filters.whole_number(1, 200), encode=str, label=t("min_per_release"),
-        min_value=1, max_value=200,
+        st.slider,
+        "min_n",
+        default=10,
+        parse=filters.whole_number(1, 200),
+        encode=str,
+        label=t("min_per_release"),
+        min_value=1,
+        max_value=200,
     )
     categories = common.taxonomy().ids
     df = common.fetch("versions", f, categories, min_count, 20)
