@@ -28,7 +28,7 @@ ORDER = ("import", "parse", "predict", "stem", "classify", "overview", "nightly"
 NEEDS = {"parse": "feed", "classify": "feed", "overview": "feed", "nightly": "cls"}  # database each reads
 NIGHTLY_RATIO = 5.0
 
-console = Console(stderr=True, highlight=False)
+console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def sizes(text: str) -> list[int]:

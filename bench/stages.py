@@ -162,7 +162,8 @@ def naive_insert_rate(path: Path, n: int, db: Path) -> float:
     from suara.records import normalize
     from suara.store import Store, author_hash, content_hash, utcnow
 
-    lines = [line for line in islice(path.open(encoding="utf-8"), n)]
+    with path.open(encoding="utf-8") as fh:
+        lines = list(islice(fh, n))
     remove_db(db)
     with Store(db) as store:
         sql = (
@@ -199,7 +200,7 @@ def stage_parse(ctx: Ctx) -> list[dict]:
         C.chunked(C.by_source(records, "app_store"), C.APPSTORE_PAGE))]  # fmt: skip
     db = copy_db(ctx.db("feed"), ctx.db("parse"))
     stored, parse_seconds = 0, 0.0
-    with Store(db) as store, Timer() as timer:
+    with Timer() as timer, Store(db) as store:  # opening and closing (a checkpoint) count too
         for pages, parse in (
             (play, lambda body, i: playstore.parse_page(body, MPASPOR.key, MPASPOR.play_package, i, "id")),
             (apple, lambda body, i: appstore.parse_page(body, MPASPOR.key, "id", i % 10 + 1)),
