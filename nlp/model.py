@@ -108,7 +108,7 @@ def char_tfidf(vec: TfidfVectorizer, docs: list[str]) -> sp.csr_matrix:
     return normalize(counts, norm=vec.norm, copy=False) if vec.norm else counts
 
 
-def build_pipeline(C: float = 4.0, seed: int = 0) -> Pipeline:
+def build_pipeline(C: float = 2.0, seed: int = 0) -> Pipeline:
     clf = LogisticRegression(C=C, class_weight="balanced", solver="liblinear", random_state=seed, max_iter=2000)
     return Pipeline([("features", TextFeatures()), ("clf", OneVsRestClassifier(clf))])
 
@@ -171,7 +171,7 @@ def _paired(indices: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def train(
-    texts: list[str], labels: list[list[str]], categories: list[str], seed: int = 0, folds: int = 5, C: float = 4.0
+    texts: list[str], labels: list[list[str]], categories: list[str], seed: int = 0, folds: int = 5, C: float = 2.0
 ) -> tuple[ComplaintModel, np.ndarray]:
     """Fit with thresholds tuned on out-of-fold predictions; returns the model and those predictions.
 

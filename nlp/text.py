@@ -143,10 +143,35 @@ def default_stemmer() -> CachedStemmer:
     return CachedStemmer(protected_words())
 
 
+PLACE_TOKEN = "namatempat"
+# Words of place names that are also ordinary words ("malang" = unlucky, "serang" = attack) or generic
+# ("barat", "kota"): they are left as they are.
+_NOT_PLACES = frozenset(
+    """barat timur utara selatan tengah tenggara besar di daya raya pusat kepulauan nusa kuala muara balai
+    bandar tanjung pangkalan natal bun enim uban dabo pandan malang palu serang bima pati bone pinang agam
+    banda pangkal labuan bajo siak pematang""".split()
+)
+_EXTRA_PLACES = "jaksel jakpus jakbar jakut jaktim jabodetabek jogja jogjakarta solo sumatra ntt ntb".split()
+
+
+@cache
+def place_words() -> frozenset[str]:
+    """City and province words from the office gazetteer: a review that names far-away places ("the
+    nearest office is in Timika") says the same thing whichever places it names, so they share a token."""
+    words = set(_EXTRA_PLACES)
+    offices = DATA_DIR / "offices.csv"
+    if offices.exists():
+        with offices.open(encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                words.update(clean(f"{row.get('city') or ''} {row.get('province') or ''}").split())
+    return frozenset(w for w in words if len(w) > 3) - _NOT_PLACES
+
+
 def preprocess(text: str, stemmer: CachedStemmer | None = None) -> tuple[str, str]:
     """One pass over a text -> (normalized text for char n-grams, stemmed content words for word n-grams)."""
     stem = stemmer or default_stemmer()
-    tokens = normalize_tokens(clean(text).split())
+    places = place_words()
+    tokens = [PLACE_TOKEN if t in places else t for t in normalize_tokens(clean(text).split())]
     stops = stop_words()
     words = [stem(t) for t in tokens if t not in stops and len(t) > 1]
     return " ".join(tokens), " ".join(words)

@@ -86,3 +86,55 @@ def test_replayed_pages_are_what_the_real_parsers_read():
         assert [(r["native_id"], r["title"], r["created_at"]) for r in page.records] == [
             (r["native_id"], r["title"], normalize(r)["created_at"]) for r in chunk
         ]
+
+
+def test_word_memo_gives_the_same_character_features_as_scikit_learn():
+    """The classify speed-up (nlp.model.char_tfidf, see bench/README.md) changes no number."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from nlp.model import char_tfidf
+    from nlp.text import normalize
+
+    texts = [normalize(rec["text"]) for rec in demo.generate(600, seed=11)] + ["", "a", "ok  ok", "tolong!!"]
+    vec = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, lowercase=False, min_df=2
+    )
+    vec.fit(texts[:300])
+    expected, got = vec.transform(texts), char_tfidf(vec, texts)
+    assert got.dtype == expected.dtype and got.shape == expected.shape
+    assert (got != expected).nnz == 0
+    assert (char_tfidf(vec, texts) != expected).nnz == 0  # again, from the memo
+
+
+@pytest.mark.parametrize("small_batch", [1000, 0])
+def test_upsert_paths_agree(tmp_path, monkeypatch, small_batch):
+    """A page-sized batch (filter on ids) and a bulk one (join) store the same thing."""
+    import suara.store as store_mod
+
+    monkeypatch.setattr(store_mod, "SMALL_BATCH", small_batch)
+    records = C.fresh(40, 5, "u-")
+    with store_mod.Store(tmp_path / "u.duckdb") as store:
+        assert store.upsert_feedback(records).new == 40
+        again = store.upsert_feedback(records)
+        assert (again.new, again.updated, again.unchanged) == (0, 0, 40)
+        records[0]["text"] += " (diedit)"
+        records[1]["likes"] = 1234
+        later = store_mod.utcnow().replace(year=2030)
+        changed = store.upsert_feedback(records + C.fresh(1, 6, "v-"), now=later)
+        assert (changed.new, changed.updated, changed.unchanged) == (1, 2, 38)
+        con = store.con
+        assert con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE last_seen_at = ?) FROM feedback", [later]
+        ).fetchone() == (41, 41)
+        assert con.execute("SELECT count(*) FROM feedback_revisions").fetchone()[0] == 1
+        assert (
+            con.execute("SELECT text FROM feedback WHERE native_id = ?", [records[0]["native_id"]])
+            .fetchone()[0]
+            .endswith("(diedit)")
+        )
+        assert (
+            con.execute(
+                "SELECT likes FROM feedback WHERE native_id = ?", [records[1]["native_id"]]
+            ).fetchone()[0]
+            == 1234
+        )

@@ -196,3 +196,11 @@ def test_classify_without_a_model(tmp_path, monkeypatch, db_path):
     assert result.exit_code == 0 and "skipping classification" in result.output
     result = runner.invoke(app, ["classify", "--db", str(db_path)])
     assert result.exit_code == 2 and "suara train" in result.output
+
+
+def test_place_names_share_one_token_but_ordinary_words_stay():
+    from nlp.text import PLACE_TOKEN
+
+    norm, words = preprocess("kantor terdekat cuma di Timika dan Surabaya, malang nasib saya")
+    assert norm.split().count(PLACE_TOKEN) == 2
+    assert "malang" in norm.split()
