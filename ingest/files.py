@@ -11,12 +11,12 @@ transaction or, with ``--skip-bad``, load the good lines and report the bad ones
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from suara.jsonl import read_jsonl
 from suara.records import normalize
 
 FORMATS = ("jsonl", "csv", "tweet-harvest")
@@ -43,22 +43,6 @@ def detect_format(path: Path) -> str:
     )
 
 
-def _jsonl_rows(path: Path) -> Iterator[tuple[int, dict | str]]:
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield lineno, f"not valid JSON ({exc.msg} at column {exc.colno})"
-                continue
-            if not isinstance(obj, dict):
-                yield lineno, "not a JSON object"
-                continue
-            yield lineno, obj
-
-
 def _csv_rows(path: Path) -> Iterator[tuple[int, dict | str]]:
     with path.open(encoding="utf-8-sig", newline="") as fh:
         reader = csv.DictReader(fh)
@@ -77,7 +61,7 @@ def read_file(path: Path, fmt: str, convert: Callable[[dict], dict] | None = Non
         raise ImportFormatError(f"{path}: unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     if not path.exists():
         raise ImportFormatError(f"{path}: file not found")
-    rows = _jsonl_rows(path) if fmt == "jsonl" else _csv_rows(path)
+    rows = read_jsonl(path) if fmt == "jsonl" else _csv_rows(path)
     out = FileRead()
     for lineno, row in rows:
         if isinstance(row, str):

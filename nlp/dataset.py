@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
+
+from suara.jsonl import read_jsonl
 
 
 class LabelledDataError(Exception):
@@ -17,22 +18,16 @@ def load_labelled(path: Path, categories: list[str]) -> tuple[list[str], list[li
     known = set(categories)
     texts: list[str] = []
     labels: list[list[str]] = []
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-                text, labs = obj["text"], obj["labels"]
-            except (json.JSONDecodeError, KeyError, TypeError):
-                raise LabelledDataError(
-                    f"{path}, line {lineno}: expected a JSON object with 'text' and 'labels'"
-                ) from None
-            unknown = set(labs) - known
-            if unknown:
-                raise LabelledDataError(f"{path}, line {lineno}: unknown categories {sorted(unknown)}")
-            texts.append(str(text))
-            labels.append(sorted(set(labs)))
+    for lineno, obj in read_jsonl(path):
+        try:
+            text, labs = obj["text"], obj["labels"]
+        except (KeyError, TypeError):
+            raise LabelledDataError(f"{path}, line {lineno}: expected a JSON object with 'text' and 'labels'") from None
+        unknown = set(labs) - known
+        if unknown:
+            raise LabelledDataError(f"{path}, line {lineno}: unknown categories {sorted(unknown)}")
+        texts.append(str(text))
+        labels.append(sorted(set(labs)))
     if not texts:
         raise LabelledDataError(f"{path}: no labelled lines")
     return texts, labels

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from nlp.model import ComplaintModel
+from suara.jsonl import read_jsonl
 
 
 class PredictInputError(Exception):
@@ -17,17 +18,13 @@ class PredictInputError(Exception):
 def _read(path: Path) -> Iterator[tuple[object, str]]:
     if not path.exists():
         raise PredictInputError(f"{path}: file not found")
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-                yield obj["id"], str(obj["text"])
-            except (json.JSONDecodeError, KeyError, TypeError):
-                raise PredictInputError(
-                    f"{path}, line {lineno}: expected a JSON object with 'id' and 'text'; nothing was written"
-                ) from None
+    for lineno, obj in read_jsonl(path):
+        try:
+            yield obj["id"], str(obj["text"])
+        except (KeyError, TypeError):
+            raise PredictInputError(
+                f"{path}, line {lineno}: expected a JSON object with 'id' and 'text'; nothing was written"
+            ) from None
 
 
 def predict_stream(model: ComplaintModel, in_path: Path, out_path: Path, batch_size: int = 2000) -> int:

@@ -1,0 +1,21 @@
+"""Reading JSON Lines with line numbers, so every caller can name the bad line in its message."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+
+def read_jsonl(path: Path) -> Iterator[tuple[int, dict | str]]:
+    """(line number, object) for each non-empty line; a string instead of the object says why it is bad."""
+    with Path(path).open(encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield lineno, f"not valid JSON ({exc.msg} at column {exc.colno})"
+                continue
+            yield lineno, obj if isinstance(obj, dict) else "not a JSON object"
