@@ -123,3 +123,40 @@ def print_report(console: Console, results: dict) -> None:
 def save(results: dict, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
+
+
+def markdown(results: dict) -> str:
+    """The table as Markdown, for bench/README.md: `python -m bench.report bench/results.json`."""
+    m, v = results["machine"], results["versions"]
+    lines = [
+        f"{results['date'][:10]}, {m['cores']} cores, {m['memory_gb']} GB, {m['cpu_model']}; Python {v['python']}, "
+        f"DuckDB {v['duckdb']}, scikit-learn {v['sklearn']}, Streamlit {v['streamlit']}; "
+        f"`{results['command']}` took {results['wall_seconds']:.0f} s.",
+        "",
+        "| stage | size | figure | target | ok | naive way / baseline | ratio | peak RSS | wall | CPU |",
+        "|---|--:|--:|---|:-:|---|--:|--:|--:|--:|",
+    ]
+    for r in results["rows"]:
+        if r["status"] != "ok":
+            lines.append(
+                f"| {r['label']} | {size_text(r['size'])} | {r['status']} | | | {r['note']} | | | | |"
+            )
+            continue
+        ok = {True: "pass", False: "**FAIL**", None: "–"}[r["ok"]]
+        naive = (r["vs"] or "") + (
+            f": {figure(r['naive'], r['naive_unit'])}" if r["naive"] is not None else ""
+        )
+        cells = [
+            r["label"], size_text(r["size"]), figure(r["value"], r["unit"]), r["target"] or "", ok, naive,
+            f"{r['ratio']:.1f}x" if r["ratio"] else "", f"{r['rss_mb']:,.0f} MB" if r["rss_mb"] else "",
+            figure(r["seconds"], "s") if r["seconds"] is not None else "",
+            figure(r["cpu"], "s") if r.get("cpu") is not None else "",
+        ]  # fmt: skip
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(markdown(json.loads(Path(sys.argv[1] if len(sys.argv) > 1 else "bench/results.json").read_text())))

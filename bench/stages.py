@@ -187,9 +187,11 @@ def naive_insert_rate(path: Path, n: int, db: Path) -> float:
 
 # -- 2. replayed store pages -------------------------------------------------------------------------
 def stage_parse(ctx: Ctx) -> list[dict]:
-    """Play and App Store pages in wire format -> parse_page -> upsert_feedback, page by page, into the
-    database of this size (a copy), as a collector does it; the network is left out."""
+    """Play and App Store pages in wire format -> parse_page -> upsert_feedback, whole pages batched into
+    transactions of up to ``ingest.collect.BATCH_RECORDS`` records as the collector does it, into the
+    database of this size (a copy); the network is left out."""
     from ingest import appstore, playstore
+    from ingest.collect import BATCH_RECORDS
     from suara.config import MPASPOR
     from suara.store import Store, to_batch_table
 
@@ -199,8 +201,17 @@ def stage_parse(ctx: Ctx) -> list[dict]:
     apple = [C.appstore_body(chunk, i % 10 + 1, 10) for i, chunk in enumerate(
         C.chunked(C.by_source(records, "app_store"), C.APPSTORE_PAGE))]  # fmt: skip
     db = copy_db(ctx.db("feed"), ctx.db("parse"))
-    stored, parse_seconds = 0, 0.0
+    stored, parse_seconds, batches = 0, 0.0, 0
     with Timer() as timer, Store(db) as store:  # opening and closing (a checkpoint) count too
+        pending: list[dict] = []
+
+        def flush() -> int:
+            nonlocal batches
+            batches += bool(pending)
+            counts = store.upsert_feedback(to_batch_table(pending, store.salt, validated=True))
+            pending.clear()
+            return counts.new
+
         for pages, parse in (
             (play, lambda body, i: playstore.parse_page(body, MPASPOR.key, MPASPOR.play_package, i, "id")),
             (apple, lambda body, i: appstore.parse_page(body, MPASPOR.key, "id", i % 10 + 1)),
@@ -211,8 +222,10 @@ def stage_parse(ctx: Ctx) -> list[dict]:
                 parse_seconds += time.perf_counter() - t
                 if page.skipped:
                     raise RuntimeError(f"replayed page {i} had unreadable items: {page.skipped[:3]}")
-                counts = store.upsert_feedback(to_batch_table(page.records, store.salt, validated=True))
-                stored += counts.new
+                pending.extend(page.records)
+                if len(pending) >= BATCH_RECORDS:
+                    stored += flush()
+        stored += flush()
     rss = peak_mb()
     n_pages = len(play) + len(apple)
     expected = sum(1 for r in records if r["source"] != "twitter")
@@ -223,7 +236,7 @@ def stage_parse(ctx: Ctx) -> list[dict]:
     return [
         row("parse", "replayed Play + App Store pages, parsed and stored", ctx.size, rate, "reviews/s",
             target=">= 20,000 reviews/s", ok=rate >= 20_000, rss_mb=rss, seconds=timer.wall, cpu=timer.cpu,
-            note=f"{stored:,} reviews in {n_pages:,} pages, one transaction each, into the {ctx.size:,}-row "
+            note=f"{stored:,} reviews in {n_pages:,} pages, {batches} transactions, into the {ctx.size:,}-row "
             f"database; parsing {parse_seconds:.1f} s of it"),
     ]  # fmt: skip
 

@@ -22,7 +22,9 @@ def load_labelled(path: Path, categories: list[str]) -> tuple[list[str], list[li
         try:
             text, labs = obj["text"], obj["labels"]
         except (KeyError, TypeError):
-            raise LabelledDataError(f"{path}, line {lineno}: expected a JSON object with 'text' and 'labels'") from None
+            raise LabelledDataError(
+                f"{path}, line {lineno}: expected a JSON object with 'text' and 'labels'"
+            ) from None
         unknown = set(labs) - known
         if unknown:
             raise LabelledDataError(f"{path}, line {lineno}: unknown categories {sorted(unknown)}")

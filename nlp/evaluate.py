@@ -49,10 +49,10 @@ def evaluate(
         "micro_f1": _prf(tp, fp, fn)[2],
         "macro_f1": sum(per[c]["f1"] for c in present) / len(present) if present else 0.0,
         "macro_f1_headline": sum(per[c]["f1"] for c in heads) / len(heads) if heads else 0.0,
-        "exact_match": sum(set(g) == set(p) for g, p in zip(gold, pred, strict=True)) / len(gold) if gold else 0.0,
-        "confusions": [
-            {"true": t, "predicted": p, "count": n} for (t, p), n in confusions.most_common(top)
-        ],
+        "exact_match": sum(set(g) == set(p) for g, p in zip(gold, pred, strict=True)) / len(gold)
+        if gold
+        else 0.0,
+        "confusions": [{"true": t, "predicted": p, "count": n} for (t, p), n in confusions.most_common(top)],
     }
 
 

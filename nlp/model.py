@@ -53,12 +53,22 @@ class TextFeatures(BaseEstimator, TransformerMixin):
         # Word n-grams as unnormalized presence flags: a complaint phrase weighs the same in a
         # one-liner and in a long rant (L2-normalized TF-IDF dilutes it in long real reviews).
         self.word_ = TfidfVectorizer(
-            ngram_range=tuple(self.word_ngrams), token_pattern=r"\S+", lowercase=False, binary=True,
-            use_idf=False, norm=None, dtype=np.float32,
+            ngram_range=tuple(self.word_ngrams),
+            token_pattern=r"\S+",
+            lowercase=False,
+            binary=True,
+            use_idf=False,
+            norm=None,
+            dtype=np.float32,
         ).fit(words)
         self.char_ = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=tuple(self.char_ngrams), sublinear_tf=True, lowercase=False,
-            min_df=2, max_features=self.char_max_features, dtype=np.float32,
+            analyzer="char_wb",
+            ngram_range=tuple(self.char_ngrams),
+            sublinear_tf=True,
+            lowercase=False,
+            min_df=2,
+            max_features=self.char_max_features,
+            dtype=np.float32,
         ).fit(norm)
         return self
 
@@ -109,7 +119,9 @@ def char_tfidf(vec: TfidfVectorizer, docs: list[str]) -> sp.csr_matrix:
 
 
 def build_pipeline(C: float = 2.0, seed: int = 0) -> Pipeline:
-    clf = LogisticRegression(C=C, class_weight="balanced", solver="liblinear", random_state=seed, max_iter=2000)
+    clf = LogisticRegression(
+        C=C, class_weight="balanced", solver="liblinear", random_state=seed, max_iter=2000
+    )
     return Pipeline([("features", TextFeatures()), ("clf", OneVsRestClassifier(clf))])
 
 
@@ -132,7 +144,10 @@ class ComplaintModel:
         return scores >= self.thresholds
 
     def predict(self, texts: list[str]) -> list[list[str]]:
-        return [[c for c, on in zip(self.categories, row, strict=True) if on] for row in self.decide(self.scores(texts))]
+        return [
+            [c for c, on in zip(self.categories, row, strict=True) if on]
+            for row in self.decide(self.scores(texts))
+        ]
 
     def confidence(self, scores: np.ndarray) -> np.ndarray:
         """Distance of the closest score to its threshold: small means the model was unsure."""
@@ -171,7 +186,12 @@ def _paired(indices: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def train(
-    texts: list[str], labels: list[list[str]], categories: list[str], seed: int = 0, folds: int = 5, C: float = 2.0
+    texts: list[str],
+    labels: list[list[str]],
+    categories: list[str],
+    seed: int = 0,
+    folds: int = 5,
+    C: float = 2.0,
 ) -> tuple[ComplaintModel, np.ndarray]:
     """Fit with thresholds tuned on out-of-fold predictions; returns the model and those predictions.
 
@@ -217,7 +237,9 @@ def save(model: ComplaintModel, directory: Path, metrics: dict) -> Path:
         "thresholds": [float(t) for t in model.thresholds],
         "metrics": metrics,
     }
-    (directory / META_FILE).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (directory / META_FILE).write_text(
+        json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     return directory
 
 

@@ -54,9 +54,15 @@ def _write(model: ComplaintModel, batch: list[tuple[object, str]], fh) -> int:
     decided = model.decide(scores)
     cats = model.categories
     for (id_, _), row, on in zip(batch, scores, decided, strict=True):
-        fh.write(json.dumps({
-            "id": id_,
-            "labels": [c for c, o in zip(cats, on, strict=True) if o],
-            "scores": {c: round(float(p), 4) for c, p in zip(cats, row, strict=True)},
-        }, ensure_ascii=False) + "\n")
+        fh.write(
+            json.dumps(
+                {
+                    "id": id_,
+                    "labels": [c for c, o in zip(cats, on, strict=True) if o],
+                    "scores": {c: round(float(p), 4) for c, p in zip(cats, row, strict=True)},
+                },
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
     return len(batch)

@@ -53,7 +53,9 @@ def slang_lexicon(path: Path = LEXICON_DIR / "slang.csv") -> dict[str, str]:
     if not path.exists():
         return {}
     with path.open(encoding="utf-8", newline="") as fh:
-        return {row["slang"].strip(): _squash(row["normal"]) for row in csv.DictReader(fh) if row.get("slang")}
+        return {
+            row["slang"].strip(): _squash(row["normal"]) for row in csv.DictReader(fh) if row.get("slang")
+        }
 
 
 def _squash(text: str) -> str:

@@ -68,7 +68,9 @@ def ensure_registered(store: Store, path: Path) -> str:
     meta = json.loads((path / nlp_model.META_FILE).read_text(encoding="utf-8"))
     current = store.current_model()
     if not current or current["version"] != meta["version"]:
-        store.register_model(meta["version"], str(path), meta.get("metrics", {}), meta.get("metrics", {}).get("n_train", 0))
+        store.register_model(
+            meta["version"], str(path), meta.get("metrics", {}), meta.get("metrics", {}).get("n_train", 0)
+        )
     return meta["version"]
 
 
@@ -80,8 +82,11 @@ class TrainResult:
 
 
 def train_model(
-    data: Path = TRAIN_FILE, human: list[tuple[str, list[str]]] = (), seed: int = 0,
-    models_dir: Path = MODELS_DIR, test: Path | None = TEST_FILE,
+    data: Path = TRAIN_FILE,
+    human: list[tuple[str, list[str]]] = (),
+    seed: int = 0,
+    models_dir: Path = MODELS_DIR,
+    test: Path | None = TEST_FILE,
 ) -> TrainResult:
     """Train on the labelled file plus analysts' labels; save the version with its metrics."""
     tax = load_taxonomy()
@@ -115,35 +120,47 @@ def feedback_text(title: str | None, text: str) -> str:
 
 
 def classify_pending(
-    store: Store, model: nlp_model.ComplaintModel, batch_size: int = 5000,
-    offices: OfficeMatcher | None = None, progress: Callable[[int], None] | None = None,
+    store: Store,
+    model: nlp_model.ComplaintModel,
+    batch_size: int = 5000,
+    offices: OfficeMatcher | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> int:
     """Label every row the current model has not seen (or whose content changed); returns how many."""
     offices = offices or OfficeMatcher.load()
     done = 0
     for batch in store.pending_classification(model.version, batch_size):
         ids = batch.column("id").to_pylist()
-        texts = [feedback_text(t, x) for t, x in zip(batch.column("title").to_pylist(), batch.column("text").to_pylist(), strict=True)]
+        texts = [
+            feedback_text(t, x)
+            for t, x in zip(batch.column("title").to_pylist(), batch.column("text").to_pylist(), strict=True)
+        ]
         scores = model.scores(texts)
         decided = model.decide(scores)
         rows, cols = np.nonzero(decided)
-        labels = pa.table({
-            "feedback_id": pa.array([ids[r] for r in rows], pa.string()),
-            "category": pa.array([model.categories[c] for c in cols], pa.string()),
-            "score": pa.array(scores[rows, cols].astype(float), pa.float64()),
-            "model_version": pa.array([model.version] * len(rows), pa.string()),
-        })
-        classified = pa.table({
-            "feedback_id": ids,
-            "model_version": [model.version] * len(ids),
-            "content_hash": batch.column("content_hash"),
-            "confidence": model.confidence(scores).astype(float),
-        })
+        labels = pa.table(
+            {
+                "feedback_id": pa.array([ids[r] for r in rows], pa.string()),
+                "category": pa.array([model.categories[c] for c in cols], pa.string()),
+                "score": pa.array(scores[rows, cols].astype(float), pa.float64()),
+                "model_version": pa.array([model.version] * len(rows), pa.string()),
+            }
+        )
+        classified = pa.table(
+            {
+                "feedback_id": ids,
+                "model_version": [model.version] * len(ids),
+                "content_hash": batch.column("content_hash"),
+                "confidence": model.confidence(scores).astype(float),
+            }
+        )
         found = [(fid, office) for fid, text in zip(ids, texts, strict=True) for office in offices.find(text)]
-        office_table = pa.table({
-            "feedback_id": pa.array([f for f, _ in found], pa.string()),
-            "office_id": pa.array([o for _, o in found], pa.string()),
-        })
+        office_table = pa.table(
+            {
+                "feedback_id": pa.array([f for f, _ in found], pa.string()),
+                "office_id": pa.array([o for _, o in found], pa.string()),
+            }
+        )
         store.save_model_labels(classified, labels, office_table)
         done += len(ids)
         if progress:

@@ -99,9 +99,14 @@ def import_(
         ),
     ] = None,
     skip_bad: Annotated[
-        bool, typer.Option("--skip-bad", help="Load the good lines and report the bad ones (default: all or nothing).")
+        bool,
+        typer.Option(
+            "--skip-bad", help="Load the good lines and report the bad ones (default: all or nothing)."
+        ),
     ] = False,
-    app_id: Annotated[str, typer.Option("--app", help="App key for formats that do not carry one.")] = "mpaspor",
+    app_id: Annotated[
+        str, typer.Option("--app", help="App key for formats that do not carry one.")
+    ] = "mpaspor",
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -126,8 +131,13 @@ def import_(
 
         counts = store.upsert_feedback(to_batch_table(read.records, s.author_salt, validated=True))
         store.finish_run(
-            run_id, "success", message=str(file), fetched=len(read.records), new=counts.new,
-            updated=counts.updated, skipped=len(read.errors),
+            run_id,
+            "success",
+            message=str(file),
+            fetched=len(read.records),
+            new=counts.new,
+            updated=counts.updated,
+            skipped=len(read.errors),
         )
     for lineno, reason in read.errors[:20]:
         err.print(f"skipped {file}, line {lineno}: {reason}", highlight=False)
@@ -168,8 +178,17 @@ def status(db: DbOption = None, config: ConfigOption = None) -> None:
     for col in ("run", "job", "source", "app", "started (UTC)", "status", "new", "updated", "message"):
         r.add_column(col)
     for run_id, job, source, app_id, started, _fin, stat, new, upd, msg in st["runs"]:
-        r.add_row(str(run_id), job, source or "-", app_id or "-", f"{started:%Y-%m-%d %H:%M}", stat,
-                  str(new), str(upd), (msg or "")[:60])
+        r.add_row(
+            str(run_id),
+            job,
+            source or "-",
+            app_id or "-",
+            f"{started:%Y-%m-%d %H:%M}",
+            stat,
+            str(new),
+            str(upd),
+            (msg or "")[:60],
+        )
     out.print(r)
 
 
@@ -182,11 +201,19 @@ class ExportFormat(StrEnum):
 @command()
 def export(
     out_file: Annotated[Path, typer.Argument(help="Where to write, e.g. export.xlsx")],
-    format: Annotated[ExportFormat | None, typer.Option("--format", help="Default: from the file name.")] = None,
-    source: Annotated[str | None, typer.Option(help="Only this source (play_store, app_store, twitter).")] = None,
+    format: Annotated[
+        ExportFormat | None, typer.Option("--format", help="Default: from the file name.")
+    ] = None,
+    source: Annotated[
+        str | None, typer.Option(help="Only this source (play_store, app_store, twitter).")
+    ] = None,
     app_id: Annotated[str | None, typer.Option("--app", help="Only this app key.")] = None,
-    since: Annotated[datetime | None, typer.Option(help="Only feedback created on/after this date (UTC).")] = None,
-    until: Annotated[datetime | None, typer.Option(help="Only feedback created before this date (UTC).")] = None,
+    since: Annotated[
+        datetime | None, typer.Option(help="Only feedback created on/after this date (UTC).")
+    ] = None,
+    until: Annotated[
+        datetime | None, typer.Option(help="Only feedback created before this date (UTC).")
+    ] = None,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -216,14 +243,18 @@ class CollectSource(StrEnum):
 @command()
 def collect(
     source: Annotated[
-        CollectSource, typer.Option("--source", help="Google Play, the App Store, X (needs $X_BEARER_TOKEN), or all.")
+        CollectSource,
+        typer.Option("--source", help="Google Play, the App Store, X (needs $X_BEARER_TOKEN), or all."),
     ] = CollectSource.all,
-    app_key: Annotated[str | None, typer.Option("--app", help="Only this app key (default: every app).")] = None,
+    app_key: Annotated[
+        str | None, typer.Option("--app", help="Only this app key (default: every app).")
+    ] = None,
     max_items: Annotated[
         int | None, typer.Option("--max", min=1, help="Stop each source after the page that reaches N items.")
     ] = None,
     full: Annotated[
-        bool, typer.Option("--full", help="Backfill: read past stored items; Play resumes a stopped backfill.")
+        bool,
+        typer.Option("--full", help="Backfill: read past stored items; Play resumes a stopped backfill."),
     ] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Fetch and count, write nothing.")] = False,
     db: DbOption = None,
@@ -252,7 +283,9 @@ def collect(
             store.close()
     failed = [f"{r.source}/{r.app_id}" for r in results if r.failed]
     if failed:
-        raise UserError(f"{len(failed)} of {len(results)} source runs failed ({', '.join(failed)}); see above")
+        raise UserError(
+            f"{len(failed)} of {len(results)} source runs failed ({', '.join(failed)}); see above"
+        )
 
 
 # -- train / eval / classify / predict ---------------------------------------------------------
@@ -263,7 +296,9 @@ def _print_eval(title: str, metrics: dict, categories) -> None:
     for cat in categories:
         m = metrics["per_category"][cat.id]
         star = " *" if cat.headline else ""
-        t.add_row(cat.id + star, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", str(m["support"]))
+        t.add_row(
+            cat.id + star, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", str(m["support"])
+        )
     out.print(t)
     out.print("* headline category")
     conf = ", ".join(f"{c['true']}->{c['predicted']} ({c['count']})" for c in metrics["confusions"][:8])
@@ -297,7 +332,9 @@ def train(
         except LabelledDataError as exc:
             store.finish_run(run_id, "failed", message=str(exc))
             raise UserError(str(exc)) from None
-        store.register_model(result.model.version, str(result.path), result.metrics, result.metrics["n_train"])
+        store.register_model(
+            result.model.version, str(result.path), result.metrics, result.metrics["n_train"]
+        )
         store.finish_run(run_id, "success", message=f"model {result.model.version}")
     from suara.taxonomy import load_taxonomy
 
@@ -315,7 +352,9 @@ class Baseline(StrEnum):
 @command("eval")
 def eval_(
     data: Annotated[Path, typer.Option("--data", help="Labelled JSONL to evaluate on.")],
-    model_version: Annotated[str | None, typer.Option("--model", help="Model version (default: current).")] = None,
+    model_version: Annotated[
+        str | None, typer.Option("--model", help="Model version (default: current).")
+    ] = None,
     baseline: Annotated[Baseline | None, typer.Option(help="Evaluate the keyword baseline instead.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
     db: DbOption = None,
@@ -397,8 +436,12 @@ def classify(
 @command()
 def predict(
     in_file: Annotated[Path, typer.Option("--in", help='JSONL input: {"id": ..., "text": ...} per line.')],
-    out_file: Annotated[Path, typer.Option("--out", help="JSONL output: id, labels, scores, in input order.")],
-    model_version: Annotated[str | None, typer.Option("--model", help="Model version (default: current).")] = None,
+    out_file: Annotated[
+        Path, typer.Option("--out", help="JSONL output: id, labels, scores, in input order.")
+    ],
+    model_version: Annotated[
+        str | None, typer.Option("--model", help="Model version (default: current).")
+    ] = None,
     batch_size: Annotated[int, typer.Option(help="Texts per batch (bounds memory).")] = 2000,
     db: DbOption = None,
     config: ConfigOption = None,
@@ -446,7 +489,9 @@ def dashboard(
         try:
             probe.bind((host, port))
         except OSError as exc:
-            raise UserError(f"cannot listen on {host}:{port} ({exc.strerror}); pick another with --port") from None
+            raise UserError(
+                f"cannot listen on {host}:{port} ({exc.strerror}); pick another with --port"
+            ) from None
     app_file = Path(dashboard_pkg.__file__).resolve().parent / "app.py"
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(app_file),
@@ -455,7 +500,9 @@ def dashboard(
         "--client.toolbarMode", "viewer",
     ]  # fmt: skip
     env = {**os.environ, "SUARA_DB": str(s.db_path.resolve())}
-    out.print(f"Suara dashboard: http://{host}:{port} (database {s.db_path}); Ctrl+C to stop", highlight=False)
+    out.print(
+        f"Suara dashboard: http://{host}:{port} (database {s.db_path}); Ctrl+C to stop", highlight=False
+    )
     sys.stdout.flush()
     os.execve(sys.executable, cmd, env)  # streamlit takes over this process: signals reach it directly
 
@@ -474,7 +521,8 @@ def nightly(
         int | None, typer.Option("--max", min=1, help="Stop each source after the page that reaches N items.")
     ] = None,
     log_file: Annotated[
-        Path | None, typer.Option("--log-file", help="Also log JSON lines here (default: log_file in suara.toml).")
+        Path | None,
+        typer.Option("--log-file", help="Also log JSON lines here (default: log_file in suara.toml)."),
     ] = None,
     db: DbOption = None,
     config: ConfigOption = None,

@@ -74,7 +74,9 @@ def _parse_apps(raw: dict, where: Path) -> tuple[AppConfig, ...]:
         allowed = set(AppConfig.__dataclass_fields__) - {"key"}
         unknown = set(spec) - allowed
         if unknown:
-            raise ConfigError(f"{where}: [apps.{key}] has unknown keys {sorted(unknown)}; allowed: {sorted(allowed)}")
+            raise ConfigError(
+                f"{where}: [apps.{key}] has unknown keys {sorted(unknown)}; allowed: {sorted(allowed)}"
+            )
         spec = dict(spec)
         if "appstore_countries" in spec:
             spec["appstore_countries"] = tuple(spec["appstore_countries"])
@@ -93,11 +95,19 @@ def load_settings(config: str | Path | None = None, db: str | Path | None = None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: not valid TOML ({exc}); fix the file or pass --config") from exc
     elif explicit:
-        raise ConfigError(f"config file {path} not found; create it (see suara.toml.example) or drop --config")
+        raise ConfigError(
+            f"config file {path} not found; create it (see suara.toml.example) or drop --config"
+        )
 
     suara = raw.get("suara", {})
     db_path = db or os.environ.get("SUARA_DB") or suara.get("db")
-    if db_path and not Path(db_path).is_absolute() and not db and "SUARA_DB" not in os.environ and path.exists():
+    if (
+        db_path
+        and not Path(db_path).is_absolute()
+        and not db
+        and "SUARA_DB" not in os.environ
+        and path.exists()
+    ):
         db_path = path.resolve().parent / db_path  # relative to the config file
     apps = _parse_apps(raw["apps"], path) if raw.get("apps") else (MPASPOR,)
     log_file = suara.get("log_file")

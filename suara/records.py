@@ -82,7 +82,9 @@ def normalize(rec: dict) -> dict:
         created_at = parse_time(rec["created_at"])
         replied_at = parse_time(rec.get("replied_at"))
     except (TypeError, ValueError):
-        raise ValueError("field 'created_at'/'replied_at' is not an ISO 8601 time (e.g. 2024-05-01T08:30:00Z)") from None
+        raise ValueError(
+            "field 'created_at'/'replied_at' is not an ISO 8601 time (e.g. 2024-05-01T08:30:00Z)"
+        ) from None
     likes = rec.get("likes")
     try:
         likes = int(float(likes)) if likes not in (None, "") else 0

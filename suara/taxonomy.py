@@ -52,8 +52,13 @@ def load_taxonomy(path: Path = TAXONOMY_FILE) -> Taxonomy:
     raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     cats = tuple(
         Category(
-            id=c["id"], label_id=c["label_id"], label_en=c["label_en"], headline=bool(c.get("headline")),
-            description=c["description"], keywords=tuple(c.get("keywords", ())), gartner=c["gartner"],
+            id=c["id"],
+            label_id=c["label_id"],
+            label_en=c["label_en"],
+            headline=bool(c.get("headline")),
+            description=c["description"],
+            keywords=tuple(c.get("keywords", ())),
+            gartner=c["gartner"],
             harvard=c["harvard"],
         )
         for c in raw["category"]

@@ -7,7 +7,9 @@ import pytest
 from suara.store import Store
 
 
-def make_records(n: int = 5, source: str = "play_store", text: str = "aplikasi error terus {i}") -> list[dict]:
+def make_records(
+    n: int = 5, source: str = "play_store", text: str = "aplikasi error terus {i}"
+) -> list[dict]:
     return [
         {
             "source": source,

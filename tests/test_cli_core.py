@@ -73,9 +73,17 @@ def test_invalid_field_is_reported_with_its_line(tmp_path, db_path):
 
 def test_csv_import_with_a_column_mapping(tmp_path, db_path):
     f = tmp_path / "other.csv"
-    f.write_text("review_id,content,date,stars\n1,OTP tidak masuk,2025-01-02T03:04:05Z,1\n2,mantap,2025-01-03,5\n")
-    result = run("import", f, "--db", db_path, "--map",
-                 "native_id=review_id,text=content,created_at=date,rating=stars,source:=play_store,app_id:=mpaspor")
+    f.write_text(
+        "review_id,content,date,stars\n1,OTP tidak masuk,2025-01-02T03:04:05Z,1\n2,mantap,2025-01-03,5\n"
+    )
+    result = run(
+        "import",
+        f,
+        "--db",
+        db_path,
+        "--map",
+        "native_id=review_id,text=content,created_at=date,rating=stars,source:=play_store,app_id:=mpaspor",
+    )
     assert result.exit_code == 0, result.output
     assert count(db_path, "SELECT sum(rating) FROM feedback") == 6
 
@@ -94,7 +102,7 @@ def test_status_on_a_missing_database_exits_2(tmp_path):
 
 def test_export_masks_personal_data_and_neutralizes_formulas(tmp_path, db_path):
     recs = make_records(3)
-    recs[0]["text"] = "=HYPERLINK(\"http://evil\") NIK 3273012345678901 hp 081234567890"
+    recs[0]["text"] = '=HYPERLINK("http://evil") NIK 3273012345678901 hp 081234567890'
     recs[1]["text"] = "@SUM(A1) email saya budi@example.com"
     recs[2]["text"] = "-2+3 biasa saja"
     run("import", write_jsonl(tmp_path / "a.jsonl", recs), "--db", db_path)
@@ -104,6 +112,10 @@ def test_export_masks_personal_data_and_neutralizes_formulas(tmp_path, db_path):
         assert result.exit_code == 0, result.output
         df = {"csv": pd.read_csv, "xlsx": pd.read_excel, "parquet": pd.read_parquet}[fmt](target)
         texts = " ".join(df["text"])
-        assert "3273012345678901" not in texts and "081234567890" not in texts and "budi@example.com" not in texts
+        assert (
+            "3273012345678901" not in texts
+            and "081234567890" not in texts
+            and "budi@example.com" not in texts
+        )
         assert "[NIK]" in texts and "[TELEPON]" in texts and "[EMAIL]" in texts
         assert all(not t.startswith(("=", "+", "-", "@")) for t in df["text"])

@@ -61,7 +61,9 @@ def test_clean_squashes_and_strips():
 
 def test_slang_normalization_is_tokenwise():
     lex = {"gk": "tidak", "udh": "sudah", "gpp": "tidak apa apa"}
-    assert normalize_tokens("otp gk masuk udh gpp".split(), lex) == "otp tidak masuk sudah tidak apa apa".split()
+    assert (
+        normalize_tokens("otp gk masuk udh gpp".split(), lex) == "otp tidak masuk sudah tidak apa apa".split()
+    )
 
 
 def test_lexicon_covers_the_common_slang():
@@ -69,8 +71,17 @@ def test_lexicon_covers_the_common_slang():
 
     lex = slang_lexicon()
     assert len(lex) >= 600
-    for slang, normal in {"gk": "tidak", "ga": "tidak", "udh": "sudah", "blm": "belum", "yg": "yang",
-                          "tp": "tapi", "dgn": "dengan", "krn": "karena", "apk": "aplikasi"}.items():
+    for slang, normal in {
+        "gk": "tidak",
+        "ga": "tidak",
+        "udh": "sudah",
+        "blm": "belum",
+        "yg": "yang",
+        "tp": "tapi",
+        "dgn": "dengan",
+        "krn": "karena",
+        "apk": "aplikasi",
+    }.items():
         assert lex[slang] == normal
 
 
@@ -120,8 +131,12 @@ def test_training_is_deterministic():
 
 
 def test_evaluate_counts_and_confusions():
-    m = evaluate([["app_error"], ["quota_full"], []], [["app_error"], ["office_unavailable"], ["praise"]],
-                 CATS, load_taxonomy().headline_ids)
+    m = evaluate(
+        [["app_error"], ["quota_full"], []],
+        [["app_error"], ["office_unavailable"], ["praise"]],
+        CATS,
+        load_taxonomy().headline_ids,
+    )
     assert m["per_category"]["app_error"]["f1"] == 1.0
     assert m["per_category"]["quota_full"]["recall"] == 0.0
     assert {"true": "quota_full", "predicted": "office_unavailable", "count": 1} in m["confusions"]
@@ -148,8 +163,20 @@ def test_predict_contract_and_bad_line(tiny_model, tmp_path, monkeypatch):
     src = tmp_path / "in.jsonl"
     src.write_text("".join(json.dumps({"id": i, "text": t}) + "\n" for i, (t, _) in enumerate(TINY)))
     dst = tmp_path / "out.jsonl"
-    result = runner.invoke(app, ["predict", "--in", str(src), "--out", str(dst), "--db", str(tmp_path / "x.duckdb"),
-                                 "--batch-size", "5"])
+    result = runner.invoke(
+        app,
+        [
+            "predict",
+            "--in",
+            str(src),
+            "--out",
+            str(dst),
+            "--db",
+            str(tmp_path / "x.duckdb"),
+            "--batch-size",
+            "5",
+        ],
+    )
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in dst.read_text().splitlines()]
     assert [r["id"] for r in rows] == list(range(len(TINY)))
@@ -158,7 +185,9 @@ def test_predict_contract_and_bad_line(tiny_model, tmp_path, monkeypatch):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": 1, "text": "ok"}\n{"id": 2}\n')
     out2 = tmp_path / "out2.jsonl"
-    result = runner.invoke(app, ["predict", "--in", str(bad), "--out", str(out2), "--db", str(tmp_path / "x.duckdb")])
+    result = runner.invoke(
+        app, ["predict", "--in", str(bad), "--out", str(out2), "--db", str(tmp_path / "x.duckdb")]
+    )
     assert result.exit_code == 1 and "line 2" in result.output
     assert not out2.exists()
 
@@ -180,8 +209,11 @@ def test_classify_is_idempotent_and_relabels_changed_text(tiny_model, tmp_path, 
     third = runner.invoke(app, ["classify", "--db", str(db_path)])
     assert "classified 1 items" in third.output
     with Store(db_path) as s:
-        labels = dict(s.con.execute(
-            "SELECT feedback_id, list(category ORDER BY category) FROM effective_labels GROUP BY 1").fetchall())
+        labels = dict(
+            s.con.execute(
+                "SELECT feedback_id, list(category ORDER BY category) FROM effective_labels GROUP BY 1"
+            ).fetchall()
+        )
         assert s.con.execute("SELECT count(*) FROM classifications").fetchone()[0] == 30
     assert "app_error" in labels["play_store:r0"]
     assert labels["play_store:r1"] == ["praise"]  # the analyst's decision wins over the model

@@ -14,7 +14,9 @@ def test_masks_each_kind():
     assert mask("NIK saya 3273012345678901 tidak terdeteksi") == "NIK saya [NIK] tidak terdeteksi"
     assert mask("nik 3273 0123 4567 8901 ditolak") == "nik [NIK] ditolak"
     assert mask("no kk 3273.0123.4567.8901") == "no kk [KK]"
-    assert mask("wa 081234567890 / +62 812-3456-7890 / 6281234567890") == "wa [TELEPON] / [TELEPON] / [TELEPON]"
+    assert (
+        mask("wa 081234567890 / +62 812-3456-7890 / 6281234567890") == "wa [TELEPON] / [TELEPON] / [TELEPON]"
+    )
     assert mask("email budi.santoso+mp@gmail.co.id ya") == "email [EMAIL] ya"
     assert mask("paspor lama A1234567 hilang") == "paspor lama [PASPOR] hilang"
 

@@ -56,7 +56,10 @@ def test_edit_keeps_the_old_text_as_a_revision(store):
     recs[1]["text"] = "sudah bisa, terima kasih"
     counts = store.upsert_feedback(recs)
     assert (counts.new, counts.updated, counts.unchanged) == (0, 1, 2)
-    assert store.con.execute("SELECT text FROM feedback WHERE id = 'play_store:r1'").fetchone()[0] == recs[1]["text"]
+    assert (
+        store.con.execute("SELECT text FROM feedback WHERE id = 'play_store:r1'").fetchone()[0]
+        == recs[1]["text"]
+    )
     assert store.con.execute("SELECT feedback_id, text FROM feedback_revisions").fetchall() == [
         ("play_store:r1", "aplikasi error terus 1")
     ]
@@ -66,7 +69,10 @@ def test_duplicate_ids_in_one_batch_keep_the_last(store):
     recs = make_records(2) + [dict(make_records(1)[0], text="versi terakhir")]
     counts = store.upsert_feedback(recs)
     assert counts.new == 2
-    assert store.con.execute("SELECT text FROM feedback WHERE id = 'play_store:r0'").fetchone()[0] == "versi terakhir"
+    assert (
+        store.con.execute("SELECT text FROM feedback WHERE id = 'play_store:r0'").fetchone()[0]
+        == "versi terakhir"
+    )
 
 
 def test_author_is_hashed_never_stored_raw(store):
@@ -89,17 +95,32 @@ def test_human_labels_override_model_labels(store):
     import pyarrow as pa
 
     store.upsert_feedback(make_records(2))
-    classified = pa.table({"feedback_id": ["play_store:r0", "play_store:r1"], "model_version": ["v1", "v1"],
-                           "content_hash": ["x", "y"], "confidence": [0.1, 0.3]})
-    labels = pa.table({"feedback_id": ["play_store:r0", "play_store:r1"], "category": ["app_error", "praise"],
-                       "score": [0.9, 0.8], "model_version": ["v1", "v1"]})
+    classified = pa.table(
+        {
+            "feedback_id": ["play_store:r0", "play_store:r1"],
+            "model_version": ["v1", "v1"],
+            "content_hash": ["x", "y"],
+            "confidence": [0.1, 0.3],
+        }
+    )
+    labels = pa.table(
+        {
+            "feedback_id": ["play_store:r0", "play_store:r1"],
+            "category": ["app_error", "praise"],
+            "score": [0.9, 0.8],
+            "model_version": ["v1", "v1"],
+        }
+    )
     store.save_model_labels(classified, labels)
     store.save_human_labels("play_store:r0", ["quota_full", "office_unavailable"], "analis")
     store.save_human_labels("play_store:r1", [], "analis")
-    eff = store.con.execute("SELECT feedback_id, category, origin FROM effective_labels ORDER BY ALL").fetchall()
+    eff = store.con.execute(
+        "SELECT feedback_id, category, origin FROM effective_labels ORDER BY ALL"
+    ).fetchall()
     assert eff == [("play_store:r0", "office_unavailable", "human"), ("play_store:r0", "quota_full", "human")]
     assert sorted(store.human_labelled()) == [
-        ("aplikasi error terus 0", ["office_unavailable", "quota_full"]), ("aplikasi error terus 1", [])
+        ("aplikasi error terus 0", ["office_unavailable", "quota_full"]),
+        ("aplikasi error terus 1", []),
     ]
 
 
@@ -107,10 +128,14 @@ def test_reader_is_refused_while_a_writer_holds_the_file_then_succeeds(db_path):
     with Store(db_path) as s:
         s.upsert_feedback(make_records(1))
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys,time; from suara.store import Store; s=Store(sys.argv[1]); print('ready', flush=True); time.sleep(3)",
-         str(db_path)],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys,time; from suara.store import Store; s=Store(sys.argv[1]); print('ready', flush=True); time.sleep(3)",
+            str(db_path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "ready"
