@@ -1,0 +1,57 @@
+"""`make demo` end to end: the demo corpus lands in the database and the dashboard answers on localhost."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import duckdb
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_demo_loads_the_corpus_and_serves_the_dashboard(tmp_path):
+    db, port = tmp_path / "demo.duckdb", free_port()
+    proc = subprocess.Popen(
+        ["make", "--no-print-directory", "demo", f"DEMO_DB={db}", f"PORT={port}"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 240
+        while True:
+            assert proc.poll() is None, proc.stdout.read()
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "make demo did not serve the dashboard within 240 s"
+            time.sleep(0.5)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        output = proc.communicate(timeout=30)[0]
+    assert f"http://127.0.0.1:{port}" in output
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        feedback = con.execute("SELECT count(*), count(DISTINCT source) FROM feedback").fetchone()
+        classified = con.execute("SELECT count(*) FROM classifications").fetchone()[0]
+    finally:
+        con.close()
+    demo_lines = sum(1 for _ in (ROOT / "data/demo/feedback.jsonl").open(encoding="utf-8"))
+    assert feedback == (demo_lines, 3)
+    assert classified == demo_lines  # the shipped model labelled every item
