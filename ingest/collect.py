@@ -42,7 +42,7 @@ SOURCES = {"play": playstore, "appstore": appstore, "twitter": twitter}
 NEEDS = {"play": "play_package", "appstore": "appstore_id", "twitter": "twitter_query"}
 # Pages are stored together up to this many records, one transaction per batch: each upsert scans the
 # feedback table, so a batch per page would make a large store, not the network, the nightly's cost.
-BATCH_RECORDS = 2000
+BATCH_RECORDS = 5000
 
 
 @dataclass

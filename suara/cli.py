@@ -116,7 +116,7 @@ def import_(
     s = settings(db, config)
     fmt = format.value if format else None
     try:
-        read = files.read_any(file, fmt, mapping=mapping, app_id=app_id)
+        read = files.read_any(file, fmt, mapping=mapping, app_id=app_id, salt=s.author_salt)
     except files.ImportFormatError as exc:
         raise UserError(str(exc)) from None
     if read.errors and not skip_bad:
@@ -127,14 +127,12 @@ def import_(
         )
     with open_store(s) as store:
         run_id = store.start_run("import", app_id=app_id)
-        from suara.store import to_batch_table
-
-        counts = store.upsert_feedback(to_batch_table(read.records, s.author_salt, validated=True))
+        counts = store.upsert_feedback(read.batch(s.author_salt))
         store.finish_run(
             run_id,
             "success",
             message=str(file),
-            fetched=len(read.records),
+            fetched=read.n_read,
             new=counts.new,
             updated=counts.updated,
             skipped=len(read.errors),
@@ -144,7 +142,7 @@ def import_(
     if len(read.errors) > 20:
         err.print(f"... and {len(read.errors) - 20} more skipped lines", highlight=False)
     out.print(
-        f"{file}: {len(read.records)} read, {counts.new} new, {counts.updated} updated, "
+        f"{file}: {read.n_read} read, {counts.new} new, {counts.updated} updated, "
         f"{counts.unchanged} unchanged, {len(read.errors)} skipped"
     )
 
