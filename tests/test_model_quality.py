@@ -1,0 +1,46 @@
+"""The shipped model keeps its lift over the keyword baseline (quality regression guard).
+
+Figures are not timed and not tied to one model version: retraining must keep the lift, whatever
+the exact scores. The real reviews in ../shared/real are used only when present (a fresh clone has
+no shared/).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nlp.dataset import load_labelled
+from nlp.evaluate import KeywordMatcher, evaluate
+from nlp.model import load
+from suara.classify import TEST_FILE, resolve_model_dir
+from suara.taxonomy import load_taxonomy
+
+REAL_DEV = Path(__file__).resolve().parents[2] / "shared" / "real" / "mpaspor_play_dev_labelled.jsonl"
+
+
+@pytest.fixture(scope="module")
+def shipped_model():
+    return load(resolve_model_dir(None))
+
+
+def headline_f1(path: Path, predict) -> float:
+    tax = load_taxonomy()
+    texts, gold = load_labelled(path, tax.ids)
+    return evaluate(gold, predict(texts), tax.ids, tax.headline_ids)["macro_f1_headline"]
+
+
+def baseline(texts):
+    return KeywordMatcher.from_taxonomy(load_taxonomy()).predict(texts)
+
+
+def test_test_set_quality_and_lift(shipped_model):
+    model_f1 = headline_f1(TEST_FILE, shipped_model.predict)
+    assert model_f1 >= 0.85
+    assert model_f1 >= headline_f1(TEST_FILE, baseline) + 0.10
+
+
+@pytest.mark.skipif(not REAL_DEV.exists(), reason="../shared/real is not beside this checkout")
+def test_real_reviews_lift_over_the_keyword_baseline(shipped_model):
+    assert headline_f1(REAL_DEV, shipped_model.predict) >= headline_f1(REAL_DEV, baseline) + 0.10
