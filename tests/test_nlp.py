@@ -236,3 +236,13 @@ def test_place_names_share_one_token_but_ordinary_words_stay():
     norm, words = preprocess("kantor terdekat cuma di Timika dan Surabaya, malang nasib saya")
     assert norm.split().count(PLACE_TOKEN) == 2
     assert "malang" in norm.split()
+
+
+def test_word_flags_are_scaled_by_word_weight():
+    texts = [t for t, _ in TINY]
+    full = nlp_model.TextFeatures(word_weight=1.0).fit(texts)
+    half = nlp_model.TextFeatures(word_weight=0.5).fit(texts)
+    n_words = len(full.word_.vocabulary_)
+    a, b = full.transform(texts), half.transform(texts)
+    np.testing.assert_allclose(b[:, :n_words].toarray(), 0.5 * a[:, :n_words].toarray())
+    np.testing.assert_allclose(b[:, n_words:].toarray(), a[:, n_words:].toarray())
