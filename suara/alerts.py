@@ -33,7 +33,7 @@ import httpx
 import numpy as np
 from scipy import stats
 
-from suara.store import Store, utcnow
+from suara.store import Store, first_row, utcnow
 from suara.taxonomy import Taxonomy, load_taxonomy
 
 log = logging.getLogger(__name__)
@@ -248,14 +248,15 @@ def record(store: Store, candidates: list[Alert], now: datetime | None = None) -
     new = []
     with store.transaction() as con:
         for a in candidates:
-            last = con.execute(
+            last = first_row(
+                con,
                 """
                 SELECT alert_id, period_end FROM alerts
                 WHERE kind = ? AND app_id = ? AND category = ? AND app_version IS NOT DISTINCT FROM ?
                 ORDER BY period_end DESC LIMIT 1
                 """,
                 [a.kind, a.app_id, a.category, a.app_version],
-            ).fetchone()
+            )
             if last and last[1] + EPISODE_GAP >= a.period_start:
                 con.execute(
                     "UPDATE alerts SET period_end = greatest(period_end, ?), observed = greatest(observed, ?) "

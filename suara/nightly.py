@@ -47,7 +47,7 @@ from suara.classify import (
 )
 from suara.config import MODELS_DIR, ConfigError, Settings
 from suara.lock import JobLock, lock_path_for
-from suara.store import SCHEMA_VERSION, Store, StoreError, read_connection, utcnow
+from suara.store import SCHEMA_VERSION, Store, StoreError, first_row, read_connection, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -320,7 +320,7 @@ class _Job:
     def train(self) -> Step | str:
         with self.store() as store:
             current = store.current_model()
-            last_review = store.con.execute("SELECT max(reviewed_at) FROM human_reviews").fetchone()[0]
+            last_review = first_row(store.con, "SELECT max(reviewed_at) FROM human_reviews")[0]
             trained_at = None
             if current:
                 stamp = current["metrics"].get("trained_at")

@@ -205,14 +205,21 @@ def read_connection(path: str | Path, wait: float = 5.0) -> Iterator[duckdb.Duck
         con.close()
 
 
+def first_row(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> tuple | None:
+    """The first row of a query, with the result read to its end.
+
+    DuckDB 2 refuses ``register()`` on a connection that holds a half-read result, so a ``fetchone()``
+    before an upsert fails it; every single-row read in the store goes through here instead.
+    """
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0] if rows else None
+
+
 def _schema_version(con: duckdb.DuckDBPyConnection) -> int:
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
-    ).fetchone()[0]
+    exists = first_row(con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'")[0]
     if not exists:
         return 0
-    # fetchall, not fetchone: DuckDB 2 refuses register() while a result is left unfinished
-    return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchall()[0][0]
+    return first_row(con, "SELECT coalesce(max(version), 0) FROM schema_version")[0]
 
 
 def _newer_message(path: Path, version: int) -> str:
@@ -304,6 +311,13 @@ def _stored_rows(batch: pa.Table) -> tuple[str, dict]:
     return "feedback", {}
 
 
+# Feedback that model $v has not classified, or whose content changed since it did.
+_PENDING = """
+    FROM feedback f LEFT JOIN classifications c ON c.feedback_id = f.id
+    WHERE c.feedback_id IS NULL OR c.model_version <> $v OR c.content_hash <> f.content_hash
+"""
+
+
 class Store:
     """A read-write handle on one Suara database. Use as a context manager; close it promptly."""
 
@@ -378,7 +392,8 @@ class Store:
         self.con.register("_batch", table)
         try:
             with self.transaction() as con:
-                new, changed, meta = con.execute(
+                new, changed, meta = first_row(
+                    con,
                     f"""
                     SELECT count(*) FILTER (WHERE f.id IS NULL),
                            count(*) FILTER (WHERE f.id IS NOT NULL AND f.content_hash <> b.content_hash),
@@ -387,7 +402,7 @@ class Store:
                     FROM _batch b LEFT JOIN {stored} f ON f.id = b.id
                     """,
                     params,
-                ).fetchone()
+                )
                 if changed:
                     con.execute(
                         f"""
@@ -441,11 +456,12 @@ class Store:
 
     # -- runs and source state ----------------------------------------------------------------
     def start_run(self, job: str, source: str | None = None, app_id: str | None = None) -> int:
-        return self.con.execute(
+        return first_row(
+            self.con,
             "INSERT INTO runs (job, source, app_id, started_at, status) VALUES (?, ?, ?, ?, 'running') "
             "RETURNING run_id",
             [job, source, app_id, utcnow()],
-        ).fetchone()[0]
+        )[0]
 
     def finish_run(self, run_id: int, status: str, message: str | None = None, **counts: int) -> None:
         allowed = {"fetched", "new", "updated", "skipped", "errors"}
@@ -459,12 +475,12 @@ class Store:
         )
 
     def get_state(self, source: str, app_id: str, key: str) -> str | None:
-        # fetchall, not fetchone: a half-read result blocks the next register() (upsert_feedback) in DuckDB 2
-        rows = self.con.execute(
+        row = first_row(
+            self.con,
             "SELECT value FROM source_state WHERE source = ? AND app_id = ? AND key = ?",
             [source, app_id, key],
-        ).fetchall()
-        return rows[0][0] if rows else None
+        )
+        return row[0] if row else None
 
     def set_state(self, source: str, app_id: str, key: str, value: str | None) -> None:
         self.con.execute(
@@ -489,16 +505,14 @@ class Store:
 
     def set_current_model(self, version: str) -> None:
         with self.transaction() as con:
-            if not con.execute("SELECT count(*) FROM models WHERE version = ?", [version]).fetchone()[0]:
+            if not first_row(con, "SELECT count(*) FROM models WHERE version = ?", [version])[0]:
                 raise StoreError(
                     f"model version {version} is not registered; see `suara status` for versions"
                 )
             con.execute("UPDATE models SET is_current = (version = ?)", [version])
 
     def current_model(self) -> dict | None:
-        row = self.con.execute(
-            "SELECT version, path, metrics, created_at, n_train FROM models WHERE is_current"
-        ).fetchone()
+        row = first_row(self.con, "SELECT version, path, metrics, created_at, n_train FROM models WHERE is_current")
         if not row:
             return None
         return {
@@ -515,12 +529,7 @@ class Store:
         Returns the ids first, then fetches texts batch by batch so memory stays bounded.
         """
         ids = self.con.execute(
-            """
-            SELECT f.id FROM feedback f LEFT JOIN classifications c ON c.feedback_id = f.id
-            WHERE c.feedback_id IS NULL OR c.model_version <> $v OR c.content_hash <> f.content_hash
-            ORDER BY f.id
-            """,
-            {"v": model_version},
+            f"SELECT f.id {_PENDING} ORDER BY f.id", {"v": model_version}
         ).fetchnumpy()["id"]
         for start in range(0, len(ids), batch_size):
             chunk = list(ids[start : start + batch_size])
@@ -530,13 +539,7 @@ class Store:
             ).to_arrow_table()
 
     def count_pending_classification(self, model_version: str) -> int:
-        return self.con.execute(
-            """
-            SELECT count(*) FROM feedback f LEFT JOIN classifications c ON c.feedback_id = f.id
-            WHERE c.feedback_id IS NULL OR c.model_version <> $v OR c.content_hash <> f.content_hash
-            """,
-            {"v": model_version},
-        ).fetchone()[0]
+        return first_row(self.con, f"SELECT count(*) {_PENDING}", {"v": model_version})[0]
 
     def save_model_labels(
         self, classified: pa.Table, labels: pa.Table, offices: pa.Table | None = None
@@ -587,13 +590,14 @@ class Store:
             raise ValueError("reviewer name is empty: say who made the correction")
         now = utcnow()
         with self.transaction() as con:
-            if not con.execute("SELECT count(*) FROM feedback WHERE id = ?", [feedback_id]).fetchone()[0]:
+            if not first_row(con, "SELECT count(*) FROM feedback WHERE id = ?", [feedback_id])[0]:
                 raise StoreError(f"feedback {feedback_id} is not in the database")
             con.execute("DELETE FROM labels WHERE origin = 'human' AND feedback_id = ?", [feedback_id])
-            con.executemany(
-                "INSERT INTO labels VALUES (?, ?, 1.0, 'human', NULL, ?, ?)",
-                [[feedback_id, c, reviewer, now] for c in sorted(set(categories))],
-            ) if categories else None
+            if categories:
+                con.executemany(
+                    "INSERT INTO labels VALUES (?, ?, 1.0, 'human', NULL, ?, ?)",
+                    [[feedback_id, c, reviewer, now] for c in sorted(set(categories))],
+                )
             con.execute("INSERT OR REPLACE INTO human_reviews VALUES (?, ?, ?)", [feedback_id, reviewer, now])
 
     def human_labelled(self) -> list[tuple[str, list[str]]]:
@@ -618,8 +622,8 @@ class Store:
             "SELECT run_id, job, source, app_id, started_at, finished_at, status, new, updated, message "
             "FROM runs ORDER BY run_id DESC LIMIT 10"
         ).fetchall()
-        labelled = self.con.execute("SELECT count(*) FROM classifications").fetchone()[0]
-        human = self.con.execute("SELECT count(*) FROM human_reviews").fetchone()[0]
+        labelled = first_row(self.con, "SELECT count(*) FROM classifications")[0]
+        human = first_row(self.con, "SELECT count(*) FROM human_reviews")[0]
         return {
             "db": str(self.path),
             "schema_version": self.schema_version,
