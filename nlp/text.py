@@ -15,6 +15,7 @@ import re
 from functools import cache
 from pathlib import Path
 
+from nlp.offices import OFFICES_FILE, Office, load_offices
 from suara.config import DATA_DIR
 
 LEXICON_DIR = DATA_DIR / "lexicon"
@@ -128,15 +129,17 @@ DOMAIN_TERMS = frozenset(
 
 
 @cache
+def _offices() -> tuple[Office, ...]:
+    """The office gazetteer, read once for the word lists below (empty when the file is absent)."""
+    return tuple(load_offices()) if OFFICES_FILE.exists() else ()
+
+
+@cache
 def protected_words() -> frozenset[str]:
     """Place names from the office gazetteer plus domain terms: never stemmed."""
     words = set(DOMAIN_TERMS)
-    offices = DATA_DIR / "offices.csv"
-    if offices.exists():
-        with offices.open(encoding="utf-8", newline="") as fh:
-            for row in csv.DictReader(fh):
-                for field in ("city", "province", "aliases"):
-                    words.update(clean((row.get(field) or "").replace(";", " ")).split())
+    for office in _offices():
+        words.update(clean(" ".join((office.city, office.province, *office.aliases))).split())
     return frozenset(words)
 
 
@@ -161,11 +164,8 @@ def place_words() -> frozenset[str]:
     """City and province words from the office gazetteer: a review that names far-away places ("the
     nearest office is in Timika") says the same thing whichever places it names, so they share a token."""
     words = set(_EXTRA_PLACES)
-    offices = DATA_DIR / "offices.csv"
-    if offices.exists():
-        with offices.open(encoding="utf-8", newline="") as fh:
-            for row in csv.DictReader(fh):
-                words.update(clean(f"{row.get('city') or ''} {row.get('province') or ''}").split())
+    for office in _offices():
+        words.update(clean(f"{office.city} {office.province}").split())
     return frozenset(w for w in words if len(w) > 3) - _NOT_PLACES
 
 
