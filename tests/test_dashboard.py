@@ -15,7 +15,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -30,6 +29,7 @@ from dashboard.filters import Filters
 from dashboard.i18n import TEXTS
 from suara.store import Store
 from tests.dashboard_fixture import FORMULA_ID, NIK_DIGITS, NIKS, build
+from tests.serving import free_port, wait_until_serving
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"
@@ -548,12 +548,6 @@ def test_every_label_exists_in_both_languages():
 
 
 # -- `suara dashboard` -------------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def suara(*args: str, **kw) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "suara.cli", *args],
@@ -570,16 +564,7 @@ def test_suara_dashboard_serves_http(fixture_db):
     port = free_port()
     proc = suara("dashboard", "--db", str(fixture_db), "--port", str(port))
     try:
-        deadline = time.monotonic() + 45
-        while True:
-            assert proc.poll() is None, proc.stderr.read()
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "dashboard did not answer within 45 s"
-            time.sleep(0.3)
+        wait_until_serving(f"http://127.0.0.1:{port}/", proc, 45, "suara dashboard")
         assert httpx.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=5).text == "ok"
         assert f"http://127.0.0.1:{port}" in proc.stdout.readline()
     finally:

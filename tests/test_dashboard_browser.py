@@ -11,17 +11,15 @@ import csv
 import io
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import duckdb
-import httpx
 import pytest
 
 from tests.dashboard_fixture import NIK_DIGITS, NIKS, build
+from tests.serving import free_port, wait_until_serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,12 +33,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium (run `make browser`)"),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -72,16 +64,7 @@ def server(tmp_path_factory):
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 45
-        while True:
-            assert proc.poll() is None, proc.stderr.read().decode()
-            try:
-                if httpx.get(f"{url}/_stcore/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "streamlit did not start within 45 s"
-            time.sleep(0.3)
+        wait_until_serving(f"{url}/_stcore/health", proc, 45, "streamlit")
         yield url, db
     finally:
         proc.terminate()

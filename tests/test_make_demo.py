@@ -5,22 +5,15 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
-import time
 from pathlib import Path
 
 import duckdb
-import httpx
 import pytest
 
+from tests.serving import free_port, wait_until_serving
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
@@ -32,16 +25,7 @@ def test_make_demo_loads_the_corpus_and_serves_the_dashboard(tmp_path):
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 240
-        while True:
-            assert proc.poll() is None, proc.stdout.read()
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "make demo did not serve the dashboard within 240 s"
-            time.sleep(0.5)
+        wait_until_serving(f"http://127.0.0.1:{port}/", proc, 240, "make demo")
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         output = proc.communicate(timeout=30)[0]
