@@ -86,3 +86,20 @@ def play_review(template: list, review_id: str, text: str | None = None, at: int
     if at is not None:
         item[5] = [at, 0]
     return item
+
+
+def run_source(store, answers, source: str, app=None, **kwargs):
+    """Run the real collector for one source against replayed answers; returns (result, replay)."""
+    from ingest.collect import collect
+    from suara.config import MPASPOR, Settings
+
+    replay = Replay(answers)
+    policy = kwargs.pop("policy", None) or no_wait()
+    result = collect(
+        store, Settings(), app or MPASPOR, source, client=replay.client(), policy=policy, **kwargs
+    )
+    return result, replay
+
+
+def query(store, sql: str, *params) -> list[tuple]:
+    return store.con.execute(sql, list(params)).fetchall()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import json
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -12,21 +13,13 @@ import httpx
 from ingest import appstore
 from ingest.collect import collect
 from suara.config import MPASPOR, Settings
-from tests.ingest_replay import Replay, fixture, no_wait
+from tests.ingest_replay import Replay, fixture, no_wait, query, run_source
 
 PAGE1, PAGE2, PAGE3 = (fixture(f"appstore_page{n}.json") for n in ("1", "2_single", "3_empty"))
 SETTINGS = Settings()
 
 
-def run_appstore(store, answers, app=MPASPOR, **kwargs):
-    replay = Replay(answers)
-    policy = kwargs.pop("policy", None) or no_wait()
-    result = collect(store, SETTINGS, app, "appstore", client=replay.client(), policy=policy, **kwargs)
-    return result, replay
-
-
-def query(store, sql, *params):
-    return store.con.execute(sql, list(params)).fetchall()
+run_appstore = functools.partial(run_source, source="appstore")
 
 
 def feed_page(number: int, entries: list | dict | None) -> str:

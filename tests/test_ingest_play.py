@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import socket
 import subprocess
@@ -20,23 +21,23 @@ from ingest import http, playstore
 from ingest.collect import collect
 from suara.cli import app as cli
 from suara.config import MPASPOR, Settings
-from suara.store import Store
-from tests.ingest_replay import Replay, fixture, no_wait, play_body, play_review, play_reviews
+from tests.ingest_replay import (
+    Replay,
+    fixture,
+    no_wait,
+    play_body,
+    play_review,
+    play_reviews,
+    query,
+    run_source,
+)
 
 PAGE1, PAGE2 = fixture("play_reviews_page1.txt"), fixture("play_reviews_page2.txt")
 TOKEN = play_reviews("play_reviews_page1.txt")[1]
 SETTINGS = Settings()
 
 
-def run_play(store, answers, **kwargs):
-    replay = Replay(answers)
-    policy = kwargs.pop("policy", None) or no_wait()
-    result = collect(store, SETTINGS, MPASPOR, "play", client=replay.client(), policy=policy, **kwargs)
-    return result, replay
-
-
-def query(store: Store, sql: str, *params):
-    return store.con.execute(sql, list(params)).fetchall()
+run_play = functools.partial(run_source, source="play")
 
 
 def form(request: httpx.Request) -> str:

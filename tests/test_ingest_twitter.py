@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 
@@ -10,10 +11,9 @@ import httpx
 from typer.testing import CliRunner
 
 from ingest import http, twitter
-from ingest.collect import collect
 from suara.cli import app as cli
 from suara.config import MPASPOR, Settings
-from tests.ingest_replay import Replay, fixture, no_wait
+from tests.ingest_replay import Replay, fixture, no_wait, query, run_source
 
 PAGE1, PAGE2, EMPTY = (
     fixture("x_search_page1.json"),
@@ -24,15 +24,7 @@ SECRET = "AAAAAAAAAAAAAAAAAAAAAsecret-bearer-token-value"
 SETTINGS = Settings()
 
 
-def run_x(store, answers, **kwargs):
-    replay = Replay(answers)
-    policy = kwargs.pop("policy", None) or no_wait()
-    result = collect(store, SETTINGS, MPASPOR, "twitter", client=replay.client(), policy=policy, **kwargs)
-    return result, replay
-
-
-def query(store, sql, *params):
-    return store.con.execute(sql, list(params)).fetchall()
+run_x = functools.partial(run_source, source="twitter")
 
 
 def everything_stored(store) -> str:
