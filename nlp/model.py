@@ -259,10 +259,11 @@ def load(directory: Path) -> ComplaintModel:
     path = directory / MODEL_FILE
     if not path.exists():
         raise FileNotFoundError(f"no model at {path}: run `suara train` first")
-    untrusted = sio.get_untrusted_types(file=path)
+    data = path.read_bytes()  # read once: checked, then loaded from the same bytes
+    untrusted = sio.get_untrusted_types(data=data)
     foreign = [t for t in untrusted if not t.startswith(_TRUSTED_PREFIXES)]
     if foreign:
         raise ValueError(f"{path} contains types Suara does not trust: {foreign}; retrain with `suara train`")
-    pipeline = sio.load(path, trusted=untrusted)
+    pipeline = sio.loads(data, trusted=untrusted)
     meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
     return ComplaintModel(pipeline, meta["categories"], np.array(meta["thresholds"]), meta["version"])

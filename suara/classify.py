@@ -68,9 +68,8 @@ def ensure_registered(store: Store, path: Path) -> str:
     meta = json.loads((path / nlp_model.META_FILE).read_text(encoding="utf-8"))
     current = store.current_model()
     if not current or current["version"] != meta["version"]:
-        store.register_model(
-            meta["version"], str(path), meta.get("metrics", {}), meta.get("metrics", {}).get("n_train", 0)
-        )
+        metrics = meta.get("metrics", {})
+        store.register_model(meta["version"], str(path), metrics, metrics.get("n_train", 0))
     return meta["version"]
 
 

@@ -216,7 +216,9 @@ def first_row(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> tuple | 
 
 
 def _schema_version(con: duckdb.DuckDBPyConnection) -> int:
-    exists = first_row(con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'")[0]
+    exists = first_row(
+        con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+    )[0]
     if not exists:
         return 0
     return first_row(con, "SELECT coalesce(max(version), 0) FROM schema_version")[0]
@@ -512,7 +514,9 @@ class Store:
             con.execute("UPDATE models SET is_current = (version = ?)", [version])
 
     def current_model(self) -> dict | None:
-        row = first_row(self.con, "SELECT version, path, metrics, created_at, n_train FROM models WHERE is_current")
+        row = first_row(
+            self.con, "SELECT version, path, metrics, created_at, n_train FROM models WHERE is_current"
+        )
         if not row:
             return None
         return {
@@ -528,9 +532,9 @@ class Store:
 
         Returns the ids first, then fetches texts batch by batch so memory stays bounded.
         """
-        ids = self.con.execute(
-            f"SELECT f.id {_PENDING} ORDER BY f.id", {"v": model_version}
-        ).fetchnumpy()["id"]
+        ids = self.con.execute(f"SELECT f.id {_PENDING} ORDER BY f.id", {"v": model_version}).fetchnumpy()[
+            "id"
+        ]
         for start in range(0, len(ids), batch_size):
             chunk = list(ids[start : start + batch_size])
             yield self.con.sql(
