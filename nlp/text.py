@@ -26,6 +26,7 @@ _EMAIL = re.compile(r"\S+@\S+\.\S+")
 _REDUP = re.compile(r"\b([a-z]{2,})2\b")  # lama2 -> lama lama
 _REPEAT = re.compile(r"([a-z])\1{2,}")
 _NON_WORD = re.compile(r"[^a-z]+")
+_SENTENCE_END = re.compile(r"[.!?;\n]+")
 
 # Words Sastrawi's stop list would drop but that carry a complaint ("kode OTP tidak masuk").
 KEEP_WORDS = frozenset(
@@ -177,3 +178,8 @@ def preprocess(text: str, stemmer: CachedStemmer | None = None) -> tuple[str, st
     stops = stop_words()
     words = [stem(t) for t in tokens if t not in stops and len(t) > 1]
     return " ".join(tokens), " ".join(words)
+
+
+def sentences(text: str, min_words: int = 2) -> list[str]:
+    """The sentences of a raw text (split at . ! ? ; and line breaks, "..." included) of min_words or more."""
+    return [s for s in (part.strip() for part in _SENTENCE_END.split(text)) if len(s.split()) >= min_words]

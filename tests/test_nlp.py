@@ -246,3 +246,40 @@ def test_word_flags_are_scaled_by_word_weight():
     a, b = full.transform(texts), half.transform(texts)
     np.testing.assert_allclose(b[:, :n_words].toarray(), 0.5 * a[:, :n_words].toarray())
     np.testing.assert_allclose(b[:, n_words:].toarray(), a[:, n_words:].toarray())
+
+
+def test_sentences_split_at_punctuation_and_drop_fragments():
+    from nlp.text import sentences
+
+    text = "Aplikasi bagus... tapi kode otp tidak masuk! ok\nkuota penuh terus; ya"
+    assert sentences(text) == ["Aplikasi bagus", "tapi kode otp tidak masuk", "kuota penuh terus"]
+    assert sentences("satu kalimat saja") == ["satu kalimat saja"]
+
+
+def test_review_scores_move_toward_the_best_sentence(tiny_model):
+    pipe = tiny_model.pipeline
+    rant = (
+        "saya baru daftar kemarin untuk urus paspor anak. biasa saja tampilannya. "
+        "kode otp tidak masuk ke email. tolong tambah fitur mode gelap"
+    )
+    sents = [s.strip() for s in rant.split(".")]
+    whole, parts = pipe.predict_proba([rant]), pipe.predict_proba(sents)
+    best = np.maximum(whole[0], parts.max(axis=0))
+    got = nlp_model.review_scores(pipe, [rant], sentence_weight=0.7)[0]
+    np.testing.assert_allclose(got, whole[0] + 0.7 * (best - whole[0]), rtol=1e-6)
+    otp = CATS.index("otp_not_received")
+    assert got[otp] > whole[0][otp]
+    # one sentence, or no sentence weight: the plain probability
+    short = ["kode otp tidak masuk ke email"]
+    np.testing.assert_allclose(nlp_model.review_scores(pipe, short), pipe.predict_proba(short))
+    np.testing.assert_allclose(nlp_model.review_scores(pipe, [rant], sentence_weight=0.0), whole)
+
+
+def test_model_saved_before_sentence_scoring_loads_as_whole_text(tiny_model, tmp_path):
+    path = nlp_model.save(tiny_model, tmp_path / tiny_model.version, {"n": 1})
+    meta_file = path / nlp_model.META_FILE
+    meta = json.loads(meta_file.read_text())
+    assert meta["sentence_weight"] == nlp_model.SENTENCE_WEIGHT
+    del meta["sentence_weight"]
+    meta_file.write_text(json.dumps(meta))
+    assert nlp_model.load(path).sentence_weight == 0.0
