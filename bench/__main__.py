@@ -3,7 +3,8 @@
 For each size the corpus is generated once (cached), then the stages run in order, each in its own
 process (bench/stages.py) so that each one's peak memory is its own: import, replayed pages, predict,
 stemming, classify, dashboard overview, nightly. The nightly also runs once on a small database
-(``--base``, 10k rows) so the table can say how its cost grows with the database.
+(``--base``, 10k rows) so the table can say how its cost grows with the database, and the classifier's
+quality (headline macro-F1 against the keyword baseline) is measured once.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from bench.stages import Ctx, row, write_ctx
 
 ROOT = Path(__file__).resolve().parent.parent
 ORDER = ("import", "parse", "predict", "stem", "classify", "overview", "nightly")
+ONCE = ("quality",)  # stages that do not depend on the database size
 NEEDS = {"parse": "feed", "classify": "feed", "overview": "feed", "nightly": "cls"}  # database each reads
 NIGHTLY_RATIO = 5.0
 
@@ -61,7 +63,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--parse-cap", type=int, default=100_000, help="most reviews replayed as store pages")
     p.add_argument("--predict-cap", type=int, default=100_000, help="most texts run through predict")
     p.add_argument("--stem-texts", type=int, default=20_000, help="texts whose tokens are stemmed")
-    p.add_argument("--stages", default=",".join(ORDER), help=f"subset of {','.join(ORDER)}")
+    p.add_argument("--stages", default=",".join(ONCE + ORDER), help=f"subset of {','.join(ONCE + ORDER)}")
     p.add_argument(
         "--models-dir", type=Path, default=None, help="where trained models are (default data/models)"
     )
@@ -71,9 +73,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--keep", action="store_true", help="keep the work databases (for --stages reruns)")
     a = p.parse_args(argv)
     a.stages = [s.strip() for s in a.stages.split(",") if s.strip()]
-    unknown = sorted(set(a.stages) - set(ORDER))
+    unknown = sorted(set(a.stages) - set(ONCE + ORDER))
     if unknown:
-        p.error(f"--stages: unknown {unknown}; choose from {', '.join(ORDER)}")
+        p.error(f"--stages: unknown {unknown}; choose from {', '.join(ONCE + ORDER)}")
     return a
 
 
@@ -146,6 +148,10 @@ def main(argv: list[str] | None = None) -> int:
 
     def have(kind: str, size: int) -> bool:
         return (work / f"{kind}-{size}.duckdb").exists()
+
+    if "quality" in args.stages:
+        console.print("[bold]classifier quality[/]")
+        rows += runner.run("quality", 0, Path())
 
     base_nightly = None
     if "nightly" in args.stages:

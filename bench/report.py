@@ -55,6 +55,8 @@ def figure(value: float | None, unit: str) -> str:
         return "–"
     if unit == "s":
         return f"{value:.2f} s" if value < 100 else f"{value:.0f} s"
+    if unit == "macro-F1":
+        return f"{value:.3f}"
     if unit == "ms":
         return f"{value:.0f} ms" if value >= 10 else f"{value:.1f} ms"
     return f"{value:,.0f} {unit}"

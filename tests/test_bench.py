@@ -42,7 +42,12 @@ def test_bench_runs_every_stage_and_writes_results(tmp_path, models_dir, capsys)
     printed = capsys.readouterr().out
     assert code == 0, printed
     results = json.loads(out.read_text(encoding="utf-8"))
-    rows = results["rows"]
+    quality = [r for r in results["rows"] if r["stage"] == "quality"]
+    rows = [r for r in results["rows"] if r["stage"] != "quality"]
+    # measured once: the hand-written test set always, the real reviews where ../shared/real is present
+    assert len(quality) == 2 and quality[0]["status"] == "ok" and quality[0]["size"] > 500
+    assert 0 <= quality[0]["value"] <= 1 and 0 < quality[0]["naive"] <= 1
+    assert quality[1]["status"] in ("ok", "skipped")
     assert [r for r in rows if r["status"] != "ok"] == []
     got = {(r["stage"], r["size"]) for r in rows}
     expected = {(stage, SIZE) for stage in (
