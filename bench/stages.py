@@ -533,21 +533,18 @@ def stage_import_quiet(ctx: Ctx) -> None:
 
 
 # -- 7. classifier quality (size-independent, run once) -----------------------------------------------
-REAL_DEV = Path(__file__).resolve().parents[2] / "shared" / "real" / "mpaspor_play_dev_labelled.jsonl"
-
-
 def stage_quality(ctx: Ctx) -> list[dict]:
     """Headline macro-F1 of the current model and of the keyword baseline on the hand-written test set and,
     where ../shared/real is beside the checkout, on the labelled real reviews (evaluation only)."""
     from nlp.dataset import load_labelled
     from nlp.evaluate import KeywordMatcher, evaluate
     from nlp.model import load
-    from suara.classify import TEST_FILE
+    from suara.classify import REAL_DEV_FILE, TEST_FILE
     from suara.taxonomy import load_taxonomy
 
     path = model_dir(ctx)
     sets = [("hand-written test set (data/labels/test.jsonl)", TEST_FILE),
-            ("real M-Paspor reviews (../shared/real, dev)", REAL_DEV)]  # fmt: skip
+            ("real M-Paspor reviews (../shared/real, dev)", REAL_DEV_FILE)]  # fmt: skip
     if path is None:
         return [skipped("quality", f"classifier quality: {name}", 0, NO_MODEL) for name, _ in sets]
     tax = load_taxonomy()

@@ -19,12 +19,14 @@ from nlp import model as nlp_model
 from nlp.dataset import load_labelled
 from nlp.evaluate import evaluate
 from nlp.offices import OfficeMatcher
-from suara.config import DATA_DIR, MODELS_DIR
+from suara.config import DATA_DIR, MODELS_DIR, ROOT
 from suara.store import Store, StoreError, utcnow
 from suara.taxonomy import load_taxonomy
 
 TRAIN_FILE = DATA_DIR / "labels" / "train.jsonl"
 TEST_FILE = DATA_DIR / "labels" / "test.jsonl"
+# Real labelled reviews, beside a checkout only (../shared/real): for evaluation, never for training.
+REAL_DEV_FILE = ROOT.parent / "shared" / "real" / "mpaspor_play_dev_labelled.jsonl"
 
 
 class NoModel(StoreError):
