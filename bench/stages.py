@@ -536,10 +536,9 @@ def stage_import_quiet(ctx: Ctx) -> None:
 def stage_quality(ctx: Ctx) -> list[dict]:
     """Headline macro-F1 of the current model and of the keyword baseline on the hand-written test set and,
     where ../shared/real is beside the checkout, on the labelled real reviews (evaluation only)."""
-    from nlp.dataset import load_labelled
-    from nlp.evaluate import KeywordMatcher, evaluate
+    from nlp.evaluate import KeywordMatcher
     from nlp.model import load
-    from suara.classify import REAL_DEV_FILE, TEST_FILE
+    from suara.classify import REAL_DEV_FILE, TEST_FILE, evaluate_file
     from suara.taxonomy import load_taxonomy
 
     path = model_dir(ctx)
@@ -547,20 +546,18 @@ def stage_quality(ctx: Ctx) -> list[dict]:
             ("real M-Paspor reviews (../shared/real, dev)", REAL_DEV_FILE)]  # fmt: skip
     if path is None:
         return [skipped("quality", f"classifier quality: {name}", 0, NO_MODEL) for name, _ in sets]
-    tax = load_taxonomy()
-    model, baseline = load(path), KeywordMatcher.from_taxonomy(tax)
+    model, baseline = load(path), KeywordMatcher.from_taxonomy(load_taxonomy())
     rows = []
     for name, file in sets:
         label = f"classifier quality: {name}"
         if not file.exists():
             rows.append(skipped("quality", label, 0, f"{file} is not here"))
             continue
-        texts, gold = load_labelled(file, tax.ids)
         with Timer() as timer:
-            f1 = evaluate(gold, model.predict(texts), tax.ids, tax.headline_ids)["macro_f1_headline"]
-        base = evaluate(gold, baseline.predict(texts), tax.ids, tax.headline_ids)["macro_f1_headline"]
+            result = evaluate_file(file, model.predict)
+        f1, base = result["macro_f1_headline"], evaluate_file(file, baseline.predict)["macro_f1_headline"]
         rows.append(row(
-            "quality", label, len(texts), f1, "macro-F1", target=">= 0.85, baseline + 0.10",
+            "quality", label, result["n"], f1, "macro-F1", target=">= 0.85, baseline + 0.10",
             ok=f1 >= 0.85 and f1 >= base + 0.10, naive=base, naive_unit="macro-F1", vs="keyword baseline",
             ratio=f1 / base if base else None, rss_mb=peak_mb(), seconds=timer.wall, cpu=timer.cpu,
             note=f"headline six, model {model.version}",

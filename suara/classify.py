@@ -106,10 +106,16 @@ def train_model(
         "macro_f1_headline": validation["macro_f1_headline"],
     }
     if test is not None and Path(test).exists():
-        tt, tl = load_labelled(test, tax.ids)
-        metrics["test"] = evaluate(tl, model.predict(tt), tax.ids, tax.headline_ids)
+        metrics["test"] = evaluate_file(test, model.predict)
     path = nlp_model.save(model, models_dir / model.version, metrics)
     return TrainResult(model, path, metrics)
+
+
+def evaluate_file(path: Path, predict: Callable[[list[str]], list[list[str]]]) -> dict:
+    """``nlp.evaluate.evaluate`` of ``predict`` (a model's or the keyword baseline's) on a labelled JSONL file."""
+    tax = load_taxonomy()
+    texts, gold = load_labelled(path, tax.ids)
+    return evaluate(gold, predict(texts), tax.ids, tax.headline_ids)
 
 
 def _as_lists(decisions: np.ndarray, categories: list[str]) -> list[list[str]]:

@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from nlp.dataset import load_labelled
-from nlp.evaluate import KeywordMatcher, evaluate
+from nlp.evaluate import KeywordMatcher
 from nlp.model import load
-from suara.classify import REAL_DEV_FILE, TEST_FILE, resolve_model_dir
+from suara.classify import REAL_DEV_FILE, TEST_FILE, evaluate_file, resolve_model_dir
 from suara.taxonomy import load_taxonomy
 
 
@@ -24,9 +23,7 @@ def shipped_model():
 
 
 def headline_f1(path: Path, predict) -> float:
-    tax = load_taxonomy()
-    texts, gold = load_labelled(path, tax.ids)
-    return evaluate(gold, predict(texts), tax.ids, tax.headline_ids)["macro_f1_headline"]
+    return evaluate_file(path, predict)["macro_f1_headline"]
 
 
 def baseline(texts):
