@@ -28,7 +28,6 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
-from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import normalize
 
@@ -129,11 +128,40 @@ def char_tfidf(vec: TfidfVectorizer, docs: list[str]) -> sp.csr_matrix:
     return normalize(counts, norm=vec.norm, copy=False) if vec.norm else counts
 
 
+class MultiLabelLogit(BaseEstimator):
+    """One logistic regression per category, fitted with per-text sample weights.
+
+    OneVsRestClassifier passes no sample weights without scikit-learn's metadata routing; this is the same
+    model with ``fit(X, Y, sample_weight=...)``. A category with one class only scores that class.
+    """
+
+    def __init__(self, C: float = 2.0, seed: int = 0):
+        self.C = C
+        self.seed = seed
+
+    def fit(self, X, Y, sample_weight=None):
+        Y = np.asarray(Y)
+        self.estimators_ = []
+        for j in range(Y.shape[1]):
+            y = Y[:, j]
+            if y.min() == y.max():
+                self.estimators_.append(float(y[0]))
+                continue
+            clf = LogisticRegression(
+                C=self.C, class_weight="balanced", solver="liblinear", random_state=self.seed, max_iter=2000
+            )
+            self.estimators_.append(clf.fit(X, y, sample_weight=sample_weight))
+        return self
+
+    def predict_proba(self, X) -> np.ndarray:
+        out = np.empty((X.shape[0], len(self.estimators_)))
+        for j, est in enumerate(self.estimators_):
+            out[:, j] = est if isinstance(est, float) else est.predict_proba(X)[:, 1]
+        return out
+
+
 def build_pipeline(C: float = 2.0, seed: int = 0) -> Pipeline:
-    clf = LogisticRegression(
-        C=C, class_weight="balanced", solver="liblinear", random_state=seed, max_iter=2000
-    )
-    return Pipeline([("features", TextFeatures()), ("clf", OneVsRestClassifier(clf))])
+    return Pipeline([("features", TextFeatures()), ("clf", MultiLabelLogit(C=C, seed=seed))])
 
 
 @dataclass
@@ -233,6 +261,8 @@ def train(
     seed: int = 0,
     folds: int = 5,
     C: float = 2.0,
+    weights: np.ndarray | None = None,
+    real: np.ndarray | None = None,
 ) -> tuple[ComplaintModel, np.ndarray]:
     """Fit with thresholds tuned on out-of-fold predictions; returns the model and those predictions.
 
@@ -240,19 +270,25 @@ def train(
     comes out lower than on a short hand-written text. So each validation fold is scored twice: its
     texts as written, and three times as many texts made by joining two of them (labels united).
     Thresholds are tuned on both; the returned out-of-fold decisions cover the texts as written.
+
+    ``weights`` weigh each text in fitting (default 1); ``real`` marks the texts that are real reviews
+    (not written for training): their out-of-fold scores set the thresholds of well-supported categories.
     """
+    w = None if weights is None else np.asarray(weights, dtype=float)
     Y = _binarize(labels, categories)
     P = np.zeros(Y.shape, dtype=float)
     pair_scores, pair_labels = [], []
     rng = np.random.default_rng(seed)
     for train_idx, val_idx in KFold(folds, shuffle=True, random_state=seed).split(texts):
-        pipe = build_pipeline(C=C, seed=seed).fit([texts[i] for i in train_idx], Y[train_idx])
+        pipe = build_pipeline(C=C, seed=seed).fit(
+            [texts[i] for i in train_idx], Y[train_idx], clf__sample_weight=None if w is None else w[train_idx]
+        )
         P[val_idx] = review_scores(pipe, [texts[i] for i in val_idx])
         pairs = _paired(val_idx, rng)
         pair_scores.append(review_scores(pipe, [f"{texts[a]} {texts[b]}" for a, b in pairs]))
         pair_labels.append(Y[pairs[:, 0]] | Y[pairs[:, 1]])
     thresholds = tune_thresholds(np.vstack([Y, *pair_labels]), np.vstack([P, *pair_scores]))
-    pipeline = build_pipeline(C=C, seed=seed).fit(texts, Y)
+    pipeline = build_pipeline(C=C, seed=seed).fit(texts, Y, clf__sample_weight=w)
     version = datetime.now(UTC).strftime("%Y%m%d") + "-" + _fingerprint(texts, labels, seed, C)
     model = ComplaintModel(pipeline, list(categories), thresholds, version)
     return model, P >= thresholds
