@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from suara.jsonl import read_jsonl
+from nlp.jsonl import read_jsonl
 from suara.records import FIELDS, SOURCES, normalize
 from suara.store import BATCH_SCHEMA, to_batch_table
 

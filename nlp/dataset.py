@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from suara.jsonl import read_jsonl
+from nlp.jsonl import read_jsonl
 
 
 class LabelledDataError(Exception):

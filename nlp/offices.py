@@ -1,4 +1,5 @@
-"""Immigration-office mentions in feedback text, found with the gazetteer data/offices.csv.
+"""Immigration-office mentions in feedback text, found with the gazetteer data/offices.csv (located by
+nlp.resources, or passed in).
 
 People name the same office many ways: "Kantor Imigrasi Kelas I TPI Bandung", "kanim kls 1 bandung",
 "imigrasi bandung", "kanim jaksel". An office is recognised when an office word (kantor imigrasi,
@@ -19,9 +20,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from suara.config import DATA_DIR
+from nlp import resources
 
-OFFICES_FILE = DATA_DIR / "offices.csv"
 COLUMNS = ("office_id", "name", "office_class", "city", "province", "aliases")
 
 _PREFIX = r"(?:kantor imigrasi|kantor imi|kanimsus|kanim|imigrasi|kantor)"
@@ -61,9 +61,13 @@ class Office:
 
 
 def load_offices(path: str | Path | None = None) -> list[Office]:
-    path = Path(path) if path else OFFICES_FILE
+    """The gazetteer at ``path``, else at nlp.resources.OFFICES_FILE."""
+    path = Path(path) if path else resources.OFFICES_FILE
     if not path.exists():
-        raise FileNotFoundError(f"office gazetteer {path} not found; it ships with Suara in data/offices.csv")
+        raise FileNotFoundError(
+            f"office gazetteer {path} not found; it ships with Suara in data/offices.csv "
+            f"(set {resources.ENV_VAR} to the directory holding it, or pass its path)"
+        )
     with path.open(encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh)
         missing = set(COLUMNS) - set(reader.fieldnames or ())

@@ -7,8 +7,8 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from nlp.jsonl import read_jsonl
 from nlp.model import ComplaintModel
-from suara.jsonl import read_jsonl
 
 
 class PredictInputError(Exception):

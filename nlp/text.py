@@ -1,7 +1,9 @@
 """Indonesian review text -> normalized tokens: clean, normalize slang, drop stop words, stem.
 
-Everything here is a pure function of the text and the lexicons in data/lexicon/, so the same
-preprocessing runs in training, evaluation, `suara predict` and `suara classify`.
+Everything here is a pure function of the text and two data files, the slang lexicon and the office
+gazetteer (for place names), so the same preprocessing runs in training, evaluation, `suara predict`,
+`suara classify` and anywhere else nlp is imported. The loaders take each file's path; without one they
+use nlp.resources' (the repository's data/, or $SUARA_NLP_DATA_DIR) and read each file once per path.
 
 Choices: emoji and other symbols are dropped (consistently); numbers are dropped except that the
 Indonesian plural "2" ("lama2" -> "lama lama") is expanded; letters repeated three or more times are
@@ -15,10 +17,8 @@ import re
 from functools import cache
 from pathlib import Path
 
-from nlp.offices import OFFICES_FILE, Office, load_offices
-from suara.config import DATA_DIR
-
-LEXICON_DIR = DATA_DIR / "lexicon"
+from nlp import resources
+from nlp.offices import Office, load_offices
 
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _MENTION = re.compile(r"@\w+")
@@ -49,9 +49,13 @@ def clean(text: str) -> str:
     return _NON_WORD.sub(" ", text).strip()
 
 
+def slang_lexicon(path: str | Path | None = None) -> dict[str, str]:
+    """The slang -> standard lexicon at ``path``, else data/lexicon/slang.csv; empty when the file is absent."""
+    return _slang_lexicon(Path(path) if path else resources.SLANG_FILE)
+
+
 @cache
-def slang_lexicon(path: Path = LEXICON_DIR / "slang.csv") -> dict[str, str]:
-    """The slang -> standard lexicon (data/lexicon/slang.csv); empty when the file is absent."""
+def _slang_lexicon(path: Path) -> dict[str, str]:
     if not path.exists():
         return {}
     with path.open(encoding="utf-8", newline="") as fh:
@@ -129,24 +133,38 @@ DOMAIN_TERMS = frozenset(
 )
 
 
+def _gazetteer(path: str | Path | None) -> Path:
+    return Path(path) if path else resources.OFFICES_FILE
+
+
 @cache
-def _offices() -> tuple[Office, ...]:
+def _offices(path: Path) -> tuple[Office, ...]:
     """The office gazetteer, read once for the word lists below (empty when the file is absent)."""
-    return tuple(load_offices()) if OFFICES_FILE.exists() else ()
+    return tuple(load_offices(path)) if path.exists() else ()
+
+
+def protected_words(offices: str | Path | None = None) -> frozenset[str]:
+    """Place names from the office gazetteer (``offices``, else data/offices.csv) plus domain terms:
+    never stemmed."""
+    return _protected_words(_gazetteer(offices))
 
 
 @cache
-def protected_words() -> frozenset[str]:
-    """Place names from the office gazetteer plus domain terms: never stemmed."""
+def _protected_words(path: Path) -> frozenset[str]:
     words = set(DOMAIN_TERMS)
-    for office in _offices():
+    for office in _offices(path):
         words.update(clean(" ".join((office.city, office.province, *office.aliases))).split())
     return frozenset(words)
 
 
+def default_stemmer(offices: str | Path | None = None) -> CachedStemmer:
+    """The shared stemmer protecting the words of ``protected_words(offices)``: one per gazetteer."""
+    return _default_stemmer(_gazetteer(offices))
+
+
 @cache
-def default_stemmer() -> CachedStemmer:
-    return CachedStemmer(protected_words())
+def _default_stemmer(path: Path) -> CachedStemmer:
+    return CachedStemmer(_protected_words(path))
 
 
 PLACE_TOKEN = "namatempat"
@@ -160,12 +178,17 @@ _NOT_PLACES = frozenset(
 _EXTRA_PLACES = "jaksel jakpus jakbar jakut jaktim jabodetabek jogja jogjakarta solo sumatra ntt ntb".split()
 
 
+def place_words(offices: str | Path | None = None) -> frozenset[str]:
+    """City and province words from the office gazetteer (``offices``, else data/offices.csv): a review
+    that names far-away places ("the nearest office is in Timika") says the same thing whichever places
+    it names, so they share a token."""
+    return _place_words(_gazetteer(offices))
+
+
 @cache
-def place_words() -> frozenset[str]:
-    """City and province words from the office gazetteer: a review that names far-away places ("the
-    nearest office is in Timika") says the same thing whichever places it names, so they share a token."""
+def _place_words(path: Path) -> frozenset[str]:
     words = set(_EXTRA_PLACES)
-    for office in _offices():
+    for office in _offices(path):
         words.update(clean(f"{office.city} {office.province}").split())
     return frozenset(w for w in words if len(w) > 3) - _NOT_PLACES
 

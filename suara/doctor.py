@@ -204,7 +204,8 @@ def check_sources(settings: Settings) -> list[Check]:
 
 
 def check_data_files() -> list[Check]:
-    from nlp.offices import OFFICES_FILE, OfficeMatcher
+    from nlp.offices import OfficeMatcher
+    from nlp.resources import OFFICES_FILE
     from suara.classify import TRAIN_FILE
     from suara.taxonomy import TAXONOMY_FILE, load_taxonomy
 

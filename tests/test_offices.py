@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from nlp.offices import OFFICES_FILE, OfficeMatcher, load_offices
+from nlp.offices import OfficeMatcher, load_offices
+from nlp.resources import OFFICES_FILE
 
 GAZETTEER = """office_id,name,office_class,city,province,aliases
 jakarta_selatan,Kantor Imigrasi Kelas I Khusus TPI Jakarta Selatan,I Khusus TPI,Jakarta Selatan,DKI Jakarta,kanim jaksel;imigrasi jaksel;jaksel

@@ -1,4 +1,8 @@
-"""Reading JSON Lines with line numbers, so every caller can name the bad line in its message."""
+"""Reading JSON Lines with line numbers, so every caller can name the bad line in its message.
+
+In nlp because nlp reads labelled and prediction files and imports nothing from suara/; ingest's
+file import reads JSONL through this one reader too.
+"""
 
 from __future__ import annotations
 
