@@ -448,7 +448,7 @@ def review_queue(
             con,
             f"""
             WITH queue AS (
-                SELECT f.id, f.created_at, f.source, f.rating, f.app_version, f.title, f.text, c.confidence,
+                SELECT f.id, f.created_at, f.source, f.app_id, f.rating, f.app_version, f.title, f.text, c.confidence,
                        {rank} AS rank
                 FROM feedback f LEFT JOIN classifications c ON c.feedback_id = f.id
                 WHERE {cond} AND f.id NOT IN (SELECT feedback_id FROM human_reviews)

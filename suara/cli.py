@@ -1,23 +1,23 @@
 """The `suara` command line: one entry point for every stage of the pipeline.
 
 Each command opens the store for as long as it works and reports one-line errors: a problem with
-configuration or the database exits with 2, bad input with 1, and nothing half-written is left.
+configuration or the database exits with 2, bad input with 1, and nothing half-written is left
+(suara/cli_base.py). Command groups live in their own modules (`suara labels`: suara/cli_labels.py).
 """
 
 from __future__ import annotations
 
-import functools
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from suara.config import ConfigError, Settings, load_settings
-from suara.store import Store, StoreError
+from suara.cli_base import ConfigOption, DbOption, UserError, command_for, err, open_store, out, settings
+from suara.cli_labels import labels
+from suara.store import StoreError
 
 app = typer.Typer(
     help="Suara: complaint analytics for Indonesian public-service apps (M-Paspor first).\n\n"
@@ -26,47 +26,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
-DbOption = Annotated[
-    Path | None, typer.Option("--db", help="DuckDB file (default: $SUARA_DB, suara.toml, data/suara.duckdb).")
-]
-ConfigOption = Annotated[
-    Path | None, typer.Option("--config", help="Configuration file (default: $SUARA_CONFIG or ./suara.toml).")
-]
-
-
-class UserError(Exception):
-    """Bad input from the user: one line says what is wrong and what to do (exit code 1)."""
-
-
-def command(*args, **kwargs):
-    """Register a CLI command whose known errors become one clear line and an exit code."""
-
-    def decorate(fn):
-        @functools.wraps(fn)
-        def wrapper(*a, **k):
-            try:
-                return fn(*a, **k)
-            except (ConfigError, StoreError) as exc:
-                err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-                raise typer.Exit(2) from None
-            except UserError as exc:
-                err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-                raise typer.Exit(1) from None
-
-        return app.command(*args, **kwargs)(wrapper)
-
-    return decorate
-
-
-def settings(db: Path | None, config: Path | None) -> Settings:
-    return load_settings(config=config, db=db)
-
-
-def open_store(s: Settings) -> Store:
-    return Store(s.db_path, salt=s.author_salt)
+app.add_typer(labels, name="labels")
+command = command_for(app)
 
 
 # -- init / import / status / export ----------------------------------------------------------

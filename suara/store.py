@@ -254,6 +254,16 @@ class UpsertCounts:
         return self
 
 
+@dataclass
+class ReviewCounts:
+    """What a batch of analysts' decisions did: items reviewed, of which with other categories than were
+    in effect before, and of which with no category at all."""
+
+    labelled: int = 0
+    changed: int = 0
+    no_category: int = 0
+
+
 BATCH_SCHEMA = pa.schema(
     [
         ("id", pa.string()),
@@ -588,21 +598,82 @@ class Store:
                 except duckdb.Error:
                     pass
 
-    def save_human_labels(self, feedback_id: str, categories: list[str], reviewer: str) -> None:
-        """An analyst's decision: the full set of categories (possibly none) for one feedback item."""
-        if not reviewer.strip():
-            raise ValueError("reviewer name is empty: say who made the correction")
+    def save_human_labels(
+        self, decisions: Iterable[tuple[str, Iterable[str], str]], dry_run: bool = False
+    ) -> ReviewCounts:
+        """Analysts' decisions, all in one transaction: per item (feedback id, the full set of categories,
+        reviewer). An empty set means "no category applies": a review with no labels. Earlier human labels
+        of those items are replaced. One decision (the Pelabelan page) or thousands (`suara labels import`)
+        go the same way.
+
+        Raises ValueError for an empty reviewer or an item decided twice and StoreError for an item not in
+        the database; then nothing is saved. ``dry_run`` checks and counts but saves nothing.
+        """
+        rows = [(fid, sorted(set(cats)), reviewer.strip()) for fid, cats, reviewer in decisions]
+        nameless = next((fid for fid, _, reviewer in rows if not reviewer), None)
+        if nameless is not None:
+            raise ValueError(f"reviewer name is empty for {nameless}: say who made the correction")
+        ids = [fid for fid, _, _ in rows]
+        seen: set[str] = set()
+        for fid in ids:
+            if fid in seen:
+                raise ValueError(f"feedback {fid} is decided twice; give each item one set of categories")
+            seen.add(fid)
+        if not rows:
+            return ReviewCounts()
+        decided = pa.table(
+            {
+                "feedback_id": pa.array(ids, pa.string()),
+                "categories": pa.array([cats for _, cats, _ in rows], pa.list_(pa.string())),
+                "reviewer": pa.array([reviewer for _, _, reviewer in rows], pa.string()),
+            }
+        )
         now = utcnow()
-        with self.transaction() as con:
-            if not first_row(con, "SELECT count(*) FROM feedback WHERE id = ?", [feedback_id])[0]:
-                raise StoreError(f"feedback {feedback_id} is not in the database")
-            con.execute("DELETE FROM labels WHERE origin = 'human' AND feedback_id = ?", [feedback_id])
-            if categories:
-                con.executemany(
-                    "INSERT INTO labels VALUES (?, ?, 1.0, 'human', NULL, ?, ?)",
-                    [[feedback_id, c, reviewer, now] for c in sorted(set(categories))],
+        self.con.register("_decisions", decided)
+        try:
+            with self.transaction() as con:
+                unknown = [
+                    r[0]
+                    for r in con.execute(
+                        "SELECT d.feedback_id FROM _decisions d ANTI JOIN feedback f ON f.id = d.feedback_id "
+                        "ORDER BY 1 LIMIT 3"
+                    ).fetchall()
+                ]
+                if unknown:
+                    raise StoreError(
+                        f"feedback {', '.join(unknown)} is not in the database; nothing was saved"
+                    )
+                labelled, changed, no_category = first_row(
+                    con,
+                    """
+                    WITH before AS (  -- what is in effect now: the model's labels, or an earlier review's
+                        SELECT feedback_id, list(category ORDER BY category) AS categories
+                        FROM effective_labels WHERE feedback_id IN (SELECT feedback_id FROM _decisions)
+                        GROUP BY 1
+                    )
+                    SELECT count(*),
+                           count(*) FILTER (WHERE d.categories IS DISTINCT FROM coalesce(b.categories, []::VARCHAR[])),
+                           count(*) FILTER (WHERE len(d.categories) = 0)
+                    FROM _decisions d LEFT JOIN before b ON b.feedback_id = d.feedback_id
+                    """,
                 )
-            con.execute("INSERT OR REPLACE INTO human_reviews VALUES (?, ?, ?)", [feedback_id, reviewer, now])
+                if not dry_run:
+                    con.execute(
+                        "DELETE FROM labels WHERE origin = 'human' "
+                        "AND feedback_id IN (SELECT feedback_id FROM _decisions)"
+                    )
+                    con.execute(
+                        "INSERT INTO labels (feedback_id, category, score, origin, model_version, created_by, created_at) "
+                        "SELECT feedback_id, unnest(categories), 1.0, 'human', NULL, reviewer, $now FROM _decisions",
+                        {"now": now},
+                    )
+                    con.execute(
+                        "INSERT OR REPLACE INTO human_reviews SELECT feedback_id, reviewer, $now FROM _decisions",
+                        {"now": now},
+                    )
+        finally:
+            self.con.unregister("_decisions")
+        return ReviewCounts(labelled=labelled, changed=changed, no_category=no_category)
 
     def human_labelled(self) -> list[tuple[str, list[str]]]:
         """(text, categories) of every item an analyst reviewed: training data for the next model."""

@@ -124,8 +124,7 @@ def build(path: Path) -> Path:
         )
         store.save_model_labels(classified, labels, offices)
         # An analyst decided two items: one was not a complaint at all, one was a payment problem.
-        store.save_human_labels(ids[5], [], ANALYST)
-        store.save_human_labels(ids[6], ["payment_stuck"], ANALYST)
+        store.save_human_labels([(ids[5], [], ANALYST), (ids[6], ["payment_stuck"], ANALYST)])
         ok = store.start_run("collect", "play_store", "mpaspor")
         store.finish_run(ok, "success", fetched=60, new=50, updated=2)
         bad = store.start_run("nightly", None, "mpaspor")

@@ -366,7 +366,7 @@ def test_retrain_only_when_analysts_labelled_since_the_current_model(tmp_path, t
     assert r.step("retrain").status == "skipped" and "no analyst labels" in r.step("retrain").message
     assert r.classified == 30 and r.exit_code == 0
     with Store(s.db_path) as store:
-        store.save_human_labels("play_store:r3", ["otp_not_received"], "analis")
+        store.save_human_labels([("play_store:r3", ["otp_not_received"], "analis")])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         r = run_nightly(s, sources=[], **kw)

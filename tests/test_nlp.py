@@ -205,7 +205,7 @@ def test_classify_is_idempotent_and_relabels_changed_text(tiny_model, tmp_path, 
     recs[0]["text"] = "aplikasi error terus force close"
     with Store(db_path) as s:
         s.upsert_feedback(recs)
-        s.save_human_labels("play_store:r1", ["praise"], "analis")
+        s.save_human_labels([("play_store:r1", ["praise"], "analis")])
     third = runner.invoke(app, ["classify", "--db", str(db_path)])
     assert "classified 1 items" in third.output
     with Store(db_path) as s:

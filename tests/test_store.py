@@ -112,8 +112,10 @@ def test_human_labels_override_model_labels(store):
         }
     )
     store.save_model_labels(classified, labels)
-    store.save_human_labels("play_store:r0", ["quota_full", "office_unavailable"], "analis")
-    store.save_human_labels("play_store:r1", [], "analis")
+    counts = store.save_human_labels(
+        [("play_store:r0", ["quota_full", "office_unavailable"], "analis"), ("play_store:r1", [], "analis")]
+    )
+    assert (counts.labelled, counts.changed, counts.no_category) == (2, 2, 1)
     eff = store.con.execute(
         "SELECT feedback_id, category, origin FROM effective_labels ORDER BY ALL"
     ).fetchall()
@@ -121,6 +123,43 @@ def test_human_labels_override_model_labels(store):
     assert sorted(store.human_labelled()) == [
         ("aplikasi error terus 0", ["office_unavailable", "quota_full"]),
         ("aplikasi error terus 1", []),
+    ]
+
+
+def test_human_labels_are_saved_all_at_once_or_not_at_all(store):
+    store.upsert_feedback(make_records(3))
+    store.save_human_labels([("play_store:r0", ["praise"], "analis")])
+
+    def state():
+        return [
+            store.con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
+            for t in ("labels", "human_reviews")
+        ]
+
+    before = state()
+    with pytest.raises(StoreError, match="play_store:nope"):
+        store.save_human_labels(
+            [("play_store:r1", ["quota_full"], "analis"), ("play_store:nope", [], "analis")]
+        )
+    with pytest.raises(ValueError, match="twice"):
+        store.save_human_labels([("play_store:r1", [], "analis"), ("play_store:r1", ["praise"], "analis")])
+    with pytest.raises(ValueError, match="reviewer"):
+        store.save_human_labels([("play_store:r1", [], "analis"), ("play_store:r2", [], " ")])
+    dry = store.save_human_labels(
+        [("play_store:r0", ["praise"], "analis"), ("play_store:r1", [], "analis")], dry_run=True
+    )
+    assert (dry.labelled, dry.changed, dry.no_category) == (2, 0, 1)  # r0 as before; r1 had no labels
+    assert state() == before
+    done = store.save_human_labels(
+        [("play_store:r0", ["quota_full", "praise", "praise"], " Budi "), ("play_store:r2", [], "Budi")]
+    )
+    assert (done.labelled, done.changed, done.no_category) == (2, 1, 1)
+    assert store.con.execute(
+        "SELECT feedback_id, category, created_by FROM labels WHERE origin = 'human' ORDER BY ALL"
+    ).fetchall() == [("play_store:r0", "praise", "Budi"), ("play_store:r0", "quota_full", "Budi")]
+    assert store.con.execute("SELECT feedback_id, reviewed_by FROM human_reviews ORDER BY 1").fetchall() == [
+        ("play_store:r0", "Budi"),
+        ("play_store:r2", "Budi"),
     ]
 
 

@@ -26,7 +26,7 @@ def save(feedback_id: str, categories: list[str], reviewer: str) -> str | None:
         return t("db_missing", db=db)
     try:
         with Store(db, wait=5) as store:
-            store.save_human_labels(feedback_id, categories, reviewer.strip())
+            store.save_human_labels([(feedback_id, categories, reviewer)])
     except StoreLocked:
         return t("save_locked", db=db)
     except (StoreError, ValueError) as exc:

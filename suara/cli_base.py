@@ -1,0 +1,63 @@
+"""What every `suara` command shares: the consoles, the --db/--config options and the error handling.
+
+The main app (suara/cli.py) and its command groups (suara/cli_<group>.py, typer sub-apps) register
+their commands through ``command_for(group)``, so each reports a known error the same way: one line, a
+problem with configuration or the database exits with 2, bad input (``UserError``) with 1.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from suara.config import ConfigError, Settings, load_settings
+from suara.store import Store, StoreError
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+DbOption = Annotated[
+    Path | None, typer.Option("--db", help="DuckDB file (default: $SUARA_DB, suara.toml, data/suara.duckdb).")
+]
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", help="Configuration file (default: $SUARA_CONFIG or ./suara.toml).")
+]
+
+
+class UserError(Exception):
+    """Bad input from the user: one line says what is wrong and what to do (exit code 1)."""
+
+
+def command_for(group: typer.Typer):
+    """The decorator that registers a command of ``group`` whose known errors become one line and an exit code."""
+
+    def command(*args, **kwargs):
+        def decorate(fn):
+            @functools.wraps(fn)
+            def wrapper(*a, **k):
+                try:
+                    return fn(*a, **k)
+                except (ConfigError, StoreError) as exc:
+                    err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+                    raise typer.Exit(2) from None
+                except UserError as exc:
+                    err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+                    raise typer.Exit(1) from None
+
+            return group.command(*args, **kwargs)(wrapper)
+
+        return decorate
+
+    return command
+
+
+def settings(db: Path | None, config: Path | None) -> Settings:
+    return load_settings(config=config, db=db)
+
+
+def open_store(s: Settings) -> Store:
+    return Store(s.db_path, salt=s.author_salt)
