@@ -1,4 +1,4 @@
-"""Wiring between the store and the classifier: train, find the model in use, classify new feedback.
+"""Wiring between the store and the classifier: find the model in use, classify new feedback, evaluate.
 
 nlp/ stays a pure batch function over texts; this module feeds it batches from the store and writes
 the labels back in bulk, one transaction per batch, so a killed run loses at most one batch and the
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -20,12 +19,12 @@ from nlp.dataset import load_labelled
 from nlp.evaluate import evaluate
 from nlp.offices import OfficeMatcher
 from suara.config import DATA_DIR, MODELS_DIR, ROOT
-from suara.store import Store, StoreError, utcnow
+from suara.store import Store, StoreError
 from suara.taxonomy import load_taxonomy
 
-TRAIN_FILE = DATA_DIR / "labels" / "train.jsonl"
 TEST_FILE = DATA_DIR / "labels" / "test.jsonl"
-# Real labelled reviews, beside a checkout only (../shared/real): for evaluation, never for training.
+# Real labelled reviews, beside a checkout only (../shared/real): the dev set is for evaluation (and the
+# promotion gate), never for training; suara/training.py names the training file beside it.
 REAL_DEV_FILE = ROOT.parent / "shared" / "real" / "mpaspor_play_dev_labelled.jsonl"
 
 
@@ -34,12 +33,14 @@ class NoModel(StoreError):
 
 
 def model_dirs(models_dir: Path = MODELS_DIR) -> list[Path]:
-    """Saved model versions on disk, oldest first (by the time recorded in metrics.json)."""
+    """Saved model versions on disk, oldest first (by the time recorded in metrics.json), without those
+    the promotion gate refused (suara/promotion.py): they are kept for inspection, not for use."""
     found = []
     for meta in models_dir.glob(f"*/{nlp_model.META_FILE}"):
         if (meta.parent / nlp_model.MODEL_FILE).exists():
-            trained = json.loads(meta.read_text(encoding="utf-8")).get("metrics", {}).get("trained_at", "")
-            found.append((trained, meta.parent))
+            metrics = json.loads(meta.read_text(encoding="utf-8")).get("metrics", {})
+            if metrics.get("promotion", {}).get("promoted", True):
+                found.append((metrics.get("trained_at", ""), meta.parent))
     return [p for _, p in sorted(found)]
 
 
@@ -75,51 +76,11 @@ def ensure_registered(store: Store, path: Path) -> str:
     return meta["version"]
 
 
-@dataclass
-class TrainResult:
-    model: nlp_model.ComplaintModel
-    path: Path
-    metrics: dict
-
-
-def train_model(
-    data: Path = TRAIN_FILE,
-    human: list[tuple[str, list[str]]] = (),
-    seed: int = 0,
-    models_dir: Path = MODELS_DIR,
-    test: Path | None = TEST_FILE,
-) -> TrainResult:
-    """Train on the labelled file plus analysts' labels; save the version with its metrics."""
-    tax = load_taxonomy()
-    texts, labels = load_labelled(data, tax.ids)
-    for text, cats in human:  # human labels feed the next training (and win over duplicates)
-        texts.append(text)
-        labels.append(sorted(c for c in cats if c in tax.ids))
-    model, oof = nlp_model.train(texts, labels, tax.ids, seed=seed)
-    validation = evaluate(labels, _as_lists(oof, tax.ids), tax.ids, tax.headline_ids)
-    metrics = {
-        "trained_at": utcnow().isoformat(),
-        "n_train": len(texts),
-        "n_human": len(human),
-        "data": str(data),
-        "validation": validation,
-        "macro_f1_headline": validation["macro_f1_headline"],
-    }
-    if test is not None and Path(test).exists():
-        metrics["test"] = evaluate_file(test, model.predict)
-    path = nlp_model.save(model, models_dir / model.version, metrics)
-    return TrainResult(model, path, metrics)
-
-
 def evaluate_file(path: Path, predict: Callable[[list[str]], list[list[str]]]) -> dict:
     """``nlp.evaluate.evaluate`` of ``predict`` (a model's or the keyword baseline's) on a labelled JSONL file."""
     tax = load_taxonomy()
     texts, gold = load_labelled(path, tax.ids)
     return evaluate(gold, predict(texts), tax.ids, tax.headline_ids)
-
-
-def _as_lists(decisions: np.ndarray, categories: list[str]) -> list[list[str]]:
-    return [[c for c, on in zip(categories, row, strict=True) if on] for row in decisions]
 
 
 def feedback_text(title: str | None, text: str) -> str:

@@ -130,6 +130,10 @@ def status(db: DbOption = None, config: ConfigOption = None) -> None:
         macro = model["metrics"].get("macro_f1_headline")
         extra = f", headline macro-F1 {macro:.3f} on validation" if isinstance(macro, int | float) else ""
         out.print(f"model in use: {model['version']} (trained {model['created_at']:%Y-%m-%d %H:%M}{extra})")
+        if model["metrics"].get("sources"):
+            from suara.training import describe_sources
+
+            out.print(f"  trained on: {describe_sources(model['metrics']['sources'])}", highlight=False)
     else:
         out.print("model in use: none yet (run `suara train`)")
     out.print(f"classified items: {st['classified']}; reviewed by analysts: {st['human_reviews']}")
@@ -247,8 +251,8 @@ def collect(
         )
 
 
-# -- train / eval / classify / predict ---------------------------------------------------------
-def _print_eval(title: str, metrics: dict, categories) -> None:
+# -- eval / classify / predict (train: suara/cli_train.py) -------------------------------------
+def print_eval(title: str, metrics: dict, categories) -> None:
     t = Table(title=title)
     for col in ("category", "precision", "recall", "F1", "support"):
         t.add_column(col, justify="left" if col == "category" else "right")
@@ -268,40 +272,7 @@ def _print_eval(title: str, metrics: dict, categories) -> None:
     )
 
 
-@command()
-def train(
-    data: Annotated[Path, typer.Option("--data", help="Labelled JSONL: {text, labels} per line.")] = None,
-    human: Annotated[bool, typer.Option(help="Add the analysts' labels from the database.")] = True,
-    seed: Annotated[int, typer.Option(help="Random seed (same data + seed = same model).")] = 0,
-    db: DbOption = None,
-    config: ConfigOption = None,
-) -> None:
-    """Train the complaint classifier, tune its thresholds, save a new model version and make it current."""
-    from nlp.dataset import LabelledDataError
-    from suara.classify import TRAIN_FILE, train_model
-
-    s = settings(db, config)
-    data = data or TRAIN_FILE
-    with open_store(s) as store:
-        human_rows = store.human_labelled() if human else []
-        run_id = store.start_run("train")
-        try:
-            with out.status(f"training on {data} (+{len(human_rows)} analyst labels)..."):
-                result = train_model(data, human_rows, seed=seed)
-        except LabelledDataError as exc:
-            store.finish_run(run_id, "failed", message=str(exc))
-            raise UserError(str(exc)) from None
-        store.register_model(
-            result.model.version, str(result.path), result.metrics, result.metrics["n_train"]
-        )
-        store.finish_run(run_id, "success", message=f"model {result.model.version}")
-    from suara.taxonomy import load_taxonomy
-
-    tax = load_taxonomy()
-    _print_eval("Validation (out-of-fold, 5 folds)", result.metrics["validation"], tax.categories)
-    if "test" in result.metrics:
-        _print_eval("Test set (data/labels/test.jsonl)", result.metrics["test"], tax.categories)
-    out.print(f"saved model {result.model.version} to {result.path}; it is now the current model")
+from suara import cli_train  # noqa: E402, F401  (registers `suara train` here, before eval in --help)
 
 
 class Baseline(StrEnum):
@@ -350,7 +321,7 @@ def eval_(
     if as_json:
         out.print_json(json.dumps(metrics))
     else:
-        _print_eval(f"{name} on {data}", metrics, tax.categories)
+        print_eval(f"{name} on {data}", metrics, tax.categories)
 
 
 @command()
@@ -470,7 +441,12 @@ def dashboard(
 @command()
 def nightly(
     retrain: Annotated[
-        bool, typer.Option("--retrain", help="First retrain if analysts labelled items since the model.")
+        bool,
+        typer.Option(
+            "--retrain",
+            help="First retrain if analysts labelled items since the last training; the new model becomes "
+            "current only if it is not worse on held-out texts (see `suara train`).",
+        ),
     ] = False,
     sources: Annotated[
         list[str] | None,
@@ -543,5 +519,7 @@ def main() -> None:
     app()
 
 
-if __name__ == "__main__":
-    main()
+if __name__ == "__main__":  # python -m suara.cli: run the module proper, where every command is registered
+    from suara.cli import main as registered_main
+
+    registered_main()

@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from suara.config import ConfigError, Settings, load_settings
 from suara.store import Store, StoreError
@@ -42,10 +43,10 @@ def command_for(group: typer.Typer):
                 try:
                     return fn(*a, **k)
                 except (ConfigError, StoreError) as exc:
-                    err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+                    print_error(exc)
                     raise typer.Exit(2) from None
                 except UserError as exc:
-                    err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+                    print_error(exc)
                     raise typer.Exit(1) from None
 
             return group.command(*args, **kwargs)(wrapper)
@@ -53,6 +54,11 @@ def command_for(group: typer.Typer):
         return decorate
 
     return command
+
+
+def print_error(exc: Exception) -> None:
+    """One red line; the message is text, not markup: "[train]" or "file.jsonl:abc:" print as written."""
+    err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True, emoji=False)
 
 
 def settings(db: Path | None, config: Path | None) -> Settings:

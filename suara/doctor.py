@@ -38,9 +38,11 @@ def check_config(config: str | Path | None, db: str | Path | None) -> tuple[Chec
         settings = load_settings(config=config, db=db)
         from ingest.collect import policy_from
         from suara.nightly import options
+        from suara.training import train_config
 
         options(settings)
         policy_from(settings)
+        train_config(settings)
     except ConfigError as exc:
         return Check("configuration", "fail", str(exc), "fix the file named above"), None
     where = str(settings.config_path) if settings.config_path else "no suara.toml (defaults: M-Paspor)"
@@ -203,11 +205,11 @@ def check_sources(settings: Settings) -> list[Check]:
     return checks
 
 
-def check_data_files() -> list[Check]:
+def check_data_files(settings: Settings) -> list[Check]:
     from nlp.offices import OfficeMatcher
     from nlp.resources import OFFICES_FILE
-    from suara.classify import TRAIN_FILE
     from suara.taxonomy import TAXONOMY_FILE, load_taxonomy
+    from suara.training import train_config
 
     checks = []
     try:
@@ -228,17 +230,22 @@ def check_data_files() -> list[Check]:
         checks.append(Check("office gazetteer", "ok", str(OFFICES_FILE)))
     except Exception as exc:
         checks.append(Check("office gazetteer", "fail", str(exc), "restore data/offices.csv from git"))
-    if TRAIN_FILE.exists():
-        checks.append(Check("training data", "ok", str(TRAIN_FILE)))
-    else:
+    sources = train_config(settings).sources
+    missing = [str(src.path) for src in sources if not src.optional and not src.path.is_file()]
+    absent = [src.path.name for src in sources if src.optional and not src.path.is_file()]
+    if missing:
         checks.append(
             Check(
                 "training data",
                 "warn",
-                f"{TRAIN_FILE} not found: `suara train` and `suara nightly --retrain` need it",
-                "restore it from git (data/labels/)",
+                f"{', '.join(missing)} not found: `suara train` and `suara nightly --retrain` need it",
+                "restore it from git (data/labels/), or fix [train] sources in suara.toml",
             )
         )
+    else:
+        skipped = f" (optional, absent, skipped: {', '.join(absent)})" if absent else ""
+        present = ", ".join(src.path.name for src in sources if src.path.is_file()) or "no files"
+        checks.append(Check("training data", "ok", f"{present}{skipped}"))
     return checks
 
 
@@ -314,7 +321,7 @@ def run_checks(
     checks += check_database(settings)
     checks.append(check_model(settings, models_dir))
     checks += check_sources(settings)
-    checks += check_data_files()
+    checks += check_data_files(settings)
     checks += check_outputs(settings)
     return checks
 

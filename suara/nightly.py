@@ -1,5 +1,9 @@
 """`suara nightly`: the unattended job. Collect, (re)train if asked, classify, alert, digest, back up.
 
+With --retrain, a new model becomes current only if the promotion gate finds it not worse on held-out
+texts (suara/promotion.py); the step, the log and the run's message say which ("promoted model X: ..."
+or "kept model Y: new model X worse on holdout: ...").
+
 Built to be left alone:
 
 - One run per database at a time (``suara.lock``); a second one gets ``LockHeld`` (exit code 3).
@@ -37,17 +41,12 @@ import duckdb
 from nlp.model import load
 from suara import alerts as alerts_mod
 from suara import digest as digest_mod
-from suara.classify import (
-    TRAIN_FILE,
-    NoModel,
-    classify_pending,
-    ensure_registered,
-    resolve_model_dir,
-    train_model,
-)
+from suara.classify import NoModel, classify_pending, ensure_registered, resolve_model_dir
 from suara.config import MODELS_DIR, ConfigError, Settings
 from suara.lock import JobLock, lock_path_for
+from suara.promotion import retrain
 from suara.store import SCHEMA_VERSION, Store, StoreError, first_row, read_connection, utcnow
+from suara.training import TrainConfig, train_config
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +83,8 @@ class NightlyResult:
     classified: int = 0
     model_version: str | None = None
     new_alerts: list[alerts_mod.Alert] = field(default_factory=list)
-    retrained: str | None = None
+    retrained: str | None = None  # the version trained by --retrain (current or not: see retrain_decision)
+    retrain_decision: str | None = None  # the promotion gate's "promoted model X: ..." / "kept model Y: ..."
     digest: tuple[Path, Path] | None = None
     backup: Path | None = None
     interrupted_runs: int = 0  # "running" rows of killed runs found and closed at the start
@@ -166,13 +166,14 @@ def run_nightly(
     client=None,
     policy=None,
     models_dir: Path = MODELS_DIR,
-    train_data: Path | None = None,
+    train: TrainConfig | None = None,
 ) -> NightlyResult:
     """Run the whole job once under the single-instance lock; raises ``suara.lock.LockHeld`` if another
     run holds it. Unset arguments come from ``[nightly]`` in suara.toml, then the defaults.
 
     reports_dir / backups_dir default to ``reports/`` and ``backups/`` beside the database;
-    keep_backups=0 turns backups off. webhook_url defaults to $SUARA_WEBHOOK_URL.
+    keep_backups=0 turns backups off. webhook_url defaults to $SUARA_WEBHOOK_URL. ``train`` (what
+    --retrain trains on and holds out) defaults to ``[train]`` in suara.toml (suara/training.py).
     """
     opts = options(settings)
     db_dir = settings.db_path.parent
@@ -190,7 +191,7 @@ def run_nightly(
         webhook_url=webhook_url,
         webhook_client=webhook_client,
         models_dir=models_dir,
-        train_data=train_data,
+        train_config=train,
     )
     tasks = sources if sources is not None else default_sources(settings, only, max_items, client, policy)
     with JobLock(lock_path_for(settings.db_path)):
@@ -210,7 +211,7 @@ class _Job:
     webhook_url: str
     webhook_client: Any
     models_dir: Path
-    train_data: Path | None
+    train_config: TrainConfig | None
     result: NightlyResult = field(init=False)
 
     def __post_init__(self):
@@ -318,25 +319,31 @@ class _Job:
         return Step("", "skipped" if line.status == "skipped" else "success", line.message)
 
     def train(self) -> Step | str:
+        """Retrain when analysts labelled items since the last training (promoted or not); the promotion
+        gate decides whether the new model becomes current (suara/promotion.py)."""
+        config = self.train_config or train_config(self.settings)
         with self.store() as store:
             current = store.current_model()
-            last_review = first_row(store.con, "SELECT max(reviewed_at) FROM human_reviews")[0]
+            last_review, reviews = first_row(
+                store.con, "SELECT max(reviewed_at), count(*) FROM human_reviews"
+            )
+            last_run = first_row(
+                store.con, "SELECT max(started_at) FROM runs WHERE job = 'train' AND status = 'success'"
+            )[0]
             trained_at = None
             if current:
                 stamp = current["metrics"].get("trained_at")
                 trained_at = datetime.fromisoformat(stamp) if stamp else current["created_at"]
+            if last_run is not None and (trained_at is None or last_run > trained_at):
+                trained_at = last_run  # a model the gate refused was trained on these labels too
             if last_review is None or (trained_at is not None and last_review <= trained_at):
                 why = f"model {current['version']}" if current else "no model"
                 return Step("", "skipped", f"no analyst labels since {why}")
-            human = store.human_labelled()
-        log.info("retraining with %d analyst-labelled items", len(human))
-        trained = train_model(self.train_data or TRAIN_FILE, human, models_dir=self.models_dir)
-        with self.store() as store:
-            store.register_model(
-                trained.model.version, str(trained.path), trained.metrics, trained.metrics["n_train"]
-            )
-        self.result.retrained = trained.model.version
-        return f"model {trained.model.version} ({len(human)} analyst labels)"
+        log.info("retraining with %d analyst-labelled items", reviews)
+        trained = retrain(self.store, config, models_dir=self.models_dir, say=log.info)
+        self.result.retrained = trained.version
+        self.result.retrain_decision = trained.decision.message
+        return trained.decision.message
 
     def classify(self) -> str:
         with self.store() as store:
@@ -428,6 +435,7 @@ class _Job:
         lines = r.sources
         summary = (
             f"{sum(s.new for s in lines)} new, {r.classified} classified, {len(r.new_alerts)} alert(s)"
+            + (f"; {r.retrain_decision}" if r.retrain_decision else "")
             + (f"; failed: {'; '.join(r.failures)}" if r.failures else "")
         )
         with self.store() as store:

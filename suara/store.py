@@ -675,11 +675,12 @@ class Store:
             self.con.unregister("_decisions")
         return ReviewCounts(labelled=labelled, changed=changed, no_category=no_category)
 
-    def human_labelled(self) -> list[tuple[str, list[str]]]:
-        """(text, categories) of every item an analyst reviewed: training data for the next model."""
+    def human_labelled(self) -> list[tuple[str, str, list[str]]]:
+        """(feedback_id, text, categories) of every item an analyst reviewed, by id: for the next model
+        to train on, and (a share of them, by id) for the promotion gate to hold out."""
         return self.con.execute(
             """
-            SELECT f.text, coalesce(list(l.category ORDER BY l.category) FILTER (WHERE l.category IS NOT NULL), [])
+            SELECT f.id, f.text, coalesce(list(l.category ORDER BY l.category) FILTER (WHERE l.category IS NOT NULL), [])
             FROM human_reviews h JOIN feedback f ON f.id = h.feedback_id
             LEFT JOIN labels l ON l.feedback_id = h.feedback_id AND l.origin = 'human'
             GROUP BY f.id, f.text ORDER BY f.id

@@ -412,19 +412,30 @@ def test_cli_exits_1_when_a_source_fails(tmp_path, monkeypatch):
 
 # -- the example configuration ---------------------------------------------------------------------
 def test_the_example_config_watches_mpaspor_and_every_commented_key_is_valid(tmp_path):
-    """suara.toml.example stays in sync with suara/config.py, ingest/collect.py and suara/nightly.py."""
+    """suara.toml.example stays in sync with suara/config.py, ingest/collect.py, suara/nightly.py and
+    suara/training.py."""
+    import os
     import re
     from pathlib import Path
 
     from ingest.collect import policy_from
     from suara.config import load_settings
     from suara.nightly import options
+    from suara.training import DEFAULT, train_config
 
     example = Path(__file__).resolve().parent.parent / "suara.toml.example"
     assert load_settings(example).apps == (MPASPOR,)
-    uncommented = re.sub(r"^# (\[[\w.]+\].*|\w+ = .*)$", r"\1", example.read_text(), flags=re.M)
+    # a commented table header or key, or a line of a commented multi-line array
+    uncommented = re.sub(r"^# (\[[\w.]+\].*|\w+ = .*|\s+\{.*|\])$", r"\1", example.read_text(), flags=re.M)
     everything = tmp_path / "suara.toml"
     everything.write_text(uncommented)
     settings = load_settings(everything)
     assert [a.key for a in settings.apps] == ["mpaspor", "contoh"]
     assert policy_from(settings)[1] == 30 and options(settings)["keep_backups"] == 7
+    train = train_config(settings)  # the documented [train] is the built-in default, from the repo root
+    here, root = (lambda p: os.path.relpath(p, tmp_path)), (lambda p: os.path.relpath(p, example.parent))
+    assert [(here(s.path), s.kind, s.weight, s.optional) for s in train.sources] == [
+        (root(s.path), s.kind, s.weight, s.optional) for s in DEFAULT.sources
+    ]
+    assert (train.human, train.human_weight, train.human_holdout) == (True, 2.0, 0.2)
+    assert [here(p) for p in train.holdout] == [root(p) for p in DEFAULT.holdout]

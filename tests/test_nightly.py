@@ -33,6 +33,7 @@ from suara.logs import reset_logging, setup_logging
 from suara.nightly import SourceTask, backup_database, run_nightly
 from suara.store import SCHEMA_VERSION, Store, UpsertCounts, utcnow
 from suara.taxonomy import load_taxonomy
+from suara.training import TrainConfig, TrainSource
 from tests.test_alerts import add_items, seed_series
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -361,7 +362,8 @@ def test_retrain_only_when_analysts_labelled_since_the_current_model(tmp_path, t
         "\n".join(LABELLED.read_text(encoding="utf-8").splitlines()[:50]) + "\n", encoding="utf-8"
     )
     models = tmp_path / "models"
-    kw = {"retrain": True, "train_data": data, "models_dir": models, "keep_backups": 0}
+    train = TrainConfig((TrainSource(data),), holdout=(), human_holdout=0.0)  # no holdout: the gate promotes
+    kw = {"retrain": True, "train": train, "models_dir": models, "keep_backups": 0}
     r = run_nightly(s, sources=[], **kw)
     assert r.step("retrain").status == "skipped" and "no analyst labels" in r.step("retrain").message
     assert r.classified == 30 and r.exit_code == 0
@@ -372,6 +374,9 @@ def test_retrain_only_when_analysts_labelled_since_the_current_model(tmp_path, t
         r = run_nightly(s, sources=[], **kw)
     assert r.exit_code == 0, r.failures
     assert r.retrained and r.retrained != tiny_model.name and (models / r.retrained).is_dir()
+    assert r.retrain_decision == f"promoted model {r.retrained}: no held-out texts to compare on " + (
+        "(no holdout file found and no analysts' labels held out)"
+    )
     assert r.model_version == r.retrained and r.classified == 30  # everything relabelled by the new model
     assert query(s.db_path, "SELECT DISTINCT model_version FROM classifications") == [(r.retrained,)]
     assert query(s.db_path, "SELECT version FROM models WHERE is_current") == [(r.retrained,)]
