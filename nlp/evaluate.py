@@ -70,7 +70,8 @@ class KeywordMatcher:
     def from_taxonomy(cls, taxonomy) -> KeywordMatcher:
         return cls({c.id: c.keywords for c in taxonomy.categories})
 
-    def predict(self, texts: list[str]) -> list[list[str]]:
+    def predict(self, texts: list[str], ratings=None) -> list[list[str]]:
+        """The categories whose keywords occur in each text (ratings are accepted and ignored)."""
         out = []
         for text in texts:
             norm = normalize(text)

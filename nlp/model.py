@@ -1,192 +1,113 @@
-"""The complaint classifier: TF-IDF features, one-vs-rest logistic regression, per-category thresholds.
+"""The fitted complaint classifier: two linear first stages, a second stage that sees them all, thresholds.
 
-Features are word 1-2-grams over normalized, stemmed content words plus character 3-5-grams of the
-normalized text (robust to typos such as "eror"/"erorr" and to words glued together). Thresholds are
-tuned per category on out-of-fold predictions (5-fold cross-validation: each fold is a validation
-split, scored as written and joined in pairs, see ``train``), then the model is refit on all the data.
-Seeded: the same data gives the same model.
+Scoring a batch of texts (``ComplaintModel.scores``):
 
-A long review is scored as a whole and sentence by sentence (``review_scores``): a complaint stated in one
-sentence of a rant keeps most of the score it has on its own instead of being diluted by the rest.
+1. Each text is preprocessed once into its sentences (``nlp.text.segments``) and turned into feature
+   rows for the whole text and for each sentence (``nlp.features``).
+2. First stage, per category: a logistic regression and an NB-weighted logistic regression (the
+   features scaled by their log-count ratio for the category, Wang & Manning's NBSVM idea, which
+   ranks rare, keyword-like categories better). Both are one matrix product for all categories. A
+   text of two or more sentences moves each score ``sentence_weight`` of the way up to its best
+   sentence's, so a complaint buried in a long rant is not diluted by the rest.
+3. Second stage, for every category with enough real labelled reviews: a small logistic regression over
+   all first-stage scores of the text plus its star rating (one-hot; "unknown" for tweets or texts
+   without one). It learns what the labelling rules say and a bag of words cannot: a step-specific
+   failure ("kode OTP error") is not also app_error, and a 1-star rant that uses the word "mudah" is
+   not praise. Other categories keep the first-stage logistic score.
+4. One threshold per category turns scores into labels.
 
-A model is saved with skops (no pickle: loading does not execute arbitrary code) under
-data/models/<version>/ with metrics.json; <version> is the date plus a hash of data and parameters.
+Everything is plain arrays: a model is saved as ``model.npz`` (no pickle; loading runs no code from the
+file) beside ``metrics.json`` under data/models/<version>/. Fitting lives in nlp/train.py.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import weakref
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse as sp
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import KFold
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import normalize
 
-from nlp.text import preprocess, sentences
+from nlp.features import TextFeatures
+from nlp.text import segments
 
-MODEL_FILE = "model.skops"
+MODEL_FILE = "model.npz"
 META_FILE = "metrics.json"
-THRESHOLD_GRID = np.round(np.arange(0.10, 0.91, 0.025), 3)
-# How far a text's score moves toward its best sentence's score (0: whole text only, 1: the best sentence).
-# 0.7 was chosen on the real-review development set: with the 6,263-text training set, 0.0 / 0.3 / 0.5 /
-# 0.7 / 1.0 gave headline macro-F1 0.830 / 0.844 / 0.856 / 0.862 / 0.854.
+FORMAT = 2  # the layout of model.npz; a model saved in another layout must be retrained
+# How far a text's score moves toward its best sentence's score (0: whole text only, 1: the best
+# sentence). Chosen on the real-review development set (headline macro-F1 0.830 / 0.844 / 0.856 / 0.862
+# / 0.854 for 0 / 0.3 / 0.5 / 0.7 / 1.0 with the hand-written training set).
 SENTENCE_WEIGHT = 0.7
+RATING_SLOTS = 6  # 1..5 stars, and "no rating"
 
 
-class TextFeatures(BaseEstimator, TransformerMixin):
-    """Preprocess each text once, then stack word and character TF-IDF features."""
-
-    def __init__(self, word_ngrams=(1, 2), char_ngrams=(3, 5), char_max_features=60000, word_weight=0.2):
-        self.word_ngrams = word_ngrams
-        self.char_ngrams = char_ngrams
-        self.char_max_features = char_max_features
-        self.word_weight = word_weight
-
-    def _split(self, texts) -> tuple[list[str], list[str]]:
-        pre = [preprocess(t) for t in texts]
-        return [p[0] for p in pre], [p[1] for p in pre]
-
-    def fit(self, X, y=None):
-        norm, words = self._split(X)
-        # Word n-grams as unnormalized presence flags: a complaint phrase weighs the same in a
-        # one-liner and in a long rant (L2-normalized TF-IDF dilutes it in long real reviews).
-        self.word_ = TfidfVectorizer(
-            ngram_range=tuple(self.word_ngrams),
-            token_pattern=r"\S+",
-            lowercase=False,
-            binary=True,
-            use_idf=False,
-            norm=None,
-            dtype=np.float32,
-        ).fit(words)
-        self.char_ = TfidfVectorizer(
-            analyzer="char_wb",
-            ngram_range=tuple(self.char_ngrams),
-            sublinear_tf=True,
-            lowercase=False,
-            min_df=2,
-            max_features=self.char_max_features,
-            dtype=np.float32,
-        ).fit(norm)
-        return self
-
-    def transform(self, X):
-        norm, words = self._split(X)
-        # The word flags are scaled down so that they refine, not drown, the character n-grams, which
-        # carry most of the signal on real reviews (typos, glued words, unseen inflections).
-        words_matrix = self.word_.transform(words) * self.word_weight
-        return sp.hstack([words_matrix, char_tfidf(self.char_, norm)], format="csr")
-
-
-# Per fitted character vectorizer: word -> vocabulary indices of its n-grams (dropped with the vectorizer).
-_WORD_NGRAMS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_WORD_NGRAMS_MAX = 500_000
-
-
-def char_tfidf(vec: TfidfVectorizer, docs: list[str]) -> sp.csr_matrix:
-    """``vec.transform(docs)``, the same matrix, with a memo per word.
-
-    A "char_wb" n-gram never crosses a space, so a text's n-grams are those of its words, and reviews
-    reuse a small vocabulary: scikit-learn's per-character Python loop was two thirds of `suara classify`
-    (see bench/README.md); looking each word up once makes the character features about 4x faster.
-    """
-    if vec.analyzer != "char_wb":
-        return vec.transform(docs)
-    memo = _WORD_NGRAMS.setdefault(vec, {})
-    if len(memo) > _WORD_NGRAMS_MAX:  # endless typos must not grow it without bound
-        memo.clear()
-    vocabulary, analyze = vec.vocabulary_, vec.build_analyzer()
-    indptr, indices = [0], []
-    for doc in docs:
-        for word in doc.split():
-            ids = memo.get(word)
-            if ids is None:
-                ids = memo[word] = [vocabulary[g] for g in analyze(word) if g in vocabulary]
-            indices.extend(ids)
-        indptr.append(len(indices))
-    counts = sp.csr_matrix(
-        (np.ones(len(indices), dtype=vec.dtype), np.asarray(indices, dtype=np.int32), np.asarray(indptr)),
-        shape=(len(docs), len(vocabulary)),
-    )
-    counts.sum_duplicates()  # the counts, in canonical (sorted) order, as CountVectorizer makes them
-    if vec.binary:
-        counts.data.fill(1)
-    if vec.sublinear_tf:
-        np.log(counts.data, counts.data)
-        counts.data += 1
-    if vec.use_idf:
-        counts.data *= vec.idf_[counts.indices].astype(vec.dtype, copy=False)
-    return normalize(counts, norm=vec.norm, copy=False) if vec.norm else counts
-
-
-class MultiLabelLogit(BaseEstimator):
-    """One logistic regression per category, fitted with per-text sample weights.
-
-    OneVsRestClassifier passes no sample weights without scikit-learn's metadata routing; this is the same
-    model with ``fit(X, Y, sample_weight=...)``. A category with one class only scores that class.
-    """
-
-    def __init__(self, C: float = 2.0, seed: int = 0):
-        self.C = C
-        self.seed = seed
-
-    def fit(self, X, Y, sample_weight=None):
-        Y = np.asarray(Y)
-        self.estimators_ = []
-        for j in range(Y.shape[1]):
-            y = Y[:, j]
-            if y.min() == y.max():
-                self.estimators_.append(float(y[0]))
-                continue
-            clf = LogisticRegression(
-                C=self.C, class_weight="balanced", solver="liblinear", random_state=self.seed, max_iter=2000
-            )
-            self.estimators_.append(clf.fit(X, y, sample_weight=sample_weight))
-        return self
-
-    def predict_proba(self, X) -> np.ndarray:
-        out = np.empty((X.shape[0], len(self.estimators_)))
-        for j, est in enumerate(self.estimators_):
-            out[:, j] = est if isinstance(est, float) else est.predict_proba(X)[:, 1]
+def rating_features(ratings, n: int) -> np.ndarray:
+    """One-hot star ratings (n, 6); None, NaN or anything outside 1..5 is "no rating"."""
+    out = np.zeros((n, RATING_SLOTS), dtype=np.float32)
+    if ratings is None:
+        out[:, 5] = 1
         return out
+    for i, r in enumerate(ratings):
+        try:
+            star = int(r)
+        except (TypeError, ValueError):
+            star = 0
+        out[i, star - 1 if 1 <= star <= 5 else 5] = 1
+    return out
 
 
-def build_pipeline(C: float = 2.0, seed: int = 0) -> Pipeline:
-    return Pipeline([("features", TextFeatures()), ("clf", MultiLabelLogit(C=C, seed=seed))])
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
 
 
 @dataclass
 class ComplaintModel:
-    """A fitted pipeline plus the category order and one decision threshold per category."""
+    """Fitted features, both stages and one decision threshold per category."""
 
-    pipeline: Pipeline
+    features: TextFeatures
     categories: list[str]
-    thresholds: np.ndarray
+    coef: np.ndarray  # (n_features, 2k): k logistic regressions, then k NB-weighted ones
+    intercept: np.ndarray  # (2k,)
+    stack_coef: np.ndarray  # (2k + RATING_SLOTS, k); the columns of unstacked categories are unused
+    stack_intercept: np.ndarray  # (k,)
+    stacked: np.ndarray  # (k,) bool: the category's score comes from the second stage
+    thresholds: np.ndarray  # (k,)
     version: str = "unsaved"
     sentence_weight: float = SENTENCE_WEIGHT
+    params: dict = field(default_factory=dict)
 
-    def scores(self, texts: list[str]) -> np.ndarray:
-        """Score per text and category, shape (n, len(categories)); see ``review_scores``."""
+    # -- scoring ----------------------------------------------------------------------------------
+    def first_stage(self, docs: list) -> np.ndarray:
+        """First-stage probabilities (n, 2k) of segmented texts, moved toward their best sentence."""
+        rows = self.features.transform(docs, sentences=bool(self.sentence_weight))
+        whole = sigmoid(rows.whole @ self.coef + self.intercept)
+        if rows.sentences.shape[0] == 0:
+            return whole
+        best = whole.copy()
+        np.maximum.at(best, rows.owner, sigmoid(rows.sentences @ self.coef + self.intercept))
+        return whole + self.sentence_weight * (best - whole)
+
+    def second_stage(self, first: np.ndarray, ratings=None) -> np.ndarray:
+        """Final scores (n, k) from first-stage probabilities and star ratings."""
+        k = len(self.categories)
+        z = np.hstack([first, rating_features(ratings, len(first))])
+        stacked = sigmoid(z @ self.stack_coef + self.stack_intercept)
+        return np.where(self.stacked, stacked, first[:, :k])
+
+    def scores(self, texts: list[str], ratings=None) -> np.ndarray:
+        """Score per text and category, shape (n, len(categories)). ``ratings``: the star rating of each
+        text (1-5), or None where it has none (tweets, chats); without the list, none has one."""
         if not texts:
             return np.zeros((0, len(self.categories)))
-        return review_scores(self.pipeline, texts, self.sentence_weight)
+        return self.second_stage(self.first_stage([segments(t) for t in texts]), ratings)
 
     def decide(self, scores: np.ndarray) -> np.ndarray:
         return scores >= self.thresholds
 
-    def predict(self, texts: list[str]) -> list[list[str]]:
+    def predict(self, texts: list[str], ratings=None) -> list[list[str]]:
         return [
             [c for c, on in zip(self.categories, row, strict=True) if on]
-            for row in self.decide(self.scores(texts))
+            for row in self.decide(self.scores(texts, ratings))
         ]
 
     def confidence(self, scores: np.ndarray) -> np.ndarray:
@@ -194,127 +115,29 @@ class ComplaintModel:
         return np.abs(scores - self.thresholds).min(axis=1) if len(scores) else np.zeros(0)
 
 
-def review_scores(
-    pipeline: Pipeline, texts: list[str], sentence_weight: float = SENTENCE_WEIGHT
-) -> np.ndarray:
-    """Probabilities of the whole texts, each moved ``sentence_weight`` of the way up to its best sentence.
-
-    Real reviews often bury a complaint in a long rant that raises several problems; scored as a whole,
-    every category comes out lower than on a short text. Only a text of two or more sentences gets a
-    sentence score, and only upward: a short text's score is its probability.
-    """
-    texts = list(texts)
-    parts, owner = [], []
-    if sentence_weight:
-        for i, text in enumerate(texts):
-            found = sentences(text)
-            if len(found) > 1:
-                parts += found
-                owner += [i] * len(found)
-    probs = pipeline.predict_proba(texts + parts)  # one pass: preprocessing and features are shared
-    whole = probs[: len(texts)]
-    if not parts:
-        return whole
-    best = whole.copy()
-    np.maximum.at(best, np.asarray(owner), probs[len(texts) :])
-    return whole + sentence_weight * (best - whole)
-
-
-def _binarize(labels: list[list[str]], categories: list[str]) -> np.ndarray:
-    index = {c: i for i, c in enumerate(categories)}
-    Y = np.zeros((len(labels), len(categories)), dtype=int)
-    for row, labs in enumerate(labels):
-        for lab in labs:
-            Y[row, index[lab]] = 1
-    return Y
-
-
-def tune_thresholds(Y: np.ndarray, P: np.ndarray) -> np.ndarray:
-    """Per category, the threshold on the grid that maximizes F1 (ties: the middle of the best run)."""
-    out = np.empty(Y.shape[1])
-    for j in range(Y.shape[1]):
-        y = Y[:, j].astype(bool)
-        f1s = []
-        for t in THRESHOLD_GRID:
-            pred = P[:, j] >= t
-            tp = np.sum(pred & y)
-            denom = pred.sum() + y.sum()
-            f1s.append(2 * tp / denom if denom else 0.0)
-        f1s = np.array(f1s)
-        best = np.flatnonzero(f1s >= f1s.max() - 1e-9)
-        out[j] = THRESHOLD_GRID[best[len(best) // 2]] if y.any() else 0.5
-    return out
-
-
-PAIRS_PER_TEXT = 3  # more pairs, steadier thresholds: with one, the real-review F1 moved 0.86-0.88 by seed
-
-
-def _paired(indices: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Random pairs of the given rows: each pair stands for one longer review raising both texts' problems."""
-    return rng.choice(indices, size=(PAIRS_PER_TEXT * len(indices), 2))
-
-
-def train(
-    texts: list[str],
-    labels: list[list[str]],
-    categories: list[str],
-    seed: int = 0,
-    folds: int = 5,
-    C: float = 2.0,
-    weights: np.ndarray | None = None,
-    real: np.ndarray | None = None,
-) -> tuple[ComplaintModel, np.ndarray]:
-    """Fit with thresholds tuned on out-of-fold predictions; returns the model and those predictions.
-
-    Real reviews often bury a complaint in a long rant that raises several problems, where every score
-    comes out lower than on a short hand-written text. So each validation fold is scored twice: its
-    texts as written, and three times as many texts made by joining two of them (labels united).
-    Thresholds are tuned on both; the returned out-of-fold decisions cover the texts as written.
-
-    ``weights`` weigh each text in fitting (default 1); ``real`` marks the texts that are real reviews
-    (not written for training): their out-of-fold scores set the thresholds of well-supported categories.
-    """
-    w = None if weights is None else np.asarray(weights, dtype=float)
-    Y = _binarize(labels, categories)
-    P = np.zeros(Y.shape, dtype=float)
-    pair_scores, pair_labels = [], []
-    rng = np.random.default_rng(seed)
-    for train_idx, val_idx in KFold(folds, shuffle=True, random_state=seed).split(texts):
-        pipe = build_pipeline(C=C, seed=seed).fit(
-            [texts[i] for i in train_idx], Y[train_idx], clf__sample_weight=None if w is None else w[train_idx]
-        )
-        P[val_idx] = review_scores(pipe, [texts[i] for i in val_idx])
-        pairs = _paired(val_idx, rng)
-        pair_scores.append(review_scores(pipe, [f"{texts[a]} {texts[b]}" for a, b in pairs]))
-        pair_labels.append(Y[pairs[:, 0]] | Y[pairs[:, 1]])
-    thresholds = tune_thresholds(np.vstack([Y, *pair_labels]), np.vstack([P, *pair_scores]))
-    pipeline = build_pipeline(C=C, seed=seed).fit(texts, Y, clf__sample_weight=w)
-    version = datetime.now(UTC).strftime("%Y%m%d") + "-" + _fingerprint(texts, labels, seed, C)
-    model = ComplaintModel(pipeline, list(categories), thresholds, version)
-    return model, P >= thresholds
-
-
-def _fingerprint(texts, labels, seed, C) -> str:
-    """Same data, seed and parameters (the features' too) -> same version; anything else -> a new one."""
-    h = hashlib.sha256()
-    h.update(repr(sorted(TextFeatures().get_params().items())).encode())
-    for t, labs in zip(texts, labels, strict=True):
-        h.update(t.encode())
-        h.update(",".join(sorted(labs)).encode())
-    h.update(f"{seed}|{C}|{SENTENCE_WEIGHT}|{PAIRS_PER_TEXT}".encode())
-    return h.hexdigest()[:8]
-
-
+# -- saving and loading ---------------------------------------------------------------------------
 def save(model: ComplaintModel, directory: Path, metrics: dict) -> Path:
-    import skops.io as sio
-
+    directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    sio.dump(model.pipeline, directory / MODEL_FILE)
+    tmp = directory / (MODEL_FILE + ".partial.npz")
+    np.savez_compressed(
+        tmp,
+        coef=model.coef.astype(np.float32),
+        intercept=model.intercept.astype(np.float32),
+        stack_coef=model.stack_coef.astype(np.float32),
+        stack_intercept=model.stack_intercept.astype(np.float32),
+        **model.features.to_arrays(),
+    )
+    tmp.replace(directory / MODEL_FILE)
     meta = {
         "version": model.version,
+        "format": FORMAT,
         "categories": model.categories,
         "thresholds": [float(t) for t in model.thresholds],
+        "stacked": [bool(s) for s in model.stacked],
         "sentence_weight": model.sentence_weight,
+        "features": model.features.params(),
+        "params": model.params,
         "metrics": metrics,
     }
     (directory / META_FILE).write_text(
@@ -323,28 +146,27 @@ def save(model: ComplaintModel, directory: Path, metrics: dict) -> Path:
     return directory
 
 
-_TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "nlp.model.", "builtins.")
-
-
 def load(directory: Path) -> ComplaintModel:
-    """Load a saved model; refuse types from outside scikit-learn, numpy, scipy and this module."""
-    import skops.io as sio
-
+    """Load a saved model (arrays only, nothing is unpickled); a clear error when it is missing or old."""
     directory = Path(directory)
     path = directory / MODEL_FILE
-    if not path.exists():
+    meta_path = directory / META_FILE
+    if not path.exists() or not meta_path.exists():
         raise FileNotFoundError(f"no model at {path}: run `suara train` first")
-    data = path.read_bytes()  # read once: checked, then loaded from the same bytes
-    untrusted = sio.get_untrusted_types(data=data)
-    foreign = [t for t in untrusted if not t.startswith(_TRUSTED_PREFIXES)]
-    if foreign:
-        raise ValueError(f"{path} contains types Suara does not trust: {foreign}; retrain with `suara train`")
-    pipeline = sio.loads(data, trusted=untrusted)
-    meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
-    return ComplaintModel(
-        pipeline,
-        meta["categories"],
-        np.array(meta["thresholds"]),
-        meta["version"],
-        meta.get("sentence_weight", 0.0),  # models saved before sentence scoring scored whole texts only
-    )
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    if meta.get("format") != FORMAT:
+        raise ValueError(f"{directory} holds a model in an older format; retrain it with `suara train`")
+    with np.load(path, allow_pickle=False) as arrays:
+        return ComplaintModel(
+            features=TextFeatures.from_arrays(meta["features"], arrays),
+            categories=meta["categories"],
+            coef=arrays["coef"],
+            intercept=arrays["intercept"],
+            stack_coef=arrays["stack_coef"],
+            stack_intercept=arrays["stack_intercept"],
+            stacked=np.array(meta["stacked"], dtype=bool),
+            thresholds=np.array(meta["thresholds"]),
+            version=meta["version"],
+            sentence_weight=meta["sentence_weight"],
+            params=meta.get("params", {}),
+        )

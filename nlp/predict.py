@@ -15,15 +15,16 @@ class PredictInputError(Exception):
     """A bad input line; the message names the file and line number."""
 
 
-def _read(path: Path) -> Iterator[tuple[object, str]]:
+def _read(path: Path) -> Iterator[tuple[object, str, object]]:
     if not path.exists():
         raise PredictInputError(f"{path}: file not found")
     for lineno, obj in read_jsonl(path):
         try:
-            yield obj["id"], str(obj["text"])
+            yield obj["id"], str(obj["text"]), obj.get("rating")
         except (KeyError, TypeError):
             raise PredictInputError(
-                f"{path}, line {lineno}: expected a JSON object with 'id' and 'text'; nothing was written"
+                f"{path}, line {lineno}: expected a JSON object with 'id' and 'text' (and optionally 'rating'); "
+                "nothing was written"
             ) from None
 
 
@@ -34,7 +35,7 @@ def predict_stream(model: ComplaintModel, in_path: Path, out_path: Path, batch_s
     n = 0
     try:
         with tmp.open("w", encoding="utf-8") as fh:
-            batch: list[tuple[object, str]] = []
+            batch: list[tuple[object, str, object]] = []
             for item in _read(in_path):
                 batch.append(item)
                 if len(batch) >= batch_size:
@@ -47,13 +48,13 @@ def predict_stream(model: ComplaintModel, in_path: Path, out_path: Path, batch_s
     return n
 
 
-def _write(model: ComplaintModel, batch: list[tuple[object, str]], fh) -> int:
+def _write(model: ComplaintModel, batch: list[tuple[object, str, object]], fh) -> int:
     if not batch:
         return 0
-    scores = model.scores([t for _, t in batch])
+    scores = model.scores([t for _, t, _ in batch], [r for _, _, r in batch])
     decided = model.decide(scores)
     cats = model.categories
-    for (id_, _), row, on in zip(batch, scores, decided, strict=True):
+    for (id_, _, _), row, on in zip(batch, scores, decided, strict=True):
         fh.write(
             json.dumps(
                 {

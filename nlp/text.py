@@ -37,12 +37,23 @@ KEEP_WORDS = frozenset(
 )
 
 
-def clean(text: str) -> str:
-    """Lowercase and strip what carries no meaning for the categories (URLs, mentions, symbols)."""
+SENTENCE_MARK = (
+    "zqkalimatqz"  # stands for a sentence end inside a cleaned text (letters only, so it survives)
+)
+
+
+def clean(text: str, mark_sentences: bool = False) -> str:
+    """Lowercase and strip what carries no meaning for the categories (URLs, mentions, symbols).
+
+    With ``mark_sentences``, each sentence end (. ! ? ; line breaks, after URLs and e-mail addresses
+    are gone) becomes the token SENTENCE_MARK, so one pass gives the text and its sentences.
+    """
     text = (text or "").lower()
     text = _URL.sub(" ", text)
     text = _EMAIL.sub(" email ", text)
     text = _MENTION.sub(" ", text)
+    if mark_sentences:
+        text = _SENTENCE_END.sub(f" {SENTENCE_MARK} ", text)
     text = text.replace("#", " ")
     text = _REDUP.sub(r"\1 \1", text)
     text = _REPEAT.sub(r"\1", text)
@@ -94,6 +105,9 @@ def stop_words() -> frozenset[str]:
     return frozenset(StopWordRemoverFactory().get_stop_words()) - KEEP_WORDS
 
 
+_EXPANDED_MAX = 500_000  # endless typos must not grow the per-token memo without bound
+
+
 class CachedStemmer:
     """Sastrawi with a per-token memo: reviews repeat a small vocabulary, so each word is stemmed once.
 
@@ -105,6 +119,7 @@ class CachedStemmer:
 
         self._stemmer = StemmerFactory().create_stemmer()
         self._cache: dict[str, str] = {w: w for w in protected}
+        self._expanded: dict[str, tuple] = {}
 
     def __call__(self, token: str) -> str:
         stem = self._cache.get(token)
@@ -112,6 +127,18 @@ class CachedStemmer:
             stem = self._stemmer.stem(token) or token
             self._cache[token] = stem
         return stem
+
+    def expand(self, token: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """A cleaned token -> (its normalized tokens: slang resolved, places as PLACE_TOKEN; their stemmed
+        content words), remembered per token: a review's words are mostly ones seen before."""
+        found = self._expanded.get(token)
+        if found is None:
+            lexicon, places, stops = slang_lexicon(), place_words(), stop_words()
+            norm = tuple(PLACE_TOKEN if t in places else t for t in lexicon.get(token, token).split())
+            found = (norm, tuple(self(t) for t in norm if t not in stops and len(t) > 1))
+            if len(self._expanded) < _EXPANDED_MAX:
+                self._expanded[token] = found
+        return found
 
     def uncached(self, token: str) -> str:
         """Sastrawi's algorithm itself: the factory's stemmer keeps a memo of its own, bypassed here."""
@@ -125,6 +152,7 @@ class CachedStemmer:
 
         self._stemmer = StemmerFactory().create_stemmer()
         self._cache = state["cache"]
+        self._expanded = {}
 
 
 DOMAIN_TERMS = frozenset(
@@ -193,14 +221,37 @@ def _place_words(path: Path) -> frozenset[str]:
     return frozenset(w for w in words if len(w) > 3) - _NOT_PLACES
 
 
+Segment = tuple[list[str], list[str]]  # one sentence: (normalized tokens, stemmed content words)
+
+
+def segments(text: str, stemmer: CachedStemmer | None = None) -> list[Segment]:
+    """One pass over a text -> its sentences, each as (normalized tokens for the character n-grams,
+    stemmed content words for the word n-grams). The whole text is all of them together, so a review
+    is preprocessed once and its sentence scores reuse the same tokens."""
+    expand = (stemmer or default_stemmer()).expand
+    out: list[Segment] = []
+    tokens: list[str] = []
+    words: list[str] = []
+    for tok in clean(text, mark_sentences=True).split():
+        if tok == SENTENCE_MARK:
+            if tokens:
+                out.append((tokens, words))
+                tokens, words = [], []
+            continue
+        norm, stems = expand(tok)
+        tokens += norm
+        words += stems
+    if tokens:
+        out.append((tokens, words))
+    return out
+
+
 def preprocess(text: str, stemmer: CachedStemmer | None = None) -> tuple[str, str]:
-    """One pass over a text -> (normalized text for char n-grams, stemmed content words for word n-grams)."""
-    stem = stemmer or default_stemmer()
-    places = place_words()
-    tokens = [PLACE_TOKEN if t in places else t for t in normalize_tokens(clean(text).split())]
-    stops = stop_words()
-    words = [stem(t) for t in tokens if t not in stops and len(t) > 1]
-    return " ".join(tokens), " ".join(words)
+    """A text -> (normalized text for char n-grams, stemmed content words for word n-grams)."""
+    parts = segments(text, stemmer)
+    return " ".join(t for tokens, _ in parts for t in tokens), " ".join(
+        w for _, words in parts for w in words
+    )
 
 
 def sentences(text: str, min_words: int = 2) -> list[str]:

@@ -76,11 +76,12 @@ def ensure_registered(store: Store, path: Path) -> str:
     return meta["version"]
 
 
-def evaluate_file(path: Path, predict: Callable[[list[str]], list[list[str]]]) -> dict:
-    """``nlp.evaluate.evaluate`` of ``predict`` (a model's or the keyword baseline's) on a labelled JSONL file."""
+def evaluate_file(path: Path, predict: Callable[[list[str], list], list[list[str]]]) -> dict:
+    """``nlp.evaluate.evaluate`` of ``predict(texts, ratings)`` (a model's or the keyword baseline's) on a
+    labelled JSONL file."""
     tax = load_taxonomy()
-    texts, gold = load_labelled(path, tax.ids)
-    return evaluate(gold, predict(texts), tax.ids, tax.headline_ids)
+    data = load_labelled(path, tax.ids)
+    return evaluate(data.labels, predict(data.texts, data.ratings), tax.ids, tax.headline_ids)
 
 
 def feedback_text(title: str | None, text: str) -> str:
@@ -103,7 +104,7 @@ def classify_pending(
             feedback_text(t, x)
             for t, x in zip(batch.column("title").to_pylist(), batch.column("text").to_pylist(), strict=True)
         ]
-        scores = model.scores(texts)
+        scores = model.scores(texts, batch.column("rating").to_pylist())
         decided = model.decide(scores)
         rows, cols = np.nonzero(decided)
         labels = pa.table(

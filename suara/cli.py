@@ -300,7 +300,7 @@ def eval_(
 
     tax = load_taxonomy()
     try:
-        texts, gold = load_labelled(data, tax.ids)
+        texts, gold, ratings = load_labelled(data, tax.ids)
     except LabelledDataError as exc:
         raise UserError(str(exc)) from None
     if baseline:
@@ -316,7 +316,7 @@ def eval_(
             if store:
                 store.close()
         model = load(path)
-        name, pred = f"model {model.version}", model.predict(texts)
+        name, pred = f"model {model.version}", model.predict(texts, ratings)
     metrics = evaluate(gold, pred, tax.ids, tax.headline_ids)
     if as_json:
         out.print_json(json.dumps(metrics))

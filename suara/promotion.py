@@ -53,6 +53,7 @@ class Holdout:
 
     texts: list[str] = field(default_factory=list)
     gold: list[list[str]] = field(default_factory=list)
+    ratings: list[int | None] = field(default_factory=list)
     files: list[dict] = field(default_factory=list)
     human: int = 0
     notes: list[str] = field(default_factory=list)
@@ -70,26 +71,29 @@ class Holdout:
 def holdout_files(paths: tuple[Path, ...], categories: list[str]) -> Holdout:
     """The holdout files that exist (absent ones skipped with a note), one row per text (the last wins)."""
     hold = Holdout()
-    rows: dict[str, tuple[str, list[str]]] = {}
+    rows: dict[str, tuple[str, list[str], int | None]] = {}
     for path in paths:
         if not path.is_file():
             hold.notes.append(f"skipped holdout file {path} (not found)")
             continue
-        texts, gold = load_labelled(path, categories)
-        for text, labels in zip(texts, gold, strict=True):
+        texts, gold, ratings = load_labelled(path, categories)
+        for text, labels, rating in zip(texts, gold, ratings, strict=True):
             rows.pop(text_key(text), None)
-            rows[text_key(text)] = (text, labels)
+            rows[text_key(text)] = (text, labels, rating)
         hold.files.append({"path": str(path), "sha256": file_sha256(path), "rows": len(texts)})
-    hold.texts = [t for t, _ in rows.values()]
-    hold.gold = [g for _, g in rows.values()]
+    hold.texts = [t for t, _, _ in rows.values()]
+    hold.gold = [g for _, g, _ in rows.values()]
+    hold.ratings = [r for _, _, r in rows.values()]
     return hold
 
 
-def add_human(hold: Holdout, rows: list[tuple[str, str, list[str]]], categories: list[str]) -> None:
+def add_human(
+    hold: Holdout, rows: list[tuple[str, str, list[str], int | None]], categories: list[str]
+) -> None:
     """Add the analysts' held-out labels; an analyst's decision wins over a holdout file's for the same text."""
     known = set(categories)
     index = {text_key(t): i for i, t in enumerate(hold.texts)}
-    for _, text, cats in rows:
+    for _, text, cats, rating in rows:
         labels = sorted(c for c in set(cats) if c in known)
         key = text_key(text)
         if key in index:
@@ -98,6 +102,7 @@ def add_human(hold: Holdout, rows: list[tuple[str, str, list[str]]], categories:
             index[key] = len(hold.texts)
             hold.texts.append(text)
             hold.gold.append(labels)
+            hold.ratings.append(rating)
     hold.human = len(rows)
 
 
@@ -161,7 +166,13 @@ def gate(
             current.version,
         )
     tax = load_taxonomy()
-    cmp = compare(hold.gold, current.predict(hold.texts), new.predict(hold.texts), tax.ids, tax.headline_ids)
+    cmp = compare(
+        hold.gold,
+        current.predict(hold.texts, hold.ratings),
+        new.predict(hold.texts, hold.ratings),
+        tax.ids,
+        tax.headline_ids,
+    )
     if not cmp.headline.defined:
         return Decision(
             True,

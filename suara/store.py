@@ -548,7 +548,7 @@ class Store:
         for start in range(0, len(ids), batch_size):
             chunk = list(ids[start : start + batch_size])
             yield self.con.sql(
-                "SELECT id, title, text, content_hash FROM feedback WHERE id IN (SELECT unnest($ids)) ORDER BY id",
+                "SELECT id, title, text, rating, content_hash FROM feedback WHERE id IN (SELECT unnest($ids)) ORDER BY id",
                 params={"ids": chunk},
             ).to_arrow_table()
 
@@ -675,15 +675,19 @@ class Store:
             self.con.unregister("_decisions")
         return ReviewCounts(labelled=labelled, changed=changed, no_category=no_category)
 
-    def human_labelled(self) -> list[tuple[str, str, list[str]]]:
-        """(feedback_id, text, categories) of every item an analyst reviewed, by id: for the next model
-        to train on, and (a share of them, by id) for the promotion gate to hold out."""
+    def human_labelled(self) -> list[tuple[str, str, list[str], int | None]]:
+        """(feedback_id, text, categories, rating) of every item an analyst reviewed, by id: for the next
+        model to train on, and (a share of them, by id) for the promotion gate to hold out. The text is
+        what the classifier sees ("title. text" where there is a title, as `suara classify` joins them)."""
         return self.con.execute(
             """
-            SELECT f.id, f.text, coalesce(list(l.category ORDER BY l.category) FILTER (WHERE l.category IS NOT NULL), [])
+            SELECT f.id,
+                   CASE WHEN coalesce(f.title, '') = '' THEN f.text ELSE f.title || '. ' || f.text END,
+                   coalesce(list(l.category ORDER BY l.category) FILTER (WHERE l.category IS NOT NULL), []),
+                   f.rating
             FROM human_reviews h JOIN feedback f ON f.id = h.feedback_id
             LEFT JOIN labels l ON l.feedback_id = h.feedback_id AND l.origin = 'human'
-            GROUP BY f.id, f.text ORDER BY f.id
+            GROUP BY f.id, f.title, f.text, f.rating ORDER BY f.id
             """
         ).fetchall()
 

@@ -40,6 +40,7 @@ import numpy as np
 from nlp import model as nlp_model
 from nlp.dataset import LabelledDataError, load_labelled
 from nlp.evaluate import evaluate
+from nlp.train import train
 from suara.classify import REAL_DEV_FILE, TEST_FILE, evaluate_file
 from suara.config import DATA_DIR, ConfigError, Settings
 from suara.store import utcnow
@@ -217,7 +218,7 @@ def split_human(
 def _rows_sha256(rows: list[tuple[str, str, list[str]]]) -> str:
     """sha256 of the canonical form of analysts' rows: one sorted-key JSON line per item, by feedback id."""
     h = hashlib.sha256()
-    for fid, text, cats in sorted(rows, key=lambda r: r[0]):
+    for fid, text, cats, *_ in sorted(rows, key=lambda r: r[0]):
         h.update(
             json.dumps(
                 {"feedback_id": fid, "labels": sorted(cats), "text": text}, ensure_ascii=False
@@ -244,27 +245,28 @@ class TrainingSet:
     labels: list[list[str]]
     weights: np.ndarray
     real: np.ndarray
+    ratings: list[int | None]
     sources: list[dict]  # for metrics.json, one per source read
     notes: list[str] = field(default_factory=list)  # sources skipped, and why
-    human_holdout: list[tuple[str, str, list[str]]] = field(default_factory=list)
+    human_holdout: list[tuple[str, str, list[str], int | None]] = field(default_factory=list)
 
 
 def load_sources(
     config: TrainConfig,
-    human_rows: list[tuple[str, str, list[str]]] = (),
+    human_rows: list[tuple[str, str, list[str], int | None]] = (),
     categories: list[str] | None = None,
     exclude: Iterable[str] = (),
 ) -> TrainingSet:
     """Read the sources in order and build the training set (see the module docstring for the rules).
 
-    ``human_rows`` are the store's (feedback_id, text, categories): the ``human_holdout`` share of them is
+    ``human_rows`` are the store's (feedback_id, text, categories, rating): the ``human_holdout`` share of them is
     returned for the gate (``TrainingSet.human_holdout``), the rest is trained on if ``config.human``.
     ``exclude``: texts never to train on (the gate's holdout files).
     """
     categories = categories or load_taxonomy().ids
     known = set(categories)
     notes: list[str] = []
-    read: list[tuple[dict, list[str], list[list[str]], float, bool]] = []
+    read: list[tuple[dict, list[str], list[list[str]], list, float, bool]] = []
     for src in config.sources:
         if not src.path.is_file():
             if src.optional:
@@ -274,14 +276,14 @@ def load_sources(
                 f"training source {src.path} (from {config.where}) not found; "
                 "fix the path, or mark it optional = true in [train] sources"
             )
-        texts, labels = load_labelled(src.path, categories)
+        texts, labels, ratings = load_labelled(src.path, categories)
         record = {
             "path": str(src.path),
             "kind": src.kind,
             "weight": src.weight,
             "sha256": file_sha256(src.path),
         }
-        read.append((record, texts, labels, src.weight, src.kind == "real"))
+        read.append((record, texts, labels, ratings, src.weight, src.kind == "real"))
     train_rows, hold = split_human(human_rows, config.human_holdout)  # the gate's share, even with human off
     if config.human:
         record = {
@@ -291,22 +293,23 @@ def load_sources(
             "sha256": _rows_sha256(train_rows),
             "held_out": len(hold),
         }
-        texts = [text for _, text, _ in train_rows]
-        labels = [sorted(c for c in set(cats) if c in known) for _, _, cats in train_rows]
-        read.append((record, texts, labels, config.human_weight, True))
-    excluded = {text_key(t) for t in exclude} | {text_key(text) for _, text, _ in hold}
+        texts = [text for _, text, _, _ in train_rows]
+        labels = [sorted(c for c in set(cats) if c in known) for _, _, cats, _ in train_rows]
+        ratings = [rating for *_, rating in train_rows]
+        read.append((record, texts, labels, ratings, config.human_weight, True))
+    excluded = {text_key(t) for t in exclude} | {text_key(text) for _, text, *_ in hold}
 
-    # text_key -> (source index, text, labels, weight, real)
-    rows: dict[str, tuple[int, str, list[str], float, bool]] = {}
+    # text_key -> (source index, text, labels, weight, real, rating)
+    rows: dict[str, tuple[int, str, list[str], float, bool, int | None]] = {}
     dropped = [0] * len(read)
-    for i, (_, texts, labels, weight, real) in enumerate(read):
-        for text, labs in zip(texts, labels, strict=True):
+    for i, (_, texts, labels, ratings, weight, real) in enumerate(read):
+        for text, labs, rating in zip(texts, labels, ratings, strict=True):
             key = text_key(text)
             if key in excluded:
                 dropped[i] += 1
                 continue
             rows.pop(key, None)  # the last occurrence wins, and takes its place in the order
-            rows[key] = (i, text, labs, weight, real)
+            rows[key] = (i, text, labs, weight, real, rating)
     used = [0] * len(read)
     for i, *_ in rows.values():
         used[i] += 1
@@ -319,6 +322,7 @@ def load_sources(
         labels=[r[2] for r in kept],
         weights=np.array([r[3] for r in kept], dtype=float),
         real=np.array([r[4] for r in kept], dtype=bool),
+        ratings=[r[5] for r in kept],
         sources=sources,
         notes=notes,
         human_holdout=hold,
@@ -339,10 +343,15 @@ def train_model(
             "(after skipped sources, duplicates and held-out texts); add labelled texts"
         )
     tax = load_taxonomy()
-    model, oof = nlp_model.train(
-        training.texts, training.labels, tax.ids, seed=seed, weights=training.weights, real=training.real
+    model, oof = train(
+        training.texts,
+        training.labels,
+        tax.ids,
+        seed=seed,
+        weights=training.weights,
+        real=training.real,
+        ratings=training.ratings,
     )
-    model.version = _version(model.version, training)
     decided = [[c for c, on in zip(tax.ids, row, strict=True) if on] for row in oof]
     validation = evaluate(training.labels, decided, tax.ids, tax.headline_ids)
     metrics = {
@@ -357,19 +366,6 @@ def train_model(
     if test is not None and Path(test).exists():
         metrics["test"] = evaluate_file(test, model.predict)
     return model, metrics
-
-
-def _version(version: str, training: TrainingSet) -> str:
-    """The classifier's version (date-hash of texts, labels, seed, parameters), with the weights and real
-    flags in the hash when they are not all 1 and all false: they are data too, and the same texts with
-    other weights must not overwrite another model's directory. Unweighted training keeps nlp's version."""
-    if (training.weights == 1).all() and not training.real.any():
-        return version
-    date, _, digest = version.partition("-")
-    h = hashlib.sha256(digest.encode())
-    h.update(training.weights.astype(np.float64).tobytes())
-    h.update(training.real.astype(np.bool_).tobytes())
-    return f"{date}-{h.hexdigest()[:8]}"
 
 
 def describe_sources(sources: list[dict]) -> str:

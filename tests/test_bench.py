@@ -13,6 +13,7 @@ import pytest
 from bench import corpus as C
 from bench.__main__ import main
 from nlp import model as nlp_model
+from nlp import train as nlp_train
 from suara import demo
 from suara.taxonomy import load_taxonomy
 
@@ -26,7 +27,7 @@ def models_dir(tmp_path_factory):
     pairs = list(demo.generate_with_truth(400, seed=3))
     texts = [rec["text"] for rec, _ in pairs]
     labels = [[c for c in cats if c in ids] for _, cats in pairs]
-    model, _ = nlp_model.train(texts, labels, ids, seed=0, folds=2)
+    model, _ = nlp_train.train(texts, labels, ids, seed=0, folds=2)
     out = tmp_path_factory.mktemp("models")
     nlp_model.save(model, out / model.version, {"trained_at": "2026-01-01T00:00:00", "n_train": len(texts)})
     return out
@@ -91,24 +92,6 @@ def test_replayed_pages_are_what_the_real_parsers_read():
         assert [(r["native_id"], r["title"], r["created_at"]) for r in page.records] == [
             (r["native_id"], r["title"], normalize(r)["created_at"]) for r in chunk
         ]
-
-
-def test_word_memo_gives_the_same_character_features_as_scikit_learn():
-    """The classify speed-up (nlp.model.char_tfidf, see bench/README.md) changes no number."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    from nlp.model import char_tfidf
-    from nlp.text import normalize
-
-    texts = [normalize(rec["text"]) for rec in demo.generate(600, seed=11)] + ["", "a", "ok  ok", "tolong!!"]
-    vec = TfidfVectorizer(
-        analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, lowercase=False, min_df=2
-    )
-    vec.fit(texts[:300])
-    expected, got = vec.transform(texts), char_tfidf(vec, texts)
-    assert got.dtype == expected.dtype and got.shape == expected.shape
-    assert (got != expected).nnz == 0
-    assert (char_tfidf(vec, texts) != expected).nnz == 0  # again, from the memo
 
 
 @pytest.mark.parametrize("small_batch", [1000, 0])

@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from nlp import model as nlp_model
+from nlp import train as nlp_train
 from suara.cli import app
 from suara.doctor import healthy, run_checks
 from suara.lock import lock_path_for
@@ -28,7 +29,7 @@ def tiny_model(tmp_path_factory) -> Path:
     rows = [json.loads(line) for line in LABELLED.read_text(encoding="utf-8").splitlines()[:50]]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model, _ = nlp_model.train(
+        model, _ = nlp_train.train(
             [r["text"] for r in rows], [r["labels"] for r in rows], load_taxonomy().ids, folds=2
         )
     return nlp_model.save(model, tmp_path_factory.mktemp("models") / model.version, {"n_train": 50})

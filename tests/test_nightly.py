@@ -27,6 +27,7 @@ from typer.testing import CliRunner
 
 from ingest import http as ingest_http
 from nlp import model as nlp_model
+from nlp import train as nlp_train
 from suara.cli import app
 from suara.config import MPASPOR, Settings
 from suara.logs import reset_logging, setup_logging
@@ -56,7 +57,7 @@ def tiny_model(tmp_path_factory) -> Path:
     rows = [json.loads(line) for line in LABELLED.read_text(encoding="utf-8").splitlines()[:80]]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model, _ = nlp_model.train(
+        model, _ = nlp_train.train(
             [r["text"] for r in rows], [r["labels"] for r in rows], load_taxonomy().ids, folds=2
         )
     models = tmp_path_factory.mktemp("models")

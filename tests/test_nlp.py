@@ -9,8 +9,11 @@ import pytest
 from typer.testing import CliRunner
 
 from nlp import model as nlp_model
+from nlp import train as nlp_train
 from nlp.evaluate import KeywordMatcher, evaluate
-from nlp.text import CachedStemmer, clean, normalize_tokens, preprocess, stop_words
+from nlp.features import TextFeatures
+from nlp.text import CachedStemmer, clean, normalize_tokens, preprocess, segments, stop_words
+from suara import demo
 from suara.cli import app
 from suara.store import Store
 from suara.taxonomy import load_taxonomy
@@ -49,7 +52,7 @@ TINY = [
 def tiny_model():
     texts = [t for t, _ in TINY] * 2
     labels = [labs for _, labs in TINY] * 2
-    model, _ = nlp_model.train(texts, labels, CATS, folds=2)
+    model, _ = nlp_train.train(texts, labels, CATS, folds=2)
     return model
 
 
@@ -110,7 +113,7 @@ def test_thresholds_decide_per_category(tiny_model):
 def test_tune_thresholds_maximizes_f1():
     Y = np.array([[1], [1], [0], [0]])
     P = np.array([[0.9], [0.35], [0.3], [0.1]])
-    t = nlp_model.tune_thresholds(Y, P)[0]
+    t = nlp_train.tune_thresholds(Y, P)[0]
     assert 0.3 < t <= 0.35
 
 
@@ -124,8 +127,8 @@ def test_save_load_round_trip(tiny_model, tmp_path):
 
 def test_training_is_deterministic():
     texts, labels = [t for t, _ in TINY] * 2, [labs for _, labs in TINY] * 2
-    a, _ = nlp_model.train(texts, labels, CATS, folds=2, seed=3)
-    b, _ = nlp_model.train(texts, labels, CATS, folds=2, seed=3)
+    a, _ = nlp_train.train(texts, labels, CATS, folds=2, seed=3)
+    b, _ = nlp_train.train(texts, labels, CATS, folds=2, seed=3)
     assert a.version == b.version
     np.testing.assert_array_equal(a.thresholds, b.thresholds)
 
@@ -239,13 +242,41 @@ def test_place_names_share_one_token_but_ordinary_words_stay():
 
 
 def test_word_flags_are_scaled_by_word_weight():
-    texts = [t for t, _ in TINY]
-    full = nlp_model.TextFeatures(word_weight=1.0).fit(texts)
-    half = nlp_model.TextFeatures(word_weight=0.5).fit(texts)
-    n_words = len(full.word_.vocabulary_)
-    a, b = full.transform(texts), half.transform(texts)
+    docs = [segments(t) for t, _ in TINY]
+    full = TextFeatures(word_weight=1.0).fit(docs)
+    half = TextFeatures(word_weight=0.5).fit(docs)
+    n_words = len(full.word_terms)
+    a, b = full.transform(docs).whole, half.transform(docs).whole
     np.testing.assert_allclose(b[:, :n_words].toarray(), 0.5 * a[:, :n_words].toarray())
     np.testing.assert_allclose(b[:, n_words:].toarray(), a[:, n_words:].toarray())
+
+
+def test_character_features_equal_scikit_learns():
+    """The memoized char n-grams give scikit-learn's "char_wb" TF-IDF, number for number."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = [rec["text"] for rec in demo.generate(600, seed=11)] + ["", "a", "ok  ok", "tolong!!"]
+    docs = [segments(t) for t in texts]
+    norm = [" ".join(tok for tokens, _ in doc for tok in tokens) for doc in docs]
+    feats = TextFeatures(char_max_features=10**9).fit(docs[:300])
+    vec = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, lowercase=False, min_df=2
+    )
+    vec.fit(norm[:300])
+    assert feats.char_terms == vec.get_feature_names_out().tolist()
+    got = feats.transform(docs, sentences=False).whole[:, len(feats.word_terms) :]
+    np.testing.assert_allclose(got.toarray(), vec.transform(norm).toarray(), rtol=1e-5, atol=1e-6)
+
+
+def test_one_pass_gives_the_text_and_its_sentences():
+    text = "Aplikasi bagus... tapi kode OTP tidak masuk! ok\nkuota penuh terus; ya"
+    parts = segments(text)
+    assert [tokens for tokens, _ in parts] == [
+        ["aplikasi", "bagus"], ["tapi", "kode", "otp", "tidak", "masuk"], ["oke"], ["kuota", "penuh", "terus"], ["ya"]
+    ]  # fmt: skip
+    assert preprocess(text)[0] == " ".join(t for tokens, _ in parts for t in tokens)
+    # a URL or an e-mail address is no sentence end
+    assert len(segments("buka www.imigrasi.go.id lalu kirim ke a.b@c.co.id")) == 1
 
 
 def test_sentences_split_at_punctuation_and_drop_fragments():
@@ -256,30 +287,69 @@ def test_sentences_split_at_punctuation_and_drop_fragments():
     assert sentences("satu kalimat saja") == ["satu kalimat saja"]
 
 
-def test_review_scores_move_toward_the_best_sentence(tiny_model):
-    pipe = tiny_model.pipeline
+def test_scores_move_toward_the_best_sentence(tiny_model):
     rant = (
         "saya baru daftar kemarin untuk urus paspor anak. biasa saja tampilannya. "
         "kode otp tidak masuk ke email. tolong tambah fitur mode gelap"
     )
-    sents = [s.strip() for s in rant.split(".")]
-    whole, parts = pipe.predict_proba([rant]), pipe.predict_proba(sents)
-    best = np.maximum(whole[0], parts.max(axis=0))
-    got = nlp_model.review_scores(pipe, [rant], sentence_weight=0.7)[0]
-    np.testing.assert_allclose(got, whole[0] + 0.7 * (best - whole[0]), rtol=1e-6)
+    docs = [segments(rant)]
+    rows = tiny_model.features.transform(docs)
+    assert rows.sentences.shape[0] == 4 and rows.owner.tolist() == [0, 0, 0, 0]
+    sig = nlp_model.sigmoid
+    whole = sig(rows.whole @ tiny_model.coef + tiny_model.intercept)[0]
+    parts = sig(rows.sentences @ tiny_model.coef + tiny_model.intercept)
+    best = np.maximum(whole, parts.max(axis=0))
+    got = tiny_model.first_stage(docs)[0]
+    np.testing.assert_allclose(got, whole + 0.7 * (best - whole), rtol=1e-5)
     otp = CATS.index("otp_not_received")
-    assert got[otp] > whole[0][otp]
-    # one sentence, or no sentence weight: the plain probability
-    short = ["kode otp tidak masuk ke email"]
-    np.testing.assert_allclose(nlp_model.review_scores(pipe, short), pipe.predict_proba(short))
-    np.testing.assert_allclose(nlp_model.review_scores(pipe, [rant], sentence_weight=0.0), whole)
+    assert got[otp] > whole[otp]
+    # one sentence: the plain probability
+    one = [segments("kode otp tidak masuk ke email")]
+    r1 = tiny_model.features.transform(one)
+    np.testing.assert_allclose(
+        tiny_model.first_stage(one), sig(r1.whole @ tiny_model.coef + tiny_model.intercept)
+    )
 
 
-def test_model_saved_before_sentence_scoring_loads_as_whole_text(tiny_model, tmp_path):
+def test_a_model_in_the_old_format_is_refused_clearly(tiny_model, tmp_path):
     path = nlp_model.save(tiny_model, tmp_path / tiny_model.version, {"n": 1})
     meta_file = path / nlp_model.META_FILE
     meta = json.loads(meta_file.read_text())
-    assert meta["sentence_weight"] == nlp_model.SENTENCE_WEIGHT
-    del meta["sentence_weight"]
+    del meta["format"]
     meta_file.write_text(json.dumps(meta))
-    assert nlp_model.load(path).sentence_weight == 0.0
+    with pytest.raises(ValueError, match="older format.*suara train"):
+        nlp_model.load(path)
+
+
+def test_praise_is_not_given_to_a_plain_one_star_complaint():
+    """Real reviews teach the second stage that the star rating matters: "mudah" in a 1-star rant is no praise."""
+    written = [
+        ("aplikasi sangat membantu dan mudah", ["praise"]),
+        ("mantap pelayanan cepat terima kasih", ["praise"]),
+        ("aplikasi bagus memudahkan", ["praise"]),
+        ("error terus tidak bisa dibuka", ["app_error"]),
+        ("kuota selalu penuh", ["quota_full"]),
+        ("kode otp tidak masuk", ["otp_not_received"]),
+    ] * 4
+    real = []
+    for i in range(30):  # sincere praise, 5 stars
+        real.append((f"prosesnya mudah dan cepat, terima kasih imigrasi {i}", ["praise"], 5))
+        real.append((f"katanya mudah tapi ribet, kaga lancar sama sekali {i}", [], 1))
+        real.append((f"katanya memudahkan tapi error terus waktu daftar {i}", ["app_error"], 1))
+    texts = [t for t, _ in written] + [t for t, _, _ in real]
+    labels = [lab for _, lab in written] + [lab for _, lab, _ in real]
+    ratings = [None] * len(written) + [r for *_, r in real]
+    is_real = [False] * len(written) + [True] * len(real)
+    model, _ = nlp_train.train(texts, labels, CATS, real=is_real, ratings=ratings)
+    assert model.stacked[CATS.index("praise")]
+    complaint = ["katanya mudah tapi engga bagus, ribet dan kaga lancar"]
+    assert "praise" not in model.predict(complaint, [1])[0]
+    assert "praise" in model.predict(["prosesnya mudah dan cepat sekali, terima kasih"], [5])[0]
+
+
+def test_weights_and_kinds_change_the_version():
+    texts, labels = [t for t, _ in TINY] * 2, [labs for _, labs in TINY] * 2
+    plain, _ = nlp_train.train(texts, labels, CATS, folds=2)
+    heavy, _ = nlp_train.train(texts, labels, CATS, folds=2, weights=np.full(len(texts), 3.0))
+    real, _ = nlp_train.train(texts, labels, CATS, folds=2, real=np.ones(len(texts), bool))
+    assert len({plain.version, heavy.version, real.version}) == 3

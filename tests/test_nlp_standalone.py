@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from nlp import resources
-from nlp.model import train
 from nlp.text import DOMAIN_TERMS, default_stemmer, place_words, preprocess, protected_words, slang_lexicon
+from nlp.train import train
 
 ROOT = Path(__file__).resolve().parent.parent
 NLP_DIR = ROOT / "nlp"
@@ -56,14 +56,14 @@ else:
 RUN_PIPELINE = """
 from pathlib import Path
 from nlp.dataset import load_labelled
-from nlp.model import train
+from nlp.train import train
 from nlp.offices import OfficeMatcher
 from nlp.predict import predict_stream
 from nlp.text import preprocess
 
 work = Path(sys.argv[1])
 cats = sys.argv[4].split(",")
-texts, labels = load_labelled(work / "train.jsonl", cats)
+texts, labels, _ = load_labelled(work / "train.jsonl", cats)
 model, _ = train(texts, labels, cats, folds=2)
 n = predict_stream(model, work / "in.jsonl", work / "out.jsonl")
 out = [json.loads(line) for line in (work / "out.jsonl").read_text(encoding="utf-8").splitlines()]

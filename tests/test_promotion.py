@@ -18,6 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from nlp import model as nlp_model
+from nlp import train as nlp_train
 from nlp.compare import Comparison, Difference, compare
 from nlp.evaluate import evaluate
 from suara.classify import resolve_model_dir
@@ -138,7 +139,7 @@ def test_the_rule_refuses_a_significant_or_a_large_drop(diff, low, high, promote
 
 # -- the gate ----------------------------------------------------------------------------------------
 def tiny_model(rows, tmp_path: Path, name: str) -> Path:
-    model, _ = nlp_model.train([t for t, _ in rows], [lab for _, lab in rows], load_taxonomy().ids, folds=2)
+    model, _ = nlp_train.train([t for t, _ in rows], [lab for _, lab in rows], load_taxonomy().ids, folds=2)
     return nlp_model.save(model, tmp_path / name / model.version, {"trained_at": "2026-01-01T00:00:00"})
 
 
@@ -225,7 +226,7 @@ def test_the_gate_holds_out_a_share_of_the_analysts_labels(tmp_path, sets):
     with Store(db) as store:
         store.upsert_feedback(recs)
         for i, (_, labels) in enumerate(rows):
-            store.save_human_labels(f"play_store:h{i}", labels, "analis")
+            store.save_human_labels([(f"play_store:h{i}", labels, "analis")])
     hold = [i for i in range(len(rows)) if held_out(f"play_store:h{i}", 0.2)]
     assert hold  # the hash puts some of these 80 on the gate's side
 
@@ -273,7 +274,7 @@ def test_nightly_retrain_obeys_the_gate_and_records_its_decision(tmp_path, sets,
                 }
             ]
         )
-        store.save_human_labels("play_store:n1", ["otp_not_received"], "analis")
+        store.save_human_labels([("play_store:n1", ["otp_not_received"], "analis")])
     bad = TrainConfig((TrainSource(sets["bad"]),), holdout=(sets["dev"],))
     kw = {"sources": [], "retrain": True, "models_dir": models, "keep_backups": 0, "train": bad}
     with caplog.at_level(logging.INFO, logger="suara"):

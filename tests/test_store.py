@@ -121,8 +121,8 @@ def test_human_labels_override_model_labels(store):
     ).fetchall()
     assert eff == [("play_store:r0", "office_unavailable", "human"), ("play_store:r0", "quota_full", "human")]
     assert sorted(store.human_labelled()) == [
-        ("play_store:r0", "aplikasi error terus 0", ["office_unavailable", "quota_full"]),
-        ("play_store:r1", "aplikasi error terus 1", []),
+        ("play_store:r0", "aplikasi error terus 0", ["office_unavailable", "quota_full"], 1),
+        ("play_store:r1", "aplikasi error terus 1", [], 2),
     ]
 
 

@@ -146,7 +146,7 @@ def test_a_sources_weight_changes_the_fit(tmp_path):
 def test_weights_and_real_flags_follow_each_texts_source(tmp_path):
     a = write_labelled(tmp_path / "a.jsonl", written_rows()[:5])
     r = write_labelled(tmp_path / "r.jsonl", [("kuota penuh terus dari kemarin", ["quota_full"])])
-    human = [("play_store:1", "otp tidak masuk masuk", ["otp_not_received"])]
+    human = [("play_store:1", "otp tidak masuk masuk", ["otp_not_received"], None)]
     cfg = TrainConfig(
         (TrainSource(a, weight=0.5), TrainSource(r, weight=3.0, kind="real")),
         human_weight=2.0,
@@ -169,7 +169,7 @@ def test_a_text_in_several_sources_is_trained_once_with_the_last_labels(tmp_path
     b = write_labelled(
         tmp_path / "b.jsonl", [("kode  otp tidak MASUK", ["account_login"]), ("bagus", ["praise"])]
     )
-    human = [("play_store:9", "kuota penuh", ["quota_full", "office_unavailable"])]
+    human = [("play_store:9", "kuota penuh", ["quota_full", "office_unavailable"], None)]
     cfg = TrainConfig((TrainSource(a), TrainSource(b, weight=4.0)), human_holdout=0.0)
     ts = load_sources(cfg, human)
     rows = dict(zip(ts.texts, ts.labels, strict=True))
@@ -182,7 +182,7 @@ def test_a_text_in_several_sources_is_trained_once_with_the_last_labels(tmp_path
 
 # -- the analysts' share held out for the gate ------------------------------------------------------
 def test_a_fixed_share_of_analysts_labels_is_held_out_by_feedback_id(tmp_path):
-    rows = [(f"play_store:r{i}", f"teks ulasan nomor {i}", ["app_error"]) for i in range(400)]
+    rows = [(f"play_store:r{i}", f"teks ulasan nomor {i}", ["app_error"], None) for i in range(400)]
     train, hold = split_human(rows, 0.2)
     assert 50 < len(hold) < 110 and len(train) + len(hold) == 400
     assert split_human(list(reversed(rows)), 0.2)[1] == list(reversed(hold))  # by id, not by position
@@ -191,7 +191,7 @@ def test_a_fixed_share_of_analysts_labels_is_held_out_by_feedback_id(tmp_path):
     a = write_labelled(tmp_path / "a.jsonl", [(hold[0][1], ["praise"]), ("tidak ada hubungannya", [])])
     ts = load_sources(TrainConfig((TrainSource(a),), human_holdout=0.2), rows)
     trained = set(ts.texts)
-    assert not trained & {t for _, t, _ in hold}  # never trained on, not even through a file
+    assert not trained & {t for _, t, *_ in hold}  # never trained on, not even through a file
     assert ts.human_holdout == hold
     assert ts.sources[0]["in_holdout"] == 1 and ts.sources[1]["held_out"] == len(hold)
     off = load_sources(TrainConfig((TrainSource(a),), human=False), rows)
@@ -382,7 +382,7 @@ def test_data_and_real_options_replace_the_configured_sources(tmp_path, monkeypa
                 },
             ]
         )
-        store.save_human_labels("play_store:h1", ["otp_not_received"], "analis")
+        store.save_human_labels([("play_store:h1", ["otp_not_received"], "analis")])
     args = ["train", "--config", str(cfg), "--models-dir", "models", "--data", "written.jsonl:0.5"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
