@@ -5,7 +5,9 @@ decides once, here: writers (CLI, nightly job) hold a connection only for the wo
 dashboard opens a short-lived read-only connection per query (``read_connection``). Both retry on the
 lock error for a bounded time, then fail with ``StoreLocked`` naming the file.
 
-All timestamps are stored as UTC without a zone.
+All timestamps are stored as UTC without a zone. Each feedback row carries ``dup_key``, its
+near-duplicate key (the ``near_duplicate_key`` macro of migration 4, computed in SQL on upsert; why a
+stored column: suara/review_queue.py).
 """
 
 from __future__ import annotations
@@ -144,6 +146,35 @@ MIGRATIONS: list[str] = [
         notified_at TIMESTAMP
     );
     """,
+    # 4: a near-duplicate key per feedback item, for the labelling queue (suara/review_queue.py): texts
+    # that differ only in case, punctuation, digits, emoji, links or stretched letters share one key.
+    # The macro is nlp.text.clean written in DuckDB SQL, step by step (a test holds the two equal on
+    # the labelled texts); the squash of a letter repeated three or more times ("terusss") needs a
+    # back-reference RE2 lacks, so it is one alternation per letter, nine letters per pass. A text with
+    # no letters at all gets NULL: it is nobody's near-duplicate. Should clean() change, the test fails:
+    # add a migration that replaces the macro and re-keys feedback.
+    r"""
+    CREATE MACRO near_duplicate_key(title, text) AS nullif(
+        concat_ws(' ', title, text)
+        .lower()
+        .regexp_replace('https?://\S+|www\.\S+', ' ', 'g')
+        .regexp_replace('\S+@\S+\.\S+', ' email ', 'g')
+        .regexp_replace('@[\pL\pN_]+', ' ', 'g')
+        .replace('#', ' ')
+        .regexp_replace('\b([a-z]{2,})2\b', '\1 \1', 'g')
+        .regexp_replace('(a)a{2,}|(b)b{2,}|(c)c{2,}|(d)d{2,}|(e)e{2,}|(f)f{2,}|(g)g{2,}|(h)h{2,}|(i)i{2,}',
+                        '\1\2\3\4\5\6\7\8\9', 'g')
+        .regexp_replace('(j)j{2,}|(k)k{2,}|(l)l{2,}|(m)m{2,}|(n)n{2,}|(o)o{2,}|(p)p{2,}|(q)q{2,}|(r)r{2,}',
+                        '\1\2\3\4\5\6\7\8\9', 'g')
+        .regexp_replace('(s)s{2,}|(t)t{2,}|(u)u{2,}|(v)v{2,}|(w)w{2,}|(x)x{2,}|(y)y{2,}|(z)z{2,}',
+                        '\1\2\3\4\5\6\7\8', 'g')
+        .regexp_replace('[^a-z]{2,}|[^a-z ]', ' ', 'g')  -- = '[^a-z]+' -> ' ', without rewriting lone spaces
+        .trim(),
+        ''
+    );
+    ALTER TABLE feedback ADD COLUMN dup_key VARCHAR;
+    UPDATE feedback SET dup_key = near_duplicate_key(title, text);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -278,6 +309,7 @@ BATCH_SCHEMA = pa.schema(
 )
 _COLUMNS = [f.name for f in BATCH_SCHEMA]
 _MUTABLE = [c for c in _COLUMNS if c not in ("id", "source", "native_id")]
+_DUP_KEY = "near_duplicate_key(b.title, b.text)"  # migration 4's macro, in SQL with the rows it keys
 
 
 def to_batch_table(records: Iterable[dict], salt: str, validated: bool = False) -> pa.Table:
@@ -380,7 +412,8 @@ class Store:
 
         Re-loading the same records changes no content, adds no revision; it only moves last_seen_at.
         A small batch (a page of a source) finds its stored rows by a filter on the id column rather
-        than a join, so its cost does not grow with the table (``_stored_rows``).
+        than a join, so its cost does not grow with the table (``_stored_rows``). New and changed rows get
+        their near-duplicate key (``dup_key``) in the same statements.
         """
         table = records if isinstance(records, pa.Table) else to_batch_table(records, self.salt)
         if table.num_rows == 0:
@@ -419,8 +452,8 @@ class Store:
                     cols = ", ".join(_COLUMNS)
                     all_new = new == table.num_rows  # the usual page of a nightly: no need to look again
                     con.execute(
-                        f"INSERT INTO feedback ({cols}, first_seen_at, last_seen_at) "
-                        f"SELECT {', '.join('b.' + c for c in _COLUMNS)}, $now, $now FROM _batch b"
+                        f"INSERT INTO feedback ({cols}, first_seen_at, last_seen_at, dup_key) "
+                        f"SELECT {', '.join('b.' + c for c in _COLUMNS)}, $now, $now, {_DUP_KEY} FROM _batch b"
                         + ("" if all_new else f" ANTI JOIN {stored} f ON f.id = b.id"),
                         {"now": now} if all_new else {**params, "now": now},
                     )
@@ -429,7 +462,7 @@ class Store:
                     narrow = " AND list_contains($ids, feedback.id)" if params else ""
                     con.execute(
                         f"""
-                        UPDATE feedback SET {sets}, last_seen_at = $now FROM _batch b
+                        UPDATE feedback SET {sets}, last_seen_at = $now, dup_key = {_DUP_KEY} FROM _batch b
                         WHERE feedback.id = b.id{narrow}
                           AND (feedback.content_hash <> b.content_hash
                                OR {meta_differs.replace("f.", "feedback.")})
@@ -589,20 +622,47 @@ class Store:
                     pass
 
     def save_human_labels(self, feedback_id: str, categories: list[str], reviewer: str) -> None:
-        """An analyst's decision: the full set of categories (possibly none) for one feedback item."""
+        """An analyst's decision for one feedback item (see ``save_human_labels_many``)."""
+        self.save_human_labels_many([feedback_id], categories, reviewer)
+
+    def save_human_labels_many(self, feedback_ids: list[str], categories: list[str], reviewer: str) -> int:
+        """An analyst's decision, the full set of categories (possibly none), for every given feedback item
+        (one text, or a group of near-duplicates from the labelling queue), in one transaction.
+
+        Any earlier human labels of those items are replaced; an unknown id changes nothing and raises
+        ``StoreError``. Returns how many items were labelled.
+        """
         if not reviewer.strip():
             raise ValueError("reviewer name is empty: say who made the correction")
+        ids = sorted(set(feedback_ids))
+        if not ids:
+            raise ValueError("no feedback items given: pick at least one text to label")
+        cats = sorted(set(categories))
         now = utcnow()
         with self.transaction() as con:
-            if not first_row(con, "SELECT count(*) FROM feedback WHERE id = ?", [feedback_id])[0]:
-                raise StoreError(f"feedback {feedback_id} is not in the database")
-            con.execute("DELETE FROM labels WHERE origin = 'human' AND feedback_id = ?", [feedback_id])
-            if categories:
-                con.executemany(
-                    "INSERT INTO labels VALUES (?, ?, 1.0, 'human', NULL, ?, ?)",
-                    [[feedback_id, c, reviewer, now] for c in sorted(set(categories))],
+            unknown = con.execute(
+                "SELECT i.id FROM (SELECT unnest($ids) AS id) i ANTI JOIN feedback f ON f.id = i.id ORDER BY 1",
+                {"ids": ids},
+            ).fetchall()
+            if unknown:
+                named = ", ".join(r[0] for r in unknown[:3]) + (
+                    f" and {len(unknown) - 3} more" if len(unknown) > 3 else ""
                 )
-            con.execute("INSERT OR REPLACE INTO human_reviews VALUES (?, ?, ?)", [feedback_id, reviewer, now])
+                raise StoreError(f"feedback {named} is not in the database; nothing was saved")
+            con.execute(
+                "DELETE FROM labels WHERE origin = 'human' AND feedback_id IN (SELECT unnest($ids))",
+                {"ids": ids},
+            )
+            con.execute(
+                "INSERT INTO labels SELECT i.id, c.category, 1.0, 'human', NULL, $who, $now "
+                "FROM (SELECT unnest($ids) AS id) i CROSS JOIN (SELECT unnest($cats::VARCHAR[]) AS category) c",
+                {"ids": ids, "cats": cats, "who": reviewer, "now": now},
+            )
+            con.execute(
+                "INSERT OR REPLACE INTO human_reviews SELECT unnest($ids), $who, $now",
+                {"ids": ids, "who": reviewer, "now": now},
+            )
+        return len(ids)
 
     def human_labelled(self) -> list[tuple[str, list[str]]]:
         """(text, categories) of every item an analyst reviewed: training data for the next model."""
