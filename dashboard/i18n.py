@@ -211,10 +211,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     "open_in_category": ("Buka di halaman Kategori", "Open on the Category page"),
     # review page
     "review_intro": (
-        "Koreksi model di tempat ia paling ragu. Pilih kategori yang benar (boleh tidak ada) lalu simpan: "
-        "label Anda menggantikan label model di semua halaman dan dipakai pada pelatihan berikutnya.",
-        "Correct the model where it is least sure. Pick the right categories (possibly none) and save: "
-        "your labels replace the model's on every page and feed the next training.",
+        "Koreksi model di tempat label Anda paling berguna: teks yang membuat model ragu dan sering muncul "
+        "lebih dulu. Teks yang hampir sama dikelompokkan, jadi satu label berlaku untuk semuanya. Pilih "
+        "kategori yang benar (boleh tidak ada) lalu simpan: label Anda menggantikan label model di semua "
+        "halaman dan dipakai pada pelatihan berikutnya.",
+        "Correct the model where your label is worth most: texts the model is unsure about and that come up "
+        "often go first. Near-identical texts are grouped, so one label covers them all. Pick the right "
+        "categories (possibly none) and save: your labels replace the model's on every page and feed the "
+        "next training.",
     ),
     "human_since_model": (
         "{n} teks diberi label analis sejak model {model} dilatih ({date}); {total} seluruhnya.",
@@ -227,10 +231,28 @@ TEXTS: dict[str, tuple[str, str]] = {
     "analyst": ("Nama analis", "Analyst name"),
     "analyst_placeholder": ("disimpan bersama label", "stored with the labels"),
     "review_mode": ("Antrean", "Queue"),
-    "review_uncertain": ("Model paling ragu", "Least confident"),
+    "review_uncertain": ("Ragu dan sering", "Unsure and frequent"),
     "review_random": ("Sampel acak", "Random sample"),
     "new_sample": ("Sampel baru", "New sample"),
-    "queue_caption": ("{n} teks menunggu keputusan Anda.", "{n} texts await your decision."),
+    "queue_caption": (
+        "{groups} kelompok teks ({n} teks) menunggu keputusan Anda.",
+        "{groups} groups of texts ({n} texts) await your decision.",
+    ),
+    "similar_reviews": (
+        ":material/content_copy: {n} ulasan serupa: label Anda berlaku untuk semuanya",
+        ":material/content_copy: {n} similar reviews: your label applies to all of them",
+    ),
+    "similar_reviews_help": (
+        "Sama setelah huruf kecil, tanpa tanda baca, angka, emoji, tautan, dan huruf yang diulang "
+        '("ERROR terus!!!" = "error terusss"). Yang ditampilkan adalah yang terbaru.',
+        "The same once lowercased, without punctuation, digits, emoji, links and stretched letters "
+        '("ERROR terus!!!" = "error terusss"). The newest one is shown.',
+    ),
+    "labelled_before": (
+        ":material/done_all: Mirip dengan yang sudah dilabeli analis: {cats}",
+        ":material/done_all: Similar to a text an analyst already labelled: {cats}",
+    ),
+    "no_category": ("tanpa kategori", "no category"),
     "queue_empty": (
         "Tidak ada teks yang belum ditinjau di tampilan ini.",
         "No unreviewed texts in this view.",
@@ -246,6 +268,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "save_labels": ("Simpan", "Save"),
     "name_first": ("Isi nama analis dulu: nama disimpan bersama label.", "Enter the analyst name first."),
     "saved": ("Tersimpan: {n} kategori.", "Saved: {n} categories."),
+    "saved_group": (
+        "Tersimpan: {n} kategori untuk {texts} teks.",
+        "Saved: {n} categories for {texts} texts.",
+    ),
     "save_locked": (
         "Belum tersimpan: basis data {db} sedang dipakai proses lain. Coba simpan lagi sebentar lagi.",
         "Not saved: database {db} is busy with another process. Try saving again in a moment.",

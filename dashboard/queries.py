@@ -7,7 +7,8 @@ benchmark calls them directly (``overview`` is the overview page's whole workloa
 
 Filters arrive as a ``dashboard.filters.Filters``; they become one parameterized WHERE clause on the
 feedback table (``f``); categories always come from the ``effective_labels`` view, where an analyst's
-labels override the model's.
+labels override the model's. One query lives elsewhere: the Pelabelan queue's, in the store layer
+(``suara.review_queue``) where the CLI shares it; ``review_queue`` here only applies the filters.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from suara.review_queue import review_queue as labelling_queue
 from suara.store import read_connection
 
 if TYPE_CHECKING:
@@ -432,38 +434,11 @@ def alert_texts(db: str | Path, alert: dict, limit: int = 10) -> tuple[int, pd.D
 def review_queue(
     db: str | Path, f: Filters, mode: str = "uncertain", n: int = 10, seed: int = 0
 ) -> pd.DataFrame:
-    """Items no analyst has reviewed yet: the model's least confident predictions ("uncertain"), or a
-    reproducible random sample ("random"), with the categories the model gave them and its scores."""
-    if mode not in ("uncertain", "random"):
-        raise ValueError(f"unknown review mode {mode!r}; use 'uncertain' or 'random'")
+    """The Pelabelan queue in the view: ``suara.review_queue.review_queue`` (groups of unreviewed
+    near-duplicates, by expected value of a label, or a random sample) under the filters."""
     cond, params = where(f)
-    if mode == "uncertain":
-        cond += " AND c.confidence IS NOT NULL"
-        rank = "c.confidence"
-    else:
-        rank = "hash(f.id || $seed)"
-        params["seed"] = str(seed)
     with read_connection(db, wait=LOCK_WAIT) as con:
-        return _frame(
-            con,
-            f"""
-            WITH queue AS (
-                SELECT f.id, f.created_at, f.source, f.app_id, f.rating, f.app_version, f.title, f.text, c.confidence,
-                       {rank} AS rank
-                FROM feedback f LEFT JOIN classifications c ON c.feedback_id = f.id
-                WHERE {cond} AND f.id NOT IN (SELECT feedback_id FROM human_reviews)
-                ORDER BY rank, f.id LIMIT $n
-            ), labels AS (
-                SELECT feedback_id, list(category ORDER BY category) AS categories,
-                       list({{'category': category, 'score': score}} ORDER BY score DESC, category) AS scores
-                FROM effective_labels WHERE feedback_id IN (SELECT id FROM queue) GROUP BY 1
-            )
-            SELECT queue.* EXCLUDE (rank), coalesce(labels.categories, []) AS categories, labels.scores
-            FROM queue LEFT JOIN labels ON labels.feedback_id = queue.id
-            ORDER BY queue.rank, queue.id
-            """,
-            {**params, "n": n},
-        )
+        return labelling_queue(con, cond, params, mode, n, seed)
 
 
 def human_label_counts(db: str | Path) -> dict:

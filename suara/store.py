@@ -5,7 +5,9 @@ decides once, here: writers (CLI, nightly job) hold a connection only for the wo
 dashboard opens a short-lived read-only connection per query (``read_connection``). Both retry on the
 lock error for a bounded time, then fail with ``StoreLocked`` naming the file.
 
-All timestamps are stored as UTC without a zone.
+All timestamps are stored as UTC without a zone. Each feedback row carries ``dup_key``, its
+near-duplicate key (the ``near_duplicate_key`` macro of migration 4, computed in SQL on upsert; why a
+stored column: suara/review_queue.py).
 """
 
 from __future__ import annotations
@@ -143,6 +145,35 @@ MIGRATIONS: list[str] = [
         created_at TIMESTAMP NOT NULL,
         notified_at TIMESTAMP
     );
+    """,
+    # 4: a near-duplicate key per feedback item, for the labelling queue (suara/review_queue.py): texts
+    # that differ only in case, punctuation, digits, emoji, links or stretched letters share one key.
+    # The macro is nlp.text.clean written in DuckDB SQL, step by step (a test holds the two equal on
+    # the labelled texts); the squash of a letter repeated three or more times ("terusss") needs a
+    # back-reference RE2 lacks, so it is one alternation per letter, nine letters per pass. A text with
+    # no letters at all gets NULL: it is nobody's near-duplicate. Should clean() change, the test fails:
+    # add a migration that replaces the macro and re-keys feedback.
+    r"""
+    CREATE MACRO near_duplicate_key(title, text) AS nullif(
+        concat_ws(' ', title, text)
+        .lower()
+        .regexp_replace('https?://\S+|www\.\S+', ' ', 'g')
+        .regexp_replace('\S+@\S+\.\S+', ' email ', 'g')
+        .regexp_replace('@[\pL\pN_]+', ' ', 'g')
+        .replace('#', ' ')
+        .regexp_replace('\b([a-z]{2,})2\b', '\1 \1', 'g')
+        .regexp_replace('(a)a{2,}|(b)b{2,}|(c)c{2,}|(d)d{2,}|(e)e{2,}|(f)f{2,}|(g)g{2,}|(h)h{2,}|(i)i{2,}',
+                        '\1\2\3\4\5\6\7\8\9', 'g')
+        .regexp_replace('(j)j{2,}|(k)k{2,}|(l)l{2,}|(m)m{2,}|(n)n{2,}|(o)o{2,}|(p)p{2,}|(q)q{2,}|(r)r{2,}',
+                        '\1\2\3\4\5\6\7\8\9', 'g')
+        .regexp_replace('(s)s{2,}|(t)t{2,}|(u)u{2,}|(v)v{2,}|(w)w{2,}|(x)x{2,}|(y)y{2,}|(z)z{2,}',
+                        '\1\2\3\4\5\6\7\8', 'g')
+        .regexp_replace('[^a-z]{2,}|[^a-z ]', ' ', 'g')  -- = '[^a-z]+' -> ' ', without rewriting lone spaces
+        .trim(),
+        ''
+    );
+    ALTER TABLE feedback ADD COLUMN dup_key VARCHAR;
+    UPDATE feedback SET dup_key = near_duplicate_key(title, text);
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -288,6 +319,7 @@ BATCH_SCHEMA = pa.schema(
 )
 _COLUMNS = [f.name for f in BATCH_SCHEMA]
 _MUTABLE = [c for c in _COLUMNS if c not in ("id", "source", "native_id")]
+_DUP_KEY = "near_duplicate_key(b.title, b.text)"  # migration 4's macro, in SQL with the rows it keys
 
 
 def to_batch_table(records: Iterable[dict], salt: str, validated: bool = False) -> pa.Table:
@@ -390,7 +422,8 @@ class Store:
 
         Re-loading the same records changes no content, adds no revision; it only moves last_seen_at.
         A small batch (a page of a source) finds its stored rows by a filter on the id column rather
-        than a join, so its cost does not grow with the table (``_stored_rows``).
+        than a join, so its cost does not grow with the table (``_stored_rows``). New and changed rows get
+        their near-duplicate key (``dup_key``) in the same statements.
         """
         table = records if isinstance(records, pa.Table) else to_batch_table(records, self.salt)
         if table.num_rows == 0:
@@ -429,8 +462,8 @@ class Store:
                     cols = ", ".join(_COLUMNS)
                     all_new = new == table.num_rows  # the usual page of a nightly: no need to look again
                     con.execute(
-                        f"INSERT INTO feedback ({cols}, first_seen_at, last_seen_at) "
-                        f"SELECT {', '.join('b.' + c for c in _COLUMNS)}, $now, $now FROM _batch b"
+                        f"INSERT INTO feedback ({cols}, first_seen_at, last_seen_at, dup_key) "
+                        f"SELECT {', '.join('b.' + c for c in _COLUMNS)}, $now, $now, {_DUP_KEY} FROM _batch b"
                         + ("" if all_new else f" ANTI JOIN {stored} f ON f.id = b.id"),
                         {"now": now} if all_new else {**params, "now": now},
                     )
@@ -439,7 +472,7 @@ class Store:
                     narrow = " AND list_contains($ids, feedback.id)" if params else ""
                     con.execute(
                         f"""
-                        UPDATE feedback SET {sets}, last_seen_at = $now FROM _batch b
+                        UPDATE feedback SET {sets}, last_seen_at = $now, dup_key = {_DUP_KEY} FROM _batch b
                         WHERE feedback.id = b.id{narrow}
                           AND (feedback.content_hash <> b.content_hash
                                OR {meta_differs.replace("f.", "feedback.")})

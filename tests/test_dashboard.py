@@ -27,6 +27,8 @@ from streamlit.testing.v1 import AppTest
 from dashboard import common, queries
 from dashboard.filters import Filters
 from dashboard.i18n import TEXTS
+from nlp.text import clean
+from suara.review_queue import HALF_LIFE
 from suara.store import Store
 from tests.dashboard_fixture import FORMULA_ID, NIK_DIGITS, NIKS, build
 from tests.serving import free_port, wait_until_serving
@@ -314,42 +316,99 @@ def test_alerts_page_empty_state(writable_db):
 
 
 # -- Pelabelan ------------------------------------------------------------------------------------------
-def test_review_queue_saves_human_labels(writable_db):
+def expected_queue(db: Path) -> list[tuple[str, int, bool]]:
+    """The default view's queue worked out apart from the page: texts grouped by ``nlp.text.clean`` in
+    Python, groups with a labelled twin last, then by n * 2^(-smallest margin / HALF_LIFE), ties newest
+    first. (representative id, texts in the group, labelled before) per group."""
+    start, end = period(db)
+    rows = sql(
+        db,
+        "SELECT f.id, f.title, f.text, f.created_at, c.confidence, h.feedback_id IS NOT NULL FROM feedback f "
+        "LEFT JOIN classifications c ON c.feedback_id = f.id LEFT JOIN human_reviews h ON h.feedback_id = f.id",
+    )
+    key = lambda title, text: clean(f"{title} {text}" if title else text)  # noqa: E731
+    labelled = {key(title, text) for _, title, text, _, _, reviewed in rows if reviewed}
+    groups: dict[str, list] = {}
+    for fid, title, text, created, confidence, reviewed in rows:
+        if not reviewed and start <= created < end:
+            groups.setdefault(key(title, text) or fid, []).append((created, fid, confidence))
+
+    def rank(item):
+        k, members = item
+        value = len(members) * 2 ** (-min(c for *_, c in members) / HALF_LIFE)
+        return k in labelled, -value, -max(members)[0].timestamp()
+
+    return [(max(members)[1], len(members), k in labelled) for k, members in sorted(groups.items(), key=rank)]
+
+
+def shown_queue(at: AppTest) -> list[str]:
+    return [
+        p.key.removeprefix("cats_") for p in at.get("button_group") if p.key and p.key.startswith("cats_")
+    ]
+
+
+def test_review_queue_groups_near_duplicates_by_expected_value(writable_db):
     at = app("review")
     assert at.info[0].value.startswith("2 teks diberi label analis sejak model")
-    # least confident first: the newest item, whose confidence is lowest
-    (first_id,) = sql(
+    expected = expected_queue(writable_db)
+    assert shown_queue(at) == [rep for rep, _, _ in expected[:10]]
+    first_id, n, _ = expected[0]
+    assert n > 3  # the fixture's texts differ only by a number: near-duplicates
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith(f":material/content_copy: {n} ulasan serupa") for c in captions)
+    shown_texts = sum(k for _, k, _ in expected[:10])
+    assert f"10 kelompok teks ({shown_texts} teks) menunggu keputusan Anda." in captions
+
+    # One decision labels every text of the group.
+    start, end = period(writable_db)
+    (group,) = sql(
         writable_db,
-        "SELECT c.feedback_id FROM classifications c WHERE c.feedback_id NOT IN (SELECT feedback_id FROM human_reviews) "
-        "ORDER BY c.confidence, c.feedback_id LIMIT 1",
+        "SELECT list(f.id ORDER BY f.id) FROM feedback f WHERE f.dup_key = (SELECT dup_key FROM feedback WHERE id = ?) "
+        "AND f.created_at >= ? AND f.created_at < ? AND f.id NOT IN (SELECT feedback_id FROM human_reviews)",
+        [first_id, start, end],
     )[0]
-    pills = at.get("button_group")
-    chosen = next(p for p in pills if p.key == f"cats_{first_id}")
-    assert sorted(chosen.value) == ["app_error", "nik_not_detected", "quota_full"]  # the model's labels
+    assert len(group) == n
+    chosen = next(p for p in at.get("button_group") if p.key == f"cats_{first_id}")
+    assert sorted(chosen.value) == ["app_error"]  # the model's labels
     at.text_input(key="analyst").input("Budi Santoso")
     chosen.set_value(["nik_not_detected", "office_unavailable"])
     at.button(key=f"save_{first_id}").click().run()
     assert not at.exception
-    assert at.success[0].value == "Tersimpan: 2 kategori."
+    assert at.success[0].value == f"Tersimpan: 2 kategori untuk {n} teks."
 
     rows = sql(
         writable_db,
-        "SELECT category, origin, created_by FROM labels WHERE feedback_id = ? AND origin = 'human' ORDER BY 1",
-        [first_id],
+        "SELECT feedback_id, category, created_by FROM labels WHERE origin = 'human' AND list_contains(?, feedback_id) "
+        "ORDER BY 1, 2",
+        [group],
     )
     assert rows == [
-        ("nik_not_detected", "human", "Budi Santoso"),
-        ("office_unavailable", "human", "Budi Santoso"),
+        (fid, c, "Budi Santoso") for fid in group for c in ("nik_not_detected", "office_unavailable")
     ]
-    assert sql(writable_db, "SELECT reviewed_by FROM human_reviews WHERE feedback_id = ?", [first_id]) == [
-        ("Budi Santoso",)
-    ]
+    assert sql(
+        writable_db, "SELECT count(*) FROM human_reviews WHERE list_contains(?, feedback_id)", [group]
+    ) == [(n,)]
     effective = sql(
         writable_db, "SELECT category FROM effective_labels WHERE feedback_id = ? ORDER BY 1", [first_id]
     )
     assert effective == [("nik_not_detected",), ("office_unavailable",)]  # the analyst overrides the model
-    assert at.info[0].value.startswith("3 teks diberi label analis sejak model")
-    assert not any(p.key == f"cats_{first_id}" for p in at.get("button_group"))  # left the queue
+    assert at.info[0].value.startswith(f"{2 + n} teks diberi label analis sejak model")
+    assert shown_queue(at) == [rep for rep, _, _ in expected_queue(writable_db)[:10]]
+    assert first_id not in shown_queue(at)  # the group left the queue
+
+
+def test_review_flags_groups_an_analyst_already_labelled(db):
+    at = app("review")
+    at.button_group(key="review_mode").set_value("random").run()
+    shown = set(shown_queue(at))
+    twins = [rep for rep, _, labelled in expected_queue(db) if labelled and rep in shown]
+    assert twins  # the fixture's analysts labelled two texts that have near-duplicates
+    flags = sorted(c.value for c in at.caption if "Mirip dengan yang sudah dilabeli analis" in c.value)
+    decided = {  # the fixture's two decisions: not a complaint, and a payment problem
+        "tanpa kategori",
+        common.category_label("payment_stuck", "id"),
+    }
+    assert len(flags) == len(twins) and {f.rsplit(": ", 1)[1] for f in flags} <= decided
 
 
 def test_review_needs_the_analyst_name(writable_db):

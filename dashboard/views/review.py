@@ -1,8 +1,12 @@
-"""Pelabelan: analysts correct the model where it is least sure (or on a random sample).
+"""Pelabelan: analysts label first what is worth most, the model's unsure calls on frequent texts.
 
-Each decision is the full set of categories of one text, stored as human labels through
-``Store.save_human_labels`` (who and when); it overrides the model everywhere at once and feeds the
-next `suara train`. The only write the dashboard makes, in a short-lived read-write connection.
+The queue (``suara.review_queue.review_queue``) shows one form per group of near-duplicates, its newest
+text (masked) with how many texts share it, ordered by expected value of one label: many texts the
+model was unsure about first; groups whose twin an analyst already labelled come last, flagged. Or a
+random sample, for an unbiased look. Each decision is the full set of categories, stored for every
+text of the group at once through ``Store.save_human_labels`` (who and when, one transaction); it
+overrides the model everywhere and feeds the next `suara train`. The only write the dashboard makes,
+in a short-lived read-write connection.
 """
 
 from __future__ import annotations
@@ -19,14 +23,14 @@ BATCH = 10
 FLASH = "_review_flash"
 
 
-def save(feedback_id: str, categories: list[str], reviewer: str) -> str | None:
-    """Store one decision; returns an error message for the screen, or None when saved."""
+def save(feedback_ids: list[str], categories: list[str], reviewer: str) -> str | None:
+    """Store one decision for a group of texts; returns an error message for the screen, or None when saved."""
     db = common.db_path()
     if not db.exists():
         return t("db_missing", db=db)
     try:
         with Store(db, wait=5) as store:
-            store.save_human_labels([(feedback_id, categories, reviewer)])
+            store.save_human_labels([(fid, categories, reviewer) for fid in feedback_ids])
     except StoreLocked:
         return t("save_locked", db=db)
     except (StoreError, ValueError) as exc:
@@ -60,6 +64,11 @@ def item(row, analyst: str, tax) -> None:
         if pd.notna(row.confidence):
             meta.append(t("confidence", value=dec(row.confidence)))
         st.caption(" · ".join(meta))
+        if row.n > 1:
+            st.caption(t("similar_reviews", n=int(row.n)), help=t("similar_reviews_help"))
+        if row.labelled_before:
+            cats = ", ".join(common.category_label(c) for c in row.labelled_as) or t("no_category")
+            st.caption(t("labelled_before", cats=cats))
         if isinstance(row.title, str) and row.title:
             st.markdown(f"**{common.md(row.title)}**")
         st.markdown(common.md(row.text))
@@ -82,11 +91,13 @@ def item(row, analyst: str, tax) -> None:
         if not (analyst or "").strip():
             st.warning(t("name_first"))
             return
-        error = save(row.id, list(chosen or []), analyst)
+        ids = list(row.ids)
+        error = save(ids, list(chosen or []), analyst)
         if error:
             st.error(error)
             return
-        st.session_state[FLASH] = t("saved", n=len(chosen or []))
+        n = len(chosen or [])
+        st.session_state[FLASH] = t("saved_group", n=n, texts=len(ids)) if len(ids) > 1 else t("saved", n=n)
         st.rerun()
 
 
@@ -116,7 +127,7 @@ def render() -> None:
     if queue.empty:
         st.info(t("queue_empty_uncertain") if mode == "uncertain" else t("queue_empty"))
         return
-    st.caption(t("queue_caption", n=len(queue)))
+    st.caption(t("queue_caption", groups=len(queue), n=int(queue["n"].sum())))
     tax = common.taxonomy()
     for row in queue.itertuples(index=False):
         item(row, analyst, tax)
