@@ -137,59 +137,83 @@ class TextFeatures:
     # -- transforming -----------------------------------------------------------------------------
     def transform(self, docs: list[list[Segment]], sentences: bool = True) -> Rows:
         """Rows of the whole texts and (with ``sentences``) of each text's sentences, when a text has two
-        or more sentences of ``min_sentence_tokens`` tokens or more."""
-        whole_rows: list[list[Segment]] = []
-        sent_rows: list[list[Segment]] = []
-        owner: list[int] = []
-        for i, doc in enumerate(docs):
-            whole_rows.append(doc)
-            if sentences:
-                long = [s for s in doc if len(s[0]) >= self.min_sentence_tokens]
-                if len(long) > 1:
-                    sent_rows.extend([s] for s in long)
-                    owner.extend([i] * len(long))
-        matrix = self._rows(whole_rows + sent_rows)
-        n = len(whole_rows)
-        return Rows(matrix[:n], matrix[n:], np.asarray(owner, dtype=np.int64))
+        or more sentences of ``min_sentence_tokens`` tokens or more.
 
-    def _rows(self, rows: list[list[Segment]]) -> sp.csr_matrix:
+        Each sentence is counted once; a text's counts are the sum of its sentences' (one sparse product),
+        so the tokens of a long review are looked up once however many rows they appear in.
+        """
+        pieces: list[Segment] = []
+        doc_of: list[int] = []
+        sent_pieces: list[int] = []
+        owner: list[int] = []
+        min_tokens = self.min_sentence_tokens
+        for i, doc in enumerate(docs):
+            first = len(pieces)
+            pieces.extend(doc)
+            doc_of.extend([i] * len(doc))
+            if sentences and len(doc) > 1:
+                long = [first + j for j, s in enumerate(doc) if len(s[0]) >= min_tokens]
+                if len(long) > 1:
+                    sent_pieces.extend(long)
+                    owner.extend([i] * len(long))
+        chars, words = self._counts(pieces)
+        ones = np.ones(len(doc_of), np.float32)
+        to_docs = sp.csr_matrix(
+            (ones, (np.asarray(doc_of, np.int64), np.arange(len(doc_of)))), shape=(len(docs), len(pieces))
+        )
+        n_sent = len(sent_pieces)
+        to_sents = sp.csr_matrix(
+            (np.ones(n_sent, np.float32), (np.arange(n_sent), np.asarray(sent_pieces, np.int64))),
+            shape=(n_sent, len(pieces)),
+        )
+        return Rows(
+            self._finish(to_docs @ chars, to_docs @ words),
+            self._finish(to_sents @ chars, to_sents @ words),
+            np.asarray(owner, dtype=np.int64),
+        )
+
+    def _counts(self, pieces: list[Segment]) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        """Raw n-gram counts per sentence: characters (duplicates not yet summed) and words."""
         lo, hi = self.char_ngrams
         memo, char_vocab, word_vocab = self._memo, self._char_vocab, self._word_vocab
         if len(memo) > _MEMO_MAX:
             memo.clear()
-        n_words = len(self.word_terms)
         c_ind: list[int] = []
         c_ptr = [0]
         w_ind: list[int] = []
         w_ptr = [0]
-        for row in rows:
-            for tokens, words in row:
-                for tok in tokens:
-                    ids = memo.get(tok)
-                    if ids is None:
-                        ids = memo[tok] = [
-                            char_vocab[g] for g in char_wb_ngrams(tok, lo, hi) if g in char_vocab
-                        ]
-                    c_ind.extend(ids)
-                w_ind.extend(word_vocab[g] for g in word_ngrams(list(words)) if g in word_vocab)
+        for tokens, words in pieces:
+            for tok in tokens:
+                ids = memo.get(tok)
+                if ids is None:
+                    ids = memo[tok] = [char_vocab[g] for g in char_wb_ngrams(tok, lo, hi) if g in char_vocab]
+                c_ind += ids
             c_ptr.append(len(c_ind))
+            if words:
+                w_ind += [i for i in map(word_vocab.get, word_ngrams(list(words))) if i is not None]
             w_ptr.append(len(w_ind))
-        shape = len(rows)
+        n = len(pieces)
         chars = sp.csr_matrix(
             (np.ones(len(c_ind), np.float32), np.asarray(c_ind, np.int32), np.asarray(c_ptr, np.int64)),
-            shape=(shape, len(self.char_terms)),
+            shape=(n, len(self.char_terms)),
         )
-        chars.sum_duplicates()
-        np.log(chars.data, out=chars.data)
-        chars.data += 1  # sublinear TF
-        chars.data *= self.char_idf[chars.indices]
-        norms = np.sqrt(np.asarray(chars.multiply(chars).sum(axis=1)).ravel())
-        norms[norms == 0] = 1
-        chars.data /= np.repeat(norms, np.diff(chars.indptr)).astype(np.float32)
-        words = sp.csr_matrix(
+        words_m = sp.csr_matrix(
             (np.ones(len(w_ind), np.float32), np.asarray(w_ind, np.int32), np.asarray(w_ptr, np.int64)),
-            shape=(shape, n_words),
+            shape=(n, len(self.word_terms)),
         )
-        words.sum_duplicates()
+        return chars, words_m
+
+    def _finish(self, chars: sp.csr_matrix, words: sp.csr_matrix) -> sp.csr_matrix:
+        """Summed counts -> features: sublinear TF x IDF, L2-normalized characters; scaled word flags."""
+        chars = chars.tocsr()  # a sparse product: each (row, n-gram) once, so the counts are complete
+        np.log(chars.data, out=chars.data)
+        chars.data += 1
+        chars.data *= self.char_idf[chars.indices]
+        if chars.nnz:
+            lengths = np.diff(chars.indptr)
+            row = np.repeat(np.arange(chars.shape[0]), lengths)
+            norms = np.sqrt(np.bincount(row, weights=chars.data.astype(np.float64) ** 2, minlength=chars.shape[0]))
+            chars.data /= norms[row].astype(np.float32)
+        words = words.tocsr()
         words.data.fill(self.word_weight)  # presence flags
         return sp.hstack([words, chars], format="csr", dtype=np.float32)

@@ -49,13 +49,17 @@ def clean(text: str, mark_sentences: bool = False) -> str:
     are gone) becomes the token SENTENCE_MARK, so one pass gives the text and its sentences.
     """
     text = (text or "").lower()
-    text = _URL.sub(" ", text)
-    text = _EMAIL.sub(" email ", text)
-    text = _MENTION.sub(" ", text)
+    # each pattern runs only where it can match: most reviews have no link, address or "2"
+    if "http" in text or "www." in text:
+        text = _URL.sub(" ", text)
+    if "@" in text:
+        text = _EMAIL.sub(" email ", text)
+        text = _MENTION.sub(" ", text)
     if mark_sentences:
         text = _SENTENCE_END.sub(f" {SENTENCE_MARK} ", text)
     text = text.replace("#", " ")
-    text = _REDUP.sub(r"\1 \1", text)
+    if "2" in text:
+        text = _REDUP.sub(r"\1 \1", text)
     text = _REPEAT.sub(r"\1", text)
     return _NON_WORD.sub(" ", text).strip()
 
