@@ -22,7 +22,7 @@ from rich.console import Console
 
 from bench import corpus as C
 from bench import report
-from bench.stages import Ctx, row, write_ctx
+from bench.base import Ctx, row, write_ctx
 
 ROOT = Path(__file__).resolve().parent.parent
 ORDER = ("import", "parse", "predict", "stem", "classify", "overview", "nightly")
@@ -95,7 +95,7 @@ class Runner:
         if a.profile == stage:
             profile = str(a.corpus_dir.resolve() / "profiles" / f"{stage}-{size}")
         return Ctx(
-            size=size, seed=a.seed, corpus=str(corpus), work=str(self.work),
+            size=size, seed=a.seed, corpus=str(corpus), work=str(self.work), corpus_dir=str(a.corpus_dir.resolve()),
             models_dir=str(a.models_dir.resolve()) if a.models_dir else None, naive_rows=a.naive_rows,
             parse_cap=a.parse_cap, predict_cap=a.predict_cap, stem_texts=a.stem_texts, repeats=a.repeats,
             new_items=a.new_items, profile=profile,

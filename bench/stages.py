@@ -3,8 +3,8 @@
 A stage runs in a fresh interpreter (``bench/__main__.py`` starts it), so the peak resident memory it
 reports (``getrusage(RUSAGE_SELF).ru_maxrss``, read right after the measured work and before any
 naive comparison) is that stage's own. Every stage goes through Suara's real code path: the
-``suara import`` command, the ingest parsers, ``predict_stream``, ``classify_pending``, the
-dashboard's query functions and ``run_nightly``. A stage returns table rows (see ``row``); it
+``suara import`` command, the ingest parsers, the ``suara predict`` process (bench/predict.py),
+``classify_pending``, the dashboard's query functions and ``run_nightly``. A stage returns table rows (see ``row``); it
 checks that the work was really done (row counts, labels) so a fast figure cannot hide a no-op.
 
 Databases live in the run's work directory: ``feed-N`` (imported), ``cls-N`` (classified); a stage
@@ -15,106 +15,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import shutil
 import statistics
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
 from itertools import islice
 from pathlib import Path
 
 from bench import corpus as C
-
-
-@dataclass
-class Ctx:
-    """What a stage needs to know; written to JSON by the parent."""
-
-    size: int
-    seed: int
-    corpus: str
-    work: str
-    models_dir: str | None = None
-    naive_rows: int = 5000
-    parse_cap: int = 100_000
-    predict_cap: int = 100_000
-    stem_texts: int = 20_000
-    stem_uncached: int = 20_000
-    repeats: int = 7
-    new_items: int = 1000
-    profile: str | None = None  # write a pyinstrument profile of the stage here (html + txt)
-
-    def db(self, kind: str, size: int | None = None) -> Path:
-        return Path(self.work) / f"{kind}-{size or self.size}.duckdb"
-
-
-def peak_mb() -> float:
-    """Peak resident memory of this process so far, in MiB (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-class Timer:
-    """Wall and CPU seconds of a block; CPU counts every thread of the process (DuckDB's too), so on a
-    busy machine it shows how much of the wall time was this stage's own work."""
-
-    def __enter__(self) -> Timer:
-        self.wall, self.cpu = time.perf_counter(), time.process_time()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.wall, self.cpu = time.perf_counter() - self.wall, time.process_time() - self.cpu
-
-
-def row(stage: str, label: str, size: int, value: float | None, unit: str, **extra) -> dict:
-    """One line of the table. extra: target (text), ok (bool), naive (value, same unit as naive_unit),
-    naive_unit, vs (what the ratio compares with), ratio, rss_mb, seconds, cpu, note, status."""
-    base = {"stage": stage, "label": label, "size": size, "value": value, "unit": unit, "target": None,
-            "ok": None, "naive": None, "naive_unit": None, "vs": None, "ratio": None, "rss_mb": None,
-            "seconds": None, "cpu": None, "note": "", "status": "ok"}  # fmt: skip
-    unknown = set(extra) - set(base)
-    if unknown:
-        raise ValueError(f"unknown row fields {sorted(unknown)}")
-    base.update(extra)
-    return base
-
-
-def skipped(stage: str, label: str, size: int, why: str) -> dict:
-    return row(stage, label, size, None, "", status="skipped", note=why)
-
-
-def copy_db(src: Path, dst: Path) -> Path:
-    """A copy of a closed database file (no WAL: every writer here closes, which checkpoints)."""
-    remove_db(dst)
-    shutil.copyfile(src, dst)
-    return dst
-
-
-def remove_db(path: Path) -> None:
-    path.unlink(missing_ok=True)
-    path.with_name(path.name + ".wal").unlink(missing_ok=True)
-
-
-def count_rows(db: Path, table: str = "feedback") -> int:
-    from suara.store import read_connection
-
-    with read_connection(db) as con:
-        return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-
-
-def model_dir(ctx: Ctx) -> Path | None:
-    """The model Suara would use (the newest on disk), or None when none has been trained."""
-    from suara.classify import NoModel, resolve_model_dir
-    from suara.config import MODELS_DIR
-
-    try:
-        return resolve_model_dir(None, models_dir=Path(ctx.models_dir) if ctx.models_dir else MODELS_DIR)
-    except NoModel:
-        return None
-
-
-NO_MODEL = "no trained model (run `suara train`)"
+from bench.base import NO_MODEL, Ctx, Timer, copy_db, count_rows, model_dir, peak_mb, remove_db, row, skipped
+from bench.predict import stage_predict
 
 
 # -- 1. import ------------------------------------------------------------------------------------
@@ -241,55 +152,7 @@ def stage_parse(ctx: Ctx) -> list[dict]:
     ]  # fmt: skip
 
 
-# -- 3. predict and stemming ------------------------------------------------------------------------
-def stage_predict(ctx: Ctx) -> list[dict]:
-    """`suara predict`'s streaming function over the corpus texts (capped), with the current model."""
-    from nlp.model import load
-    from nlp.predict import predict_stream
-
-    n = min(ctx.size, ctx.predict_cap)
-    label = "suara predict (streaming JSONL)"
-    path = model_dir(ctx)
-    if path is None:
-        return [skipped("predict", label, ctx.size, NO_MODEL)]
-    src, out = Path(ctx.work) / f"predict-{ctx.size}.jsonl", Path(ctx.work) / f"predicted-{ctx.size}.jsonl"
-    with src.open("w", encoding="utf-8") as fh:
-        for rec in C.read_corpus(Path(ctx.corpus), n):
-            fh.write(
-                json.dumps(
-                    {"id": f"{rec['source']}:{rec['native_id']}", "text": rec["text"]}, ensure_ascii=False
-                )
-                + "\n"
-            )
-    with Timer() as loading:
-        model = load(path)
-    with Timer() as timer:
-        done = predict_stream(model, src, out)
-    rss = peak_mb()
-    with out.open(encoding="utf-8") as fh:
-        written = sum(1 for _ in fh)
-    src.unlink()
-    out.unlink()
-    if done != n or written != n:
-        raise RuntimeError(f"predict wrote {written} lines for {n} texts")
-    rate = n / timer.wall
-    return [
-        row(
-            "predict",
-            label,
-            ctx.size,
-            rate,
-            "texts/s",
-            target=">= 3,000 texts/s, < 1 GB",
-            ok=rate >= 3000 and rss < 1024,
-            rss_mb=rss,
-            seconds=timer.wall,
-            cpu=timer.cpu,
-            note=f"{n:,} texts, model {model.version} (loaded in {loading.wall:.1f} s, not counted)",
-        ),
-    ]
-
-
+# -- 3. stemming (predict: bench/predict.py) --------------------------------------------------------
 def stage_stem(ctx: Ctx) -> list[dict]:
     """Stemming the corpus's content words with the per-token memo versus Sastrawi on every token."""
     from nlp.text import CachedStemmer, clean, normalize_tokens, protected_words, stop_words
@@ -601,18 +464,13 @@ def run(name: str, ctx: Ctx) -> list[dict]:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.stages", description="Run one benchmark stage.")
     p.add_argument("stage", choices=sorted(STAGES))
-    p.add_argument("--ctx", required=True, help="JSON file with the stage's context (bench.stages.Ctx)")
+    p.add_argument("--ctx", required=True, help="JSON file with the stage's context (bench.base.Ctx)")
     p.add_argument("--result", required=True, help="where to write the stage's rows (JSON)")
     a = p.parse_args(argv)
     ctx = Ctx(**json.loads(Path(a.ctx).read_text(encoding="utf-8")))
     rows = run(a.stage, ctx)
     Path(a.result).write_text(json.dumps(rows, indent=1), encoding="utf-8")
     return 0
-
-
-def write_ctx(ctx: Ctx, path: Path) -> Path:
-    path.write_text(json.dumps(asdict(ctx)), encoding="utf-8")
-    return path
 
 
 if __name__ == "__main__":

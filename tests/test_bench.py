@@ -11,7 +11,9 @@ import json
 import pytest
 
 from bench import corpus as C
+from bench import lengths as L
 from bench.__main__ import main
+from bench.predict import check_output, write_real_input
 from nlp import model as nlp_model
 from nlp import train as nlp_train
 from suara import demo
@@ -44,16 +46,18 @@ def test_bench_runs_every_stage_and_writes_results(tmp_path, models_dir, capsys)
     assert code == 0, printed
     results = json.loads(out.read_text(encoding="utf-8"))
     quality = [r for r in results["rows"] if r["stage"] == "quality"]
-    rows = [r for r in results["rows"] if r["stage"] != "quality"]
+    real = [r for r in results["rows"] if r["stage"] == "predict_real"]
+    rows = [r for r in results["rows"] if r["stage"] not in ("quality", "predict_real")]
     # measured once: the hand-written test set always, the real reviews where ../shared/real is present
     assert len(quality) == 2 and quality[0]["status"] == "ok" and quality[0]["size"] > 500
     assert 0 <= quality[0]["value"] <= 1 and 0 < quality[0]["naive"] <= 1
     assert quality[1]["status"] in ("ok", "skipped")
+    assert len(real) == 1 and real[0]["status"] == ("ok" if L.REAL_FILE.exists() else "skipped")
     assert [r for r in rows if r["status"] != "ok"] == []
     got = {(r["stage"], r["size"]) for r in rows}
     expected = {(stage, SIZE) for stage in (
-        "import", "reimport", "parse", "predict", "stem", "classify", "classify_inc", "overview", "overview_all",
-        "nightly",
+        "import", "reimport", "parse", "predict", "predict_inproc", "stem", "classify", "classify_inc", "overview",
+        "overview_all", "nightly",
     )} | {("nightly", BASE)}  # fmt: skip
     assert got == expected
     for r in rows:
@@ -61,6 +65,10 @@ def test_bench_runs_every_stage_and_writes_results(tmp_path, models_dir, capsys)
     by_stage = {r["stage"]: r for r in rows if r["size"] == SIZE}
     assert by_stage["import"]["ratio"] > 0 and by_stage["import"]["ok"] in (True, False)
     assert by_stage["nightly"]["vs"].startswith("same run on 1k rows")
+    for r in [by_stage["predict"], *real]:  # the whole `suara predict` process, checked line by line
+        assert r["note"].startswith(f"{SIZE:,} texts, mean ") and r["target"].startswith(">= 10,000 texts/s")
+        assert r["cpu"] > 0 and r["ok"] in (True, False)
+    assert by_stage["predict_inproc"]["note"].startswith(f"{SIZE:,} texts")
     assert set(results["machine"]) >= {"cores", "memory_gb", "cpu_model"}
     assert set(results["versions"]) >= {"python", "duckdb", "sklearn", "streamlit"}
     assert results["date"] and results["wall_seconds"] > 0
@@ -68,7 +76,96 @@ def test_bench_runs_every_stage_and_writes_results(tmp_path, models_dir, capsys)
                   "dashboard overview", "suara nightly"):  # fmt: skip
         assert label in printed
     assert list((tmp_path / "corpus").glob(f"feedback-{SIZE}-seed42-*.jsonl")), "the corpus is cached"
+    assert list((tmp_path / "corpus").glob(f"predict-reallen-{SIZE}-seed42-*.jsonl")), (
+        "so are predict's texts"
+    )
     assert not (tmp_path / "corpus" / "work").exists(), "work databases are removed"
+
+
+def test_real_length_texts_follow_the_recorded_distribution():
+    """Lengths at the recorded percentiles and sentence counts in the recorded shares, within a tolerance."""
+    from nlp.text import sentences
+
+    figures = L.recorded()
+    texts = ["".join(parts) for parts in L.generate(4000, seed=7)]
+    lengths = sorted(len(t) for t in texts)
+    for p in (5, 10, 25, 50, 75, 90, 95, 99):
+        want, got = figures["length_percentiles"][p], lengths[round(p / 100 * (len(lengths) - 1))]
+        assert abs(got - want) <= max(3, 0.1 * want), (p, got, want)
+    mean = sum(lengths) / len(lengths)
+    assert abs(mean - figures["mean_length"]) <= 0.05 * figures["mean_length"]
+    recorded = [sum(col) for col in zip(*figures["sentence_histograms"], strict=True)]
+    got = [0] * len(recorded)
+    for t in texts:
+        got[min(len(sentences(t)), L.MAX_SENTENCES)] += 1
+    for k in (0, 1, 2, 3, 4):  # the share of texts with k sentences, as the model splits them
+        assert abs(got[k] / len(texts) - recorded[k] / figures["n"]) < 0.02, (k, got, recorded)
+    assert sum(got[5:]) / len(texts) == pytest.approx(sum(recorded[5:]) / figures["n"], abs=0.01)
+
+
+def test_real_length_texts_are_deterministic_and_made_of_demo_phrases_only():
+    """No real text: every text is demo phrases joined by the demo's fillers, and every phrase used is one of
+    data/demo/phrases.toml (its placeholders filled)."""
+    import re
+
+    first, again, other = (list(L.generate(500, seed)) for seed in (5, 5, 6))
+    assert first == again and first != other
+    inside, between, _ = L.separators()
+    bank = set(L.pieces())
+    for parts in first:
+        assert parts and len(parts) % 2 == 1
+        assert set(parts[0::2]) <= bank, parts
+        assert set(parts[1::2]) <= set(inside) | set(between), parts
+    ph = demo.load_phrases()
+    offices = "|".join(re.escape(o) for o in ph["offices"])
+    templates = [p for c in ph["categories"].values() for p in c["phrases"]] + [
+        *ph["generic"], *ph["openers"], *ph["closers_negative"], *ph["closers_positive"], *ph["closers_neutral"],
+    ]  # fmt: skip
+    pattern = re.compile(
+        "|".join(
+            re.escape(t).replace(r"\{office\}", f"(?:{offices})").replace(r"\{n\}", "[2-9]")
+            for t in templates
+        )
+    )
+    assert len(bank) > 250 and all(pattern.fullmatch(p) for p in bank)
+
+
+def test_real_length_corpus_is_cached(tmp_path):
+    path, seconds = L.ensure_corpus(50, 3, tmp_path)
+    assert seconds is not None and path.name.startswith("predict-reallen-50-seed3-")
+    lines = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines()]
+    assert lines == [{"id": f"len-{i}", "text": "".join(p)} for i, p in enumerate(L.generate(50, 3))]
+    assert L.ensure_corpus(50, 3, tmp_path) == (path, None)
+
+
+def test_recorded_lengths_are_numbers_measured_from_the_real_reviews():
+    figures = L.recorded()
+    q = figures["length_percentiles"]
+    assert len(q) == 101 and q == sorted(q) and q[0] >= 1
+    hists = figures["sentence_histograms"]
+    assert len(hists) == L.GROUPS and all(len(h) == L.MAX_SENTENCES + 1 for h in hists)
+    assert sum(map(sum, hists)) == figures["n"]
+    if not L.REAL_FILE.exists():
+        pytest.skip(f"{L.REAL_FILE} is not here")
+    assert L.measure(L.REAL_FILE) == {k: figures[k] for k in L.measure(L.REAL_FILE)}
+
+
+def test_real_input_repeats_the_file_and_the_output_check_catches_a_short_one(tmp_path):
+    src = tmp_path / "reviews.jsonl"
+    src.write_text("".join(json.dumps({"id": i, "text": f"teks {i}", "rating": 1}) + "\n" for i in "abc"))
+    dst = tmp_path / "in.jsonl"
+    assert write_real_input(src, 7, dst) == 3
+    got = [json.loads(x) for x in dst.read_text().splitlines()]
+    assert [r["id"] for r in got] == ["a", "b", "c", "a-r1", "b-r1", "c-r1", "a-r2"]
+    assert got[3] == {"id": "a-r1", "text": "teks a"}
+    out = tmp_path / "out.jsonl"
+    out.write_text("".join(json.dumps({"id": r["id"], "labels": []}) + "\n" for r in got))
+    check_output(out, [r["id"] for r in got])
+    with pytest.raises(RuntimeError, match="out of order"):
+        check_output(out, [r["id"] for r in reversed(got)])
+    out.write_text("".join(json.dumps({"id": r["id"]}) + "\n" for r in got[:6]))
+    with pytest.raises(RuntimeError, match="6 predictions for 7 texts"):
+        check_output(out, [r["id"] for r in got])
 
 
 def test_replayed_pages_are_what_the_real_parsers_read():
