@@ -3,7 +3,7 @@
 Why: the demo generator's texts are short (one to three fragments, about 50 characters), while real
 Play Store reviews run to several sentences (median about 70 characters, a tail past 500), and the
 model's cost grows with both: every character feeds the character n-grams, and every text of two or
-more sentences is scored sentence by sentence as well (``nlp.model.review_scores``). A predict figure
+more sentences is scored sentence by sentence as well (``nlp.model.ComplaintModel.first_stage``). A predict figure
 measured on demo texts would flatter the model.
 
 What is recorded: ``bench/real_lengths.json`` holds numbers only, never a text: the percentiles

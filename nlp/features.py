@@ -212,7 +212,9 @@ class TextFeatures:
         if chars.nnz:
             lengths = np.diff(chars.indptr)
             row = np.repeat(np.arange(chars.shape[0]), lengths)
-            norms = np.sqrt(np.bincount(row, weights=chars.data.astype(np.float64) ** 2, minlength=chars.shape[0]))
+            norms = np.sqrt(
+                np.bincount(row, weights=chars.data.astype(np.float64) ** 2, minlength=chars.shape[0])
+            )
             chars.data /= norms[row].astype(np.float32)
         words = words.tocsr()
         words.data.fill(self.word_weight)  # presence flags

@@ -7,6 +7,7 @@ configuration or the database exits with 2, bad input with 1, and nothing half-w
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -373,6 +374,9 @@ def predict(
         str | None, typer.Option("--model", help="Model version (default: current).")
     ] = None,
     batch_size: Annotated[int, typer.Option(help="Texts per batch (bounds memory).")] = 2000,
+    workers: Annotated[
+        int, typer.Option(help="Processes scoring batches side by side (default: one per CPU core, at most 4).")
+    ] = 0,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -389,7 +393,7 @@ def predict(
         if store:
             store.close()
     try:
-        n = predict_stream(model, in_file, out_file, batch_size)
+        n = predict_stream(model, in_file, out_file, batch_size, workers or min(4, os.cpu_count() or 1))
     except PredictInputError as exc:
         raise UserError(str(exc)) from None
     out.print(f"wrote {n} predictions to {out_file} (model {model.version})")

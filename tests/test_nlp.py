@@ -195,6 +195,24 @@ def test_predict_contract_and_bad_line(tiny_model, tmp_path, monkeypatch):
     assert not out2.exists()
 
 
+def test_predict_with_workers_keeps_order_and_equals_one_process(tiny_model, tmp_path):
+    from nlp.predict import PredictInputError, predict_stream
+
+    src = tmp_path / "in.jsonl"
+    lines = [{"id": f"t{i}", "text": t, "rating": 1 + i % 5} for i, (t, _) in enumerate(TINY * 20)]
+    src.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    assert predict_stream(tiny_model, src, one, batch_size=7, workers=1) == len(lines)
+    assert predict_stream(tiny_model, src, two, batch_size=7, workers=2) == len(lines)
+    assert one.read_text() == two.read_text()
+    assert [json.loads(x)["id"] for x in two.read_text().splitlines()] == [x["id"] for x in lines]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(src.read_text() + '{"id": "x"}\n')
+    with pytest.raises(PredictInputError, match=f"line {len(lines) + 1}"):
+        predict_stream(tiny_model, bad, tmp_path / "out.jsonl", batch_size=7, workers=2)
+    assert not (tmp_path / "out.jsonl").exists() and not (tmp_path / "out.jsonl.partial").exists()
+
+
 def test_classify_is_idempotent_and_relabels_changed_text(tiny_model, tmp_path, monkeypatch, db_path):
     _save_current(tiny_model, tmp_path, monkeypatch)
     recs = make_records(30, text="kode otp tidak masuk {i}")
