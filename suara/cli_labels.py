@@ -1,10 +1,13 @@
 """`suara labels`: label in a spreadsheet instead of the dashboard's Pelabelan page.
 
-``export`` writes the queue the Pelabelan page works through (dashboard.queries.review_queue: items
-no analyst has reviewed, the model's least confident first) to a CSV or XLSX sheet; ``import`` reads the
-corrected sheet back and saves every row as an analyst's decision through ``Store.save_human_labels``,
-the page's own write, in one transaction, or nothing at all when any row is wrong. The sheet's layout
-and checks live in suara/labelsheet.py; this module only wires them to the store and the terminal.
+``export`` writes the queue the Pelabelan page works through, through the page's own query
+(suara.review_queue: groups of near-duplicate texts no analyst has reviewed, by expected value of a
+label) to a CSV or XLSX sheet, one row per group; ``import`` reads the corrected sheet back and saves
+every row's decision for its text and its near-duplicates through ``Store.save_human_labels``, the
+page's own write, in one transaction, or nothing at all when any row is wrong. The sheet's layout and
+checks live in suara/labelsheet.py; this module only wires them to the store and the terminal. It does
+not import the dashboard (its filters module pulls in Streamlit): ``--app`` and ``--since`` are the
+two conditions it passes to the queue.
 """
 
 from __future__ import annotations
@@ -32,27 +35,34 @@ command = command_for(labels)
 def export(
     out_file: Annotated[Path, typer.Argument(help="Where to write: a .csv or .xlsx file.")],
     limit: Annotated[
-        int | None, typer.Option("--limit", min=1, help=f"Items to write (default {DEFAULT_LIMIT}).")
+        int | None,
+        typer.Option(
+            "--limit",
+            min=1,
+            help=f"Groups of near-duplicate texts to write, one row each (default {DEFAULT_LIMIT}).",
+        ),
     ] = None,
     app_id: Annotated[str | None, typer.Option("--app", help="Only this app key.")] = None,
     since: Annotated[
         datetime | None, typer.Option(help="Only feedback created on/after this date (UTC).")
     ] = None,
     whole_queue: Annotated[
-        bool, typer.Option("--all", help="The whole queue instead of its first --limit items.")
+        bool, typer.Option("--all", help="The whole queue (every group) instead of its first --limit groups.")
     ] = False,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
-    """Write the labelling queue (unreviewed items, least confident first, as on the Pelabelan page).
+    """Write the labelling queue as on the Pelabelan page: one row per group of near-duplicate unreviewed
+    texts, the most worth labelling first.
 
-    Each category column is pre-filled with the model's decision (1 or blank) for the analyst to
-    correct; texts are masked. Every row of the file counts as reviewed when it is imported.
+    A row shows the group's newest text (masked), `similar` (how many texts its decision labels) and
+    `similar_ids` (the others). Each category column is pre-filled with the model's decision (1 or
+    blank) for the analyst to correct. On import every row counts as reviewed, for its whole group.
     """
-    from dashboard.filters import Filters
-    from dashboard.queries import review_queue
     from nlp.pii import mask
     from suara import labelsheet
+    from suara.review_queue import review_queue
+    from suara.store import read_connection
     from suara.taxonomy import load_taxonomy
 
     if whole_queue and limit:
@@ -63,10 +73,19 @@ def export(
         raise UserError(str(exc)) from None
     s = settings(db, config)
     tax = load_taxonomy()
-    view = Filters(start=since, apps=(app_id,) if app_id else ())
-    queue = review_queue(s.db_path, view, "uncertain", None if whole_queue else limit or DEFAULT_LIMIT)
+    conditions, params = ["true"], {}
+    if since:
+        conditions.append("f.created_at >= $start")
+        params["start"] = since
+    if app_id:
+        conditions.append("f.app_id = $app")
+        params["app"] = app_id
+    groups = None if whole_queue else limit or DEFAULT_LIMIT  # None: LIMIT NULL, every group
+    with read_connection(s.db_path) as con:
+        queue = review_queue(con, " AND ".join(conditions), params, "uncertain", groups)
+    rows = labelsheet.sheet_rows(queue, tax.ids, mask)
     try:
-        labelsheet.write_sheet(out_file, labelsheet.sheet_rows(queue, tax.ids, mask), tax)
+        labelsheet.write_sheet(out_file, rows, tax)
     except labelsheet.SheetError as exc:
         raise UserError(str(exc)) from None
     if queue.empty:
@@ -76,9 +95,19 @@ def export(
             highlight=False,
         )
         return
+    similar = labelsheet.INFO_COLUMNS.index("similar")
+    items = sum(row[similar] for row in rows)
+    left_out = int(queue["n"].sum()) - items
     out.print(
-        f"wrote {len(queue)} items to {out_file} (least confident first; personal data masked). "
-        f"Correct the category columns, fill in reviewer, then `suara labels import {out_file}`",
+        f"wrote {len(rows)} rows covering {items} items to {out_file} (one row per group of near-duplicates, "
+        "most worth labelling first; personal data masked). Correct the category columns, fill in reviewer, "
+        f"then `suara labels import {out_file}`"
+        + (
+            f". {left_out} near-duplicates of very large groups did not fit in a similar_ids cell: "
+            "they come back in the next export"
+            if left_out
+            else ""
+        ),
         highlight=False,
         markup=False,
     )
@@ -100,8 +129,9 @@ def import_(
 ) -> None:
     """Save every row of a labelling sheet as an analyst's decision, all at once or (any row wrong) not at all.
 
-    A row's categories replace the model's (and any earlier analyst's) for that item; a row with no
-    category marked says that no category applies.
+    A row's categories replace the model's (and any earlier analyst's) for its item and for every item in
+    its similar_ids (a sheet without that column: only the ids given); a row with no category marked
+    says that no category applies.
     """
     from suara import labelsheet
     from suara.taxonomy import load_taxonomy
@@ -127,7 +157,8 @@ def import_(
         counts = store.save_human_labels(decisions, dry_run=dry_run)
     done = "would label" if dry_run else "labelled"
     out.print(
-        f"{escape(str(file))}: {done} {counts.labelled} items, {counts.changed} changed from before, "
+        f"{escape(str(file))}: {done} {counts.labelled} items from {len(sheet.rows)} rows, "
+        f"{counts.changed} changed from before, "
         f"{counts.no_category} marked 'no category'" + ("; dry run, nothing was saved" if dry_run else ""),
         highlight=False,
     )

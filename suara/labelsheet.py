@@ -1,18 +1,27 @@
 """The labelling sheet: the Pelabelan queue as a CSV or XLSX file an analyst edits, and reading it back.
 
-One row per feedback item: ``id``, ``source``, ``app``, ``date``, ``rating``, ``title``, ``text`` (masked:
-personal data never leaves the database in clear), ``model_categories`` (for reference), then one column
-per taxonomy category id holding 1 where the category applies (pre-filled with the model's decision for
-the analyst to correct) and ``reviewer``. The XLSX has a header row and id column that stay in view, a
-1-or-blank list on the category cells and a second sheet, "petunjuk", explaining the columns in Bahasa
-Indonesia and English. Files are written to a temporary file and renamed, so a reader never sees half.
+One row per group of near-duplicate texts, as the Pelabelan page shows them (suara.review_queue): ``id``
+(the group's newest text, the one shown), ``similar`` (how many texts the row's decision labels),
+``similar_ids`` (the group's other ids, space-separated), ``source``, ``app``, ``date``, ``rating``,
+``title``, ``text`` (masked: personal data never leaves the database in clear), ``model_categories``
+(for reference), ``note`` ("sebelumnya dilabeli: ..." when an analyst already labelled a near-duplicate),
+then one column per taxonomy category id holding 1 where the category applies (pre-filled with the
+model's decision for the analyst to correct) and ``reviewer``. The XLSX has a header row and id column
+that stay in view, a 1-or-blank list on the category cells and a second sheet, "petunjuk", explaining
+the columns in Bahasa Indonesia and English. Files are written to a temporary file and renamed, so a
+reader never sees half. ``similar_ids`` stays within what a spreadsheet cell holds (MAX_IDS_CHARS): the
+ids of a group too big for it are left out of the row (``similar`` counts what the row covers) and come
+back in the next export.
 
 Reading back is all or nothing: ``read_sheet`` and ``check`` collect every problem with its row and
 column (unknown ids or columns, values other than 1/0/blank/x/true/false, a missing reviewer, an item
-twice with different categories) so that the caller stores nothing unless there are none. A row with no
-category marked is the analyst saying "no category applies". Only the ``id``, category and
-``reviewer`` columns are read; the others are there to label by. Spreadsheet-formula cells are
-neutralized on the way out (suara.export); the masker is passed in (the spine does not import nlp/).
+twice with different categories, also as a near-duplicate of another row) so that the caller stores
+nothing unless there are none. A row's decision is saved for its ``id`` and every id in its
+``similar_ids``; a sheet without that column (an older export, a hand-made list) labels the ids given.
+A row with no category marked is the analyst saying "no category applies". Only the ``id``,
+``similar_ids``, category and ``reviewer`` columns are read; the others are there to label by.
+Spreadsheet-formula cells are neutralized on the way out (suara.export); the masker is passed in (the
+spine does not import nlp/).
 """
 
 from __future__ import annotations
@@ -31,8 +40,26 @@ from suara.export import neutralize
 from suara.taxonomy import Taxonomy
 
 ID = "id"
+SIMILAR_IDS = "similar_ids"
 REVIEWER = "reviewer"
-INFO_COLUMNS = ("id", "source", "app", "date", "rating", "title", "text", "model_categories")
+INFO_COLUMNS = (
+    "id",
+    "similar",
+    SIMILAR_IDS,
+    "source",
+    "app",
+    "date",
+    "rating",
+    "title",
+    "text",
+    "model_categories",
+    "note",
+)
+LABELLED_BEFORE = (
+    "sebelumnya dilabeli: {cats}"  # the note of a group whose near-duplicate an analyst labelled
+)
+NO_CATEGORY = "tanpa kategori"
+MAX_IDS_CHARS = 32_000  # XLSX cells hold 32,767 characters and Excel cuts CSV cells there too
 FORMATS = ("csv", "xlsx")
 SHEET = "label"
 GUIDE_SHEET = "petunjuk"
@@ -42,6 +69,20 @@ _FALSE = {"", "0", "false"}
 
 GUIDE = (  # (column, Bahasa Indonesia, English)
     ("id", "Nomor teks di Suara. Jangan diubah.", "The text's id in Suara. Do not change it."),
+    (
+        "similar",
+        "Jumlah teks yang diberi label oleh baris ini: teks ini dan teks serupa di similar_ids.",
+        "How many texts this row labels: this one and its near-duplicates in similar_ids.",
+    ),
+    (
+        "similar_ids",
+        "Nomor teks lain yang isinya sama (setelah huruf kecil, tanpa tanda baca, angka, emoji, tautan "
+        "dan huruf yang diulang). Keputusan baris ini juga disimpan untuk semuanya. Hapus nomor teks yang "
+        "perlu label lain; jangan tambahkan nomor lain.",
+        "The ids of the other texts that say the same (once lowercased, without punctuation, digits, "
+        "emoji, links and stretched letters). The row's decision is saved for all of them too. Delete an "
+        "id whose text needs other labels; do not add ids.",
+    ),
     ("source", "Asal teks: play_store, app_store atau twitter.", "Where the text comes from."),
     ("app", "Aplikasi yang diulas.", "The app reviewed."),
     ("date", "Waktu teks ditulis (UTC).", "When the text was written (UTC)."),
@@ -58,6 +99,13 @@ GUIDE = (  # (column, Bahasa Indonesia, English)
         "The model's current categories, for reference. Not read on import.",
     ),
     (
+        "note",
+        "'sebelumnya dilabeli: ...': seorang analis sudah melabeli teks serupa begitu; periksa sekilas. "
+        "Tidak dibaca saat impor.",
+        "'sebelumnya dilabeli: ...' (labelled before): an analyst already labelled a near-duplicate so; "
+        "a glance confirms it. Not read on import.",
+    ),
+    (
         "<kategori / category>",
         "Satu kolom per kategori: 1 bila kategori cocok, kosong bila tidak. Sudah diisi sesuai keputusan "
         "model: perbaiki yang salah. Baris tanpa angka 1 berarti 'tidak ada kategori yang cocok'.",
@@ -71,6 +119,12 @@ GUIDE = (  # (column, Bahasa Indonesia, English)
     ),
 )
 NOTES = (
+    (
+        "Satu baris mewakili satu kelompok teks yang sama (kolom similar): labelnya disimpan untuk seluruh "
+        "kelompok, yaitu id dan semua nomor di similar_ids.",
+        "One row stands for a group of texts that say the same (column similar): its labels are saved for "
+        "the whole group, the id and every id in similar_ids.",
+    ),
     (
         "Setiap baris dalam berkas disimpan sebagai keputusan analis saat diimpor: hapus baris yang belum "
         "diperiksa. Jangan ubah nama kolom.",
@@ -107,6 +161,12 @@ class SheetRow:
     feedback_id: str
     categories: tuple[str, ...]
     reviewer: str | None
+    similar_ids: tuple[str, ...] = ()  # near-duplicates the row's decision labels too
+
+    @property
+    def ids(self) -> list[str]:
+        """Every item the row decides: its id, then its near-duplicates (each once)."""
+        return list(dict.fromkeys((self.feedback_id, *self.similar_ids)))
 
 
 @dataclass
@@ -117,7 +177,7 @@ class Sheet:
 
     @property
     def ids(self) -> list[str]:
-        return sorted({r.feedback_id for r in self.rows})
+        return sorted({fid for r in self.rows for fid in r.ids})
 
 
 def sheet_format(path: Path) -> str:
@@ -137,14 +197,33 @@ def header(category_ids: Iterable[str]) -> list[str]:
     return [*INFO_COLUMNS, *category_ids, REVIEWER]
 
 
+def similar_cell(ids: Iterable[str]) -> tuple[str, int]:
+    """The ids space-separated, as many as fit in MAX_IDS_CHARS, and how many that is."""
+    kept, size = [], 0
+    for fid in ids:
+        size += len(fid) + bool(kept)
+        if size > MAX_IDS_CHARS:
+            break
+        kept.append(fid)
+    return " ".join(kept), len(kept)
+
+
 def sheet_rows(queue, category_ids: list[str], mask: Callable[[str | None], str | None]) -> list[list]:
-    """The queue (rows of dashboard.queries.review_queue) as the sheet's data rows, texts masked."""
+    """The queue (rows of suara.review_queue.review_queue, one per group) as the sheet's data rows,
+    texts masked."""
     rows = []
     for item in queue.itertuples(index=False):
         categories = [c for c in list(item.categories) if isinstance(c, str)]
+        others, covered = similar_cell(fid for fid in list(item.ids) if fid != item.id)
+        note = None
+        if item.labelled_before:
+            earlier = [c for c in list(item.labelled_as) if isinstance(c, str)]
+            note = LABELLED_BEFORE.format(cats="; ".join(earlier) or NO_CATEGORY)
         rows.append(
             [
                 item.id,
+                1 + covered,
+                others or None,
                 item.source,
                 item.app_id,
                 pd.Timestamp(item.created_at).to_pydatetime().replace(second=0, microsecond=0),
@@ -152,6 +231,7 @@ def sheet_rows(queue, category_ids: list[str], mask: Callable[[str | None], str 
                 None if pd.isna(item.title) else neutralize(mask(item.title)),
                 neutralize(mask(item.text)),
                 "; ".join(categories),
+                note,
                 *(1 if c in categories else None for c in category_ids),
                 None,
             ]
@@ -209,7 +289,18 @@ def _write_xlsx(path: Path, head: list[str], rows: list[list], taxonomy: Taxonom
         cell.font = bold
     first_cat = len(INFO_COLUMNS) + 1
     last_cat = first_cat + len(taxonomy.ids) - 1
-    widths = {"id": 26, "source": 11, "app": 10, "date": 17, "rating": 7, "title": 24, "text": 70}
+    widths = {
+        "id": 26,
+        "similar": 8,
+        SIMILAR_IDS: 30,
+        "source": 11,
+        "app": 10,
+        "date": 17,
+        "rating": 7,
+        "title": 24,
+        "text": 70,
+        "note": 30,
+    }
     for col, name in enumerate(head, start=1):
         letter = get_column_letter(col)
         if first_cat <= col <= last_cat:
@@ -371,9 +462,14 @@ def read_sheet(path: Path, category_ids: list[str]) -> Sheet:
                     )
                 )
         reviewer = values.get(REVIEWER)
+        similar = values.get(SIMILAR_IDS)
         sheet.rows.append(
             SheetRow(
-                number, str(fid).strip(), tuple(chosen), None if _blank(reviewer) else str(reviewer).strip()
+                number,
+                str(fid).strip(),
+                tuple(chosen),
+                None if _blank(reviewer) else str(reviewer).strip(),
+                () if _blank(similar) else tuple(str(similar).split()),
             )
         )
     return sheet
@@ -382,9 +478,10 @@ def read_sheet(path: Path, category_ids: list[str]) -> Sheet:
 def check(
     sheet: Sheet, known_ids: Iterable[str], reviewer: str | None = None
 ) -> tuple[list[tuple[str, tuple[str, ...], str]], list[Problem]]:
-    """The decisions to save (feedback id, categories, reviewer) and every problem of the sheet, in row
-    order: the sheet's own, ids not in the database, rows without a reviewer (the row's, else
-    ``reviewer``) and an item given twice with different categories (the same twice is one decision)."""
+    """The decisions to save, one per item (feedback id, categories, reviewer): each row's for its id and
+    its ``similar_ids``; and every problem of the sheet, in row order: the sheet's own, ids not in the
+    database, rows without a reviewer (the row's, else ``reviewer``) and an item given twice with
+    different categories, as a row's id or among its similar_ids (the same twice is one decision)."""
     known = set(known_ids)
     fallback = (reviewer or "").strip() or None
     problems = list(sheet.problems)
@@ -393,25 +490,43 @@ def check(
         if row.feedback_id not in known:
             problems.append(Problem(row.row, ID, f"feedback {row.feedback_id!r} is not in the database"))
             continue
+        unknown = [fid for fid in row.similar_ids if fid not in known]
+        if unknown:
+            problems.append(Problem(row.row, SIMILAR_IDS, f"{_some(unknown)} not in the database"))
+            continue
         name = row.reviewer or fallback
         if not name:
             problems.append(
                 Problem(row.row, REVIEWER, "no reviewer; fill in the column or pass --reviewer NAME")
             )
             continue
-        earlier = decided.get(row.feedback_id)
-        if earlier and earlier[0].categories != row.categories:
-            problems.append(
-                Problem(
-                    row.row,
-                    ID,
-                    f"{row.feedback_id} is also on row {earlier[0].row} with other categories; keep one",
+        clashes: dict[str, list[tuple[str, int]]] = {}
+        for fid in row.ids:
+            earlier = decided.get(fid)
+            if earlier and earlier[0].categories != row.categories:
+                clashes.setdefault(ID if fid == row.feedback_id else SIMILAR_IDS, []).append(
+                    (fid, earlier[0].row)
                 )
+        for column, clash in clashes.items():
+            (fid, other), more = clash[0], len(clash) - 1
+            also = f" (and {more} more of this row's ids)" if more else ""
+            fix = "keep one" if column == ID else "delete it here or mark both rows alike"
+            problems.append(
+                Problem(row.row, column, f"{fid}{also} is also on row {other} with other categories; {fix}")
             )
+        if clashes:
             continue
-        decided[row.feedback_id] = (row, name)
+        for fid in row.ids:
+            decided[fid] = (row, name)
     problems.sort(key=lambda p: p.row)
     return [(fid, row.categories, name) for fid, (row, name) in decided.items()], problems
+
+
+def _some(ids: list[str], show: int = 3) -> str:
+    """'feedback 'a' is' / 'feedback 'a', 'b', 'c' and 2 more are': the first few of a list of ids."""
+    listed = ", ".join(repr(fid) for fid in ids[:show])
+    more = f" and {len(ids) - show} more" if len(ids) > show else ""
+    return f"feedback {listed}{more} {'is' if len(ids) == 1 else 'are'}"
 
 
 def summary(path: Path, problems: list[Problem]) -> list[str]:

@@ -1,4 +1,9 @@
-"""`suara labels export` / `import` through the CLI: the Pelabelan queue to a sheet and back into the store."""
+"""`suara labels export` / `import` through the CLI: the Pelabelan queue to a sheet and back into the store.
+
+The dashboard fixture's texts are templates numbered "(i)": the numbers are not part of a text's
+near-duplicate key, so most texts fall into groups of 8-23 (two of them with a twin an analyst already
+labelled) and the three newest, rewritten, are groups of one.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from typer.testing import CliRunner
 
 from dashboard.filters import Filters
 from dashboard.queries import review_queue
+from suara import labelsheet
 from suara.cli import app
 from suara.labelsheet import INFO_COLUMNS
 from suara.store import Store
@@ -93,19 +99,62 @@ def export(db: Path, target: Path, *args) -> list[dict]:
     return read_rows(target)
 
 
+def group(row: dict) -> list[str]:
+    """Every item a sheet row decides: its id and its similar_ids."""
+    return [row["id"], *(row.get("similar_ids") or "").split()]
+
+
+def chosen(row: dict) -> list[str]:
+    return [c for c in CATS if str(row[c] or "") == "1"]
+
+
+def human(db: Path) -> dict[str, list[str]]:
+    with Store(db) as store:
+        return {fid: cats for fid, _text, cats, _rating in store.human_labelled()}
+
+
+def unreviewed(db: Path, condition: str = "true") -> set[str]:
+    return {
+        fid
+        for (fid,) in sql(
+            db,
+            f"SELECT f.id FROM feedback f JOIN classifications c ON c.feedback_id = f.id WHERE {condition} "
+            "AND f.id NOT IN (SELECT feedback_id FROM human_reviews)",
+        )
+    }
+
+
 # -- export ----------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-def test_export_is_the_review_queue_masked_with_the_model_decisions(db, tmp_path, fmt):
+def test_export_is_the_review_queue_one_row_a_group_masked_with_the_model_decisions(db, tmp_path, fmt):
     target = tmp_path / f"queue.{fmt}"
-    rows = export(db, target, "--limit", 8)
-    queue = review_queue(db, Filters(), "uncertain", 8)
-    assert [r["id"] for r in rows] == list(queue["id"])  # the same items, in the page's order
+    rows = export(db, target, "--all")
+    queue = review_queue(db, Filters(), "uncertain", None)
+    assert [r["id"] for r in rows] == list(queue["id"])  # the same groups, in the page's order
     assert list(rows[0]) == [*INFO_COLUMNS, *CATS, "reviewer"]
-    for row, cats in zip(rows, queue["categories"], strict=True):
-        assert [c for c in CATS if str(row[c] or "") == "1"] == sorted(cats)
-        assert row["model_categories"] == "; ".join(sorted(cats))
+    assert list(rows[0])[:3] == ["id", "similar", "similar_ids"]
+    for row, item in zip(rows, queue.itertuples(), strict=True):
+        assert chosen(row) == sorted(item.categories)
+        assert (row["model_categories"] or "") == "; ".join(sorted(item.categories))
+        assert int(row["similar"]) == item.n == len(group(row))  # what the row's decision labels
+        assert sorted(group(row)) == sorted(item.ids)
         assert not row["reviewer"]
+    members = [fid for row in rows for fid in group(row)]
+    assert len(members) == len(set(members)) == len(unreviewed(db))  # each text once, in one group
+    big = rows[0]
+    assert int(big["similar"]) > 10
+    texts = dict(sql(db, "SELECT id, text FROM feedback"))
+    stem = texts[big["id"]].rsplit(" (", 1)[0]  # the template, without its number
+    assert all(texts[fid].startswith(stem) for fid in group(big))
+    # the groups whose twin an analyst labelled come last, with that decision in the note
+    notes = [(r["note"], int(r["similar"])) for r in rows[-2:]]
+    assert sorted(notes) == [
+        ("sebelumnya dilabeli: payment_stuck", 13),
+        ("sebelumnya dilabeli: tanpa kategori", 13),
+    ]
+    assert not any(r["note"] for r in rows[:-2])
     by_id = {r["id"]: r for r in rows}
+    assert int(by_id["play_store:n0001"]["similar"]) == 1 and not by_id["play_store:n0001"]["similar_ids"]
     assert by_id["play_store:n0001"]["app"] == "mpaspor"
     assert "[NIK]" in by_id["play_store:n0000"]["text"] and "[TELEPON]" in by_id["play_store:n0001"]["text"]
     assert by_id[FORMULA_ID]["text"].startswith("'=")  # no live formula in a spreadsheet
@@ -131,28 +180,29 @@ def test_xlsx_has_frozen_header_a_one_or_blank_list_and_a_guide(db, tmp_path):
     letter = openpyxl.utils.get_column_letter
     assert str(validation.sqref) == f"{letter(first)}2:{letter(first + len(CATS) - 1)}6"
     guide = [v for row in wb["petunjuk"].iter_rows(values_only=True) for v in row if isinstance(v, str)]
-    assert all(c in guide for c in CATS) and "reviewer" in guide
+    assert all(c in guide for c in [*CATS, "similar", "similar_ids", "note"]) and "reviewer" in guide
     assert any("hapus baris" in g for g in guide) and any("delete the rows" in g for g in guide)
+    assert any("seluruh kelompok" in g for g in guide) and any("the whole group" in g for g in guide)
 
 
-def test_export_filters_and_whole_queue(db, tmp_path):
-    unreviewed = sql(
+def test_export_filters_whole_queue_and_limit_count_groups(db, tmp_path):
+    groups = sql(
         db,
-        "SELECT count(*) FROM classifications WHERE feedback_id NOT IN (SELECT feedback_id FROM human_reviews)",
+        "SELECT count(DISTINCT coalesce(f.dup_key, '#' || f.id)) FROM feedback f "
+        "JOIN classifications c ON c.feedback_id = f.id WHERE f.id NOT IN (SELECT feedback_id FROM human_reviews)",
     )[0][0]
-    assert len(export(db, tmp_path / "all.csv", "--all")) == unreviewed > 100
-    assert len(export(db, tmp_path / "default.csv")) == min(unreviewed, 200)
+    whole = export(db, tmp_path / "all.csv", "--all")
+    assert len(whole) == groups and sum(int(r["similar"]) for r in whole) == len(unreviewed(db)) > 100
+    assert len(export(db, tmp_path / "default.csv")) == min(groups, 200)
+    three = export(db, tmp_path / "three.csv", "--limit", 3)
+    assert [r["id"] for r in three] == [r["id"] for r in whole[:3]]
+    assert sum(int(r["similar"]) for r in three) > 3  # --limit counts rows (groups), not texts
     since = export(db, tmp_path / "since.csv", "--since", "2025-03-20", "--all")
     assert since and all(r["date"] >= "2025-03-20" for r in since)
-    assert (
-        len(since)
-        == sql(
-            db,
-            "SELECT count(*) FROM feedback WHERE created_at >= '2025-03-20' "
-            "AND id NOT IN (SELECT feedback_id FROM human_reviews)",
-        )[0][0]
-    )
+    assert {fid for r in since for fid in group(r)} == unreviewed(db, "f.created_at >= '2025-03-20'")
+    assert len(since) < len(whole)
     assert export(db, tmp_path / "other.csv", "--app", "lain") == []
+    assert len(export(db, tmp_path / "mpaspor.csv", "--app", "mpaspor", "--all")) == groups
     both = run("labels", "export", tmp_path / "x.csv", "--all", "--limit", 3, "--db", db)
     assert both.exit_code == 1 and "--all" in both.output
 
@@ -168,11 +218,12 @@ def test_control_characters_do_not_break_the_xlsx(db, tmp_path):
         (digest,) = store.known_hashes(["play_store:ctl"]).values()
         classified = {"feedback_id": ["play_store:ctl"], "model_version": ["m"], "content_hash": [digest]}
         store.save_model_labels(
-            pa.table({**classified, "confidence": [0.0]}),  # the least sure: first in the queue
+            pa.table({**classified, "confidence": [0.0]}),  # a group of one (its key: "error lagi")
             pa.table({"feedback_id": ["play_store:ctl"], "category": ["app_error"], "score": [0.6], "model_version": ["m"]}),
         )  # fmt: skip
-    rows = export(db, tmp_path / "queue.xlsx", "--limit", 3)
-    assert rows[0]["id"] == "play_store:ctl" and rows[0]["text"] == "error lagi" and rows[0]["app_error"] == 1
+    by_id = {r["id"]: r for r in export(db, tmp_path / "queue.xlsx", "--all")}
+    ctl = by_id["play_store:ctl"]
+    assert ctl["text"] == "error lagi" and ctl["app_error"] == 1 and ctl["similar"] == 1
 
 
 def test_export_refuses_other_formats_and_leaves_no_file(db, tmp_path):
@@ -197,7 +248,7 @@ def test_export_replaces_a_sheet_whole_and_leaves_no_temp_file(db, tmp_path):
 def test_round_trip_saves_the_corrections(db, tmp_path, fmt):
     target = tmp_path / f"queue.{fmt}"
     rows = export(db, target, "--limit", 6)
-    before = {r["id"]: [c for c in CATS if str(r[c] or "") == "1"] for r in rows}
+    before = [chosen(r) for r in rows]
     # row 2: other categories, its own reviewer; row 3: "no category applies"; the rest as the model said
     rows[0] = {**mark(rows[0], ["office_unavailable", "quota_full"]), "reviewer": "Budi"}
     rows[1] = mark(rows[1], [])
@@ -210,23 +261,34 @@ def test_round_trip_saves_the_corrections(db, tmp_path, fmt):
 
     result = run("labels", "import", target, "--reviewer", "Sari", "--db", db)
     assert result.exit_code == 0, result.output
-    changed = 3 if fmt == "xlsx" else 2
-    assert f"labelled 6 items, {changed} changed from before, 1 marked 'no category'" in result.output
 
-    expected = dict(before)
-    expected[rows[0]["id"]] = ["office_unavailable", "quota_full"]
-    expected[rows[1]["id"]] = []
+    decided = list(before)
+    decided[0], decided[1] = ["office_unavailable", "quota_full"], []
     if fmt == "xlsx":
-        expected[rows[2]["id"]] = sorted({*before[rows[2]["id"]], "praise"})
-    with Store(db) as store:
-        human = {fid: cats for fid, _text, cats in store.human_labelled()}
-    for fid, cats in expected.items():
-        assert human[fid] == cats
+        decided[2] = sorted({*before[2], "praise"})
+    sizes = [int(r["similar"]) for r in rows]
+    items = sum(sizes)
+    changed = sum(n for n, now, was in zip(sizes, decided, before, strict=True) if now != was)
+    empty = sum(n for n, now in zip(sizes, decided, strict=True) if not now)
+    assert items > 6 and changed > 2 and empty >= sizes[1]
+    assert (
+        f"labelled {items} items from 6 rows, {changed} changed from before, {empty} marked 'no category'"
+        in result.output
+    )
+    labelled = human(db)
+    expected = {fid: cats for row, cats in zip(rows, decided, strict=True) for fid in group(row)}
+    assert len(expected) == items
+    for fid, cats in expected.items():  # every text of each group, not only the one shown
+        assert labelled[fid] == cats
     reviewers = dict(sql(db, "SELECT feedback_id, reviewed_by FROM human_reviews"))
-    assert reviewers[rows[0]["id"]] == "Budi" and reviewers[rows[1]["id"]] == "Sari"
-    assert sql(db, "SELECT count(*) FROM effective_labels WHERE feedback_id = ?", [rows[1]["id"]]) == [(0,)]
-    # they left the queue: the next export starts after them
-    assert not set(expected) & {r["id"] for r in export(db, tmp_path / f"next.{fmt}", "--limit", 20)}
+    assert {reviewers[fid] for fid in group(rows[0])} == {"Budi"}
+    assert {reviewers[fid] for fid in group(rows[1])} == {"Sari"}
+    assert sql(
+        db, "SELECT count(*) FROM effective_labels WHERE list_contains(?, feedback_id)", [group(rows[1])]
+    ) == [(0,)]
+    # they left the queue, all of them: the next export starts after them
+    after = export(db, tmp_path / f"next.{fmt}", "--all")
+    assert after and not set(expected) & {fid for r in after for fid in group(r)}
 
 
 def test_reimporting_a_sheet_replaces_the_earlier_decision(db, tmp_path):
@@ -236,15 +298,11 @@ def test_reimporting_a_sheet_replaces_the_earlier_decision(db, tmp_path):
     assert run("labels", "import", target, "--reviewer", "Sari", "--db", db).exit_code == 0
     write_rows(target, [mark(rows[0], ["praise", "service_support"]), mark(rows[1], ["praise"])])
     again = run("labels", "import", target, "--reviewer", "Rudi", "--db", db)
-    assert "labelled 2 items, 1 changed from before, 0 marked" in again.output
-    assert sql(
-        db,
-        "SELECT category FROM labels WHERE origin = 'human' AND feedback_id = ? ORDER BY 1",
-        [rows[0]["id"]],
-    ) == [
-        ("praise",),
-        ("service_support",),
-    ]
+    items, first = sum(int(r["similar"]) for r in rows), int(rows[0]["similar"])
+    assert f"labelled {items} items from 2 rows, {first} changed from before, 0 marked" in again.output
+    labelled = human(db)
+    assert all(labelled[fid] == ["praise", "service_support"] for fid in group(rows[0]))
+    assert all(labelled[fid] == ["praise"] for fid in group(rows[1]))
 
 
 def test_semicolon_csv_from_excel_is_read(db, tmp_path):
@@ -253,7 +311,10 @@ def test_semicolon_csv_from_excel_is_read(db, tmp_path):
     write_rows(target, [{**mark(r, ["quota_full"]), "reviewer": "Budi"} for r in rows], delimiter=";")
     result = run("labels", "import", target, "--db", db)
     assert result.exit_code == 0, result.output
-    assert sql(db, "SELECT count(*) FROM labels WHERE origin = 'human' AND category = 'quota_full'") == [(3,)]
+    items = sum(int(r["similar"]) for r in rows)
+    assert sql(db, "SELECT count(*) FROM labels WHERE origin = 'human' AND category = 'quota_full'") == [
+        (items,)
+    ]
 
 
 def test_dry_run_counts_and_stores_nothing(db, tmp_path):
@@ -263,7 +324,11 @@ def test_dry_run_counts_and_stores_nothing(db, tmp_path):
     state = human_state(db)
     result = run("labels", "import", target, "--reviewer", "Sari", "--dry-run", "--db", db)
     assert result.exit_code == 0, result.output
-    assert "would label 4 items, 1 changed from before, 1 marked 'no category'" in result.output
+    sizes = [int(r["similar"]) for r in rows]
+    assert chosen(rows[0])  # the first group changes from the model's categories to none
+    empty = sizes[0] + sum(n for n, r in zip(sizes[1:], rows[1:], strict=True) if not chosen(r))
+    counts = f"would label {sum(sizes)} items from 4 rows, {sizes[0]} changed from before, {empty} marked"
+    assert counts in result.output
     assert "nothing was saved" in result.output
     assert human_state(db) == state
 
@@ -300,6 +365,23 @@ def conflicting_duplicate(rows):
     return rows, None, "row 5, column id", "also on row 2 with other categories"
 
 
+def unknown_similar_id(rows):
+    rows[1]["similar_ids"] += " play_store:tidak-ada"
+    return rows, None, "row 3, column similar_ids", "'play_store:tidak-ada' is not in the database"
+
+
+def conflicting_near_duplicate(rows):  # a text of row 2's group given again, on its own, with other labels
+    twin = rows[0]["similar_ids"].split()[-1]
+    rows.append({**mark(rows[2], ["praise"]), "id": twin, "similar": 1, "similar_ids": ""})
+    return rows, None, "row 6, column id", f"{twin} is also on row 2 with other categories"
+
+
+def near_duplicate_in_two_groups(rows):
+    twin = rows[0]["similar_ids"].split()[0]
+    rows[2]["similar_ids"] += f" {twin}"
+    return rows, None, "row 4, column similar_ids", f"{twin} is also on row 2 with other categories"
+
+
 def missing_column(rows):
     head = [h for h in rows[0] if h != "data_security"]
     return rows, head, "row 1, column data_security", "category column missing"
@@ -310,7 +392,18 @@ def no_id_row(rows):
     return rows, None, "row 4, column id", "no feedback id"
 
 
-CASES = [unknown_id, unknown_column, bad_value, no_reviewer, conflicting_duplicate, missing_column, no_id_row]
+CASES = [
+    unknown_id,
+    unknown_column,
+    bad_value,
+    no_reviewer,
+    conflicting_duplicate,
+    unknown_similar_id,
+    conflicting_near_duplicate,
+    near_duplicate_in_two_groups,
+    missing_column,
+    no_id_row,
+]
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
@@ -332,10 +425,46 @@ def test_a_bad_row_names_file_row_and_column_and_stores_nothing(db, tmp_path, fm
 def test_same_item_twice_with_the_same_labels_is_one_decision(db, tmp_path):
     target = tmp_path / "queue.csv"
     rows = export(db, target, "--limit", 3)
-    write_rows(target, [*rows, rows[0]])
+    twin = rows[1]["similar_ids"].split()[0]  # given again on its own, with its group's labels
+    write_rows(target, [*rows, rows[0], {**rows[1], "id": twin, "similar_ids": ""}])
     result = run("labels", "import", target, "--reviewer", "Sari", "--db", db)
     assert result.exit_code == 0, result.output
-    assert "labelled 3 items, 0 changed" in result.output
+    assert f"labelled {sum(int(r['similar']) for r in rows)} items from 5 rows, 0 changed" in result.output
+
+
+def test_a_sheet_without_similar_ids_labels_only_the_ids_given(db, tmp_path):
+    """An older export (one row per item) or a hand-made list: no near-duplicates are added."""
+    target = tmp_path / "queue.xlsx"
+    rows = export(db, target, "--limit", 3)
+    old = ["id", "source", "app", "date", "rating", "title", "text", "model_categories", *CATS, "reviewer"]
+    write_rows(target, [mark(r, ["praise"]) for r in rows], old)
+    result = run("labels", "import", target, "--reviewer", "Sari", "--db", db)
+    assert result.exit_code == 0, result.output
+    assert "labelled 3 items from 3 rows" in result.output
+    labelled = human(db)
+    assert all(labelled[r["id"]] == ["praise"] for r in rows)
+    left = {fid for r in rows for fid in group(r)[1:]}
+    assert left and not left & set(labelled)  # the rest of each group is still waiting
+    assert left <= unreviewed(db)
+
+
+def test_a_group_too_big_for_a_cell_is_cut_and_counted():
+    """similar_ids stays within a spreadsheet cell; `similar` says how many texts the row covers."""
+    import pandas as pd
+
+    ids = [f"play_store:{i:040d}" for i in range(2000)]  # ~100,000 characters of ids
+    queue = pd.DataFrame(
+        [
+            {"id": ids[0], "n": len(ids), "ids": ids, "source": "play_store", "app_id": "mpaspor",
+             "created_at": pd.Timestamp("2025-03-01 10:00"), "rating": 1, "title": None, "text": "bagus",
+             "categories": ["praise"], "labelled_before": False, "labelled_as": None}
+        ]
+    )  # fmt: skip
+    (row,) = labelsheet.sheet_rows(queue, CATS, lambda text: text)
+    similar = row[INFO_COLUMNS.index("similar")]
+    cell = row[INFO_COLUMNS.index("similar_ids")]
+    assert len(cell) <= labelsheet.MAX_IDS_CHARS < 32_767
+    assert cell.split() == ids[1:similar] and 600 < similar < len(ids)
 
 
 def test_many_problems_are_listed_twenty_then_counted(db, tmp_path):
