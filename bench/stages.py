@@ -26,6 +26,7 @@ from pathlib import Path
 from bench import corpus as C
 from bench.base import NO_MODEL, Ctx, Timer, copy_db, count_rows, model_dir, peak_mb, remove_db, row, skipped
 from bench.predict import stage_predict
+from bench.quality import stage_quality, stage_realcv
 
 
 # -- 1. import ------------------------------------------------------------------------------------
@@ -396,38 +397,6 @@ def stage_import_quiet(ctx: Ctx) -> None:
 
 
 # -- 7. classifier quality (size-independent, run once) -----------------------------------------------
-def stage_quality(ctx: Ctx) -> list[dict]:
-    """Headline macro-F1 of the current model and of the keyword baseline on the hand-written test set and,
-    where ../shared/real is beside the checkout, on the labelled real reviews (evaluation only)."""
-    from nlp.evaluate import KeywordMatcher
-    from nlp.model import load
-    from suara.classify import REAL_DEV_FILE, TEST_FILE, evaluate_file
-    from suara.taxonomy import load_taxonomy
-
-    path = model_dir(ctx)
-    sets = [("hand-written test set (data/labels/test.jsonl)", TEST_FILE),
-            ("real M-Paspor reviews (../shared/real, dev)", REAL_DEV_FILE)]  # fmt: skip
-    if path is None:
-        return [skipped("quality", f"classifier quality: {name}", 0, NO_MODEL) for name, _ in sets]
-    model, baseline = load(path), KeywordMatcher.from_taxonomy(load_taxonomy())
-    rows = []
-    for name, file in sets:
-        label = f"classifier quality: {name}"
-        if not file.exists():
-            rows.append(skipped("quality", label, 0, f"{file} is not here"))
-            continue
-        with Timer() as timer:
-            result = evaluate_file(file, model.predict)
-        f1, base = result["macro_f1_headline"], evaluate_file(file, baseline.predict)["macro_f1_headline"]
-        rows.append(row(
-            "quality", label, result["n"], f1, "macro-F1", target=">= 0.85, baseline + 0.10",
-            ok=f1 >= 0.85 and f1 >= base + 0.10, naive=base, naive_unit="macro-F1", vs="keyword baseline",
-            ratio=f1 / base if base else None, rss_mb=peak_mb(), seconds=timer.wall, cpu=timer.cpu,
-            note=f"headline six, model {model.version}",
-        ))  # fmt: skip
-    return rows
-
-
 STAGES: dict[str, Callable[[Ctx], list[dict]]] = {
     "import": stage_import,
     "parse": stage_parse,
@@ -438,6 +407,7 @@ STAGES: dict[str, Callable[[Ctx], list[dict]]] = {
     "nightly": stage_nightly,
     "prepare": stage_prepare,
     "quality": stage_quality,
+    "realcv": stage_realcv,
 }
 
 

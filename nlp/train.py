@@ -36,6 +36,10 @@ from nlp.model import SENTENCE_WEIGHT, ComplaintModel, rating_features, sigmoid
 from nlp.text import segments
 
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
+# Categories whose thresholds favour precision (F-beta, beta < 1): a Pujian count that includes 1-star
+# rants ("katanya mudah, nyatanya ribet") tells an analyst the opposite of the truth, while a missed
+# compliment costs little.
+PRECISION_FIRST = {"praise": 0.5}
 MIN_REAL_POSITIVES = 20  # a category needs this many real positives for the second stage and real thresholds
 NB_ALPHA = 1.0  # smoothing of the NB log-count ratios
 STACK_C = 1.0  # regularization of the second stage (32 inputs per category)
@@ -50,16 +54,18 @@ def binarize(labels: list[list[str]], categories: list[str]) -> np.ndarray:
     return Y
 
 
-def tune_thresholds(Y: np.ndarray, P: np.ndarray) -> np.ndarray:
-    """Per category, the threshold on the grid that maximizes F1 (ties: the middle of the best run)."""
+def tune_thresholds(Y: np.ndarray, P: np.ndarray, beta: np.ndarray | None = None) -> np.ndarray:
+    """Per category, the threshold on the grid that maximizes F-beta (F1 unless ``beta`` says otherwise
+    for that category; ties: the middle of the best run)."""
     out = np.full(Y.shape[1], 0.5)
     for j in range(Y.shape[1]):
         y = Y[:, j].astype(bool)
         if not y.any():
             continue
+        b2 = 1.0 if beta is None else float(beta[j]) ** 2
         pred = P[:, j][:, None] >= THRESHOLD_GRID[None, :]
         tp = (pred & y[:, None]).sum(0)
-        f1 = 2 * tp / np.maximum(pred.sum(0) + y.sum(), 1)
+        f1 = (1 + b2) * tp / np.maximum(pred.sum(0) + b2 * y.sum(), 1)
         best = np.flatnonzero(f1 >= f1.max() - 1e-9)
         out[j] = THRESHOLD_GRID[best[len(best) // 2]]
     return out
@@ -208,7 +214,8 @@ def train(
 
     k = len(categories)
     stacked = Y[real].sum(0) >= MIN_REAL_POSITIVES
-    thresholds = tune_thresholds(Y, first[:, :k])
+    beta = np.array([PRECISION_FIRST.get(c, 1.0) for c in categories])
+    thresholds = tune_thresholds(Y, first[:, :k], beta)
     decisions = first[:, :k] >= thresholds
     stack_coef = np.zeros((2 * k + 6, k), dtype=np.float32)
     stack_b = np.zeros(k, dtype=np.float32)
@@ -217,7 +224,7 @@ def train(
         stack_coef, stack_b, oof, orig = fit_second_stage(
             first[ridx], Y[ridx], w[ridx], [ratings[i] for i in ridx], stacked, folds, seed
         )
-        stacked_thresholds = tune_thresholds(Y[ridx][orig], oof)
+        stacked_thresholds = tune_thresholds(Y[ridx][orig], oof, beta)
         thresholds = np.where(stacked, stacked_thresholds, thresholds)
         with_rating = oof[: len(ridx)]  # the first copy of each real text: with its rating
         decisions[ridx] = np.where(stacked, with_rating >= thresholds, decisions[ridx])
@@ -253,5 +260,7 @@ def fingerprint(texts, labels, weights, real, ratings, seed, C) -> str:
     h.update(repr(sorted(TextFeatures().params().items())).encode())
     for t, labs, wt, r, stars in zip(texts, labels, weights, real, ratings, strict=True):
         h.update(f"{t}\x1f{','.join(sorted(labs))}\x1f{wt:g}\x1f{int(r)}\x1f{stars}\x1e".encode())
-    h.update(f"{seed}|{C}|{SENTENCE_WEIGHT}|{STACK_C}|{NB_ALPHA}|{MIN_REAL_POSITIVES}".encode())
+    h.update(
+        f"{seed}|{C}|{SENTENCE_WEIGHT}|{STACK_C}|{NB_ALPHA}|{MIN_REAL_POSITIVES}|{PRECISION_FIRST}".encode()
+    )
     return h.hexdigest()[:8]

@@ -375,7 +375,8 @@ def predict(
     ] = None,
     batch_size: Annotated[int, typer.Option(help="Texts per batch (bounds memory).")] = 2000,
     workers: Annotated[
-        int, typer.Option(help="Processes scoring batches side by side (default: one per CPU core, at most 4).")
+        int,
+        typer.Option(help="Processes scoring batches side by side (default: one per CPU core, at most 4)."),
     ] = 0,
     db: DbOption = None,
     config: ConfigOption = None,

@@ -336,7 +336,9 @@ class _Job:
                 trained_at = datetime.fromisoformat(stamp) if stamp else current["created_at"]
             if last_run is not None and (trained_at is None or last_run > trained_at):
                 trained_at = last_run  # a model the gate refused was trained on these labels too
-            if last_review is None or (trained_at is not None and last_review <= trained_at):
+            # times are whole seconds: a label saved in the second the last training ran may not be
+            # in it, so an equal time retrains (one training too many rather than a label left out)
+            if last_review is None or (trained_at is not None and last_review < trained_at):
                 why = f"model {current['version']}" if current else "no model"
                 return Step("", "skipped", f"no analyst labels since {why}")
         log.info("retraining with %d analyst-labelled items", reviews)

@@ -40,7 +40,7 @@ def test_bench_runs_every_stage_and_writes_results(tmp_path, models_dir, capsys)
     code = main([
         "--sizes", str(SIZE), "--base", str(BASE), "--new-items", "100", "--repeats", "2", "--naive-rows", "200",
         "--stem-texts", "500", "--models-dir", str(models_dir), "--corpus-dir", str(tmp_path / "corpus"),
-        "--out", str(out),
+        "--out", str(out), "--stages", "quality,import,parse,predict,stem,classify,overview,nightly",
     ])  # fmt: skip
     printed = capsys.readouterr().out
     assert code == 0, printed
@@ -223,3 +223,35 @@ def test_upsert_paths_agree(tmp_path, monkeypatch, small_batch):
             ).fetchone()[0]
             == 1234
         )
+
+
+def test_real_cv_stage_reports_each_target(tmp_path, monkeypatch):
+    """The realcv stage on small hand-written stand-ins for the real and written sets (six quick trainings)."""
+    import suara.training as training
+    from bench.base import Ctx
+    from bench.quality import stage_realcv
+
+    phrases = {
+        "app_error": "aplikasi error terus tidak bisa dibuka",
+        "otp_not_received": "kode otp tidak masuk ke email",
+        "quota_full": "kuota selalu penuh tidak ada jadwal",
+        "praise": "mantap sangat membantu terima kasih",
+        "payment_stuck": "sudah bayar status belum berubah",
+    }
+    real, written = tmp_path / "real.jsonl", tmp_path / "written.jsonl"
+    with real.open("w") as fh:
+        for i in range(150):
+            cat = list(phrases)[i % len(phrases)]
+            rating = 5 if cat == "praise" else 1
+            fh.write(json.dumps({"text": f"{phrases[cat]} {i}", "labels": [cat], "rating": rating}) + "\n")
+    written.write_text("".join(json.dumps({"text": t, "labels": [c]}) + "\n" for c, t in phrases.items()) * 3)
+    monkeypatch.setattr(training, "REAL_TRAIN_FILE", real)
+    monkeypatch.setattr(training, "TRAIN_FILE", written)
+    rows = stage_realcv(Ctx(size=0, seed=0, corpus="", work=str(tmp_path)))
+    labels = [r["label"] for r in rows]
+    assert len(rows) == 5 and all(r["status"] == "ok" for r in rows), rows
+    assert "headline-six macro-F1" in labels[0] and "praise precision" in labels[2]
+    assert rows[0]["target"] == ">= 0.90" and "bootstrap interval" in rows[0]["note"]
+    assert all(0 <= r["value"] <= 1 for r in rows[:4]) and rows[4]["unit"] == "s"
+    monkeypatch.setattr(training, "REAL_TRAIN_FILE", tmp_path / "absent.jsonl")
+    assert stage_realcv(Ctx(size=0, seed=0, corpus="", work=str(tmp_path)))[0]["status"] == "skipped"

@@ -273,7 +273,15 @@ def test_character_features_equal_scikit_learns():
     """The memoized char n-grams give scikit-learn's "char_wb" TF-IDF, number for number."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    texts = [rec["text"] for rec in demo.generate(600, seed=11)] + ["", "a", "ok  ok", "tolong!!", "Satu. Dua tiga", "", "!!!"]
+    texts = [rec["text"] for rec in demo.generate(600, seed=11)] + [
+        "",
+        "a",
+        "ok  ok",
+        "tolong!!",
+        "Satu. Dua tiga",
+        "",
+        "!!!",
+    ]
     docs = [segments(t) for t in texts]
     norm = [" ".join(tok for tokens, _ in doc for tok in tokens) for doc in docs]
     feats = TextFeatures(char_max_features=10**9).fit(docs[:300])
