@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from nlp.features import TextFeatures
-from nlp.text import segments
+from nlp.text import default_stemmer, segments
 
 MODEL_FILE = "model.npz"
 META_FILE = "metrics.json"
@@ -75,6 +75,7 @@ class ComplaintModel:
     version: str = "unsaved"
     sentence_weight: float = SENTENCE_WEIGHT
     params: dict = field(default_factory=dict)
+    stems: dict[str, str] = field(default_factory=dict)  # the training words' stems, to start scoring warm
 
     # -- scoring ----------------------------------------------------------------------------------
     def first_stage(self, docs: list) -> np.ndarray:
@@ -126,6 +127,8 @@ def save(model: ComplaintModel, directory: Path, metrics: dict) -> Path:
         intercept=model.intercept.astype(np.float32),
         stack_coef=model.stack_coef.astype(np.float32),
         stack_intercept=model.stack_intercept.astype(np.float32),
+        stem_words=np.array(sorted(model.stems), dtype=str),
+        stem_values=np.array([model.stems[w] for w in sorted(model.stems)], dtype=str),
         **model.features.to_arrays(),
     )
     tmp.replace(directory / MODEL_FILE)
@@ -157,6 +160,8 @@ def load(directory: Path) -> ComplaintModel:
     if meta.get("format") != FORMAT:
         raise ValueError(f"{directory} holds a model in an older format; retrain it with `suara train`")
     with np.load(path, allow_pickle=False) as arrays:
+        stems = dict(zip(arrays["stem_words"].tolist(), arrays["stem_values"].tolist(), strict=True))
+        default_stemmer().remember(stems)
         return ComplaintModel(
             features=TextFeatures.from_arrays(meta["features"], arrays),
             categories=meta["categories"],
@@ -169,4 +174,5 @@ def load(directory: Path) -> ComplaintModel:
             version=meta["version"],
             sentence_weight=meta["sentence_weight"],
             params=meta.get("params", {}),
+            stems=stems,
         )

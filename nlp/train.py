@@ -33,7 +33,7 @@ from sklearn.model_selection import KFold, StratifiedKFold
 
 from nlp.features import TextFeatures
 from nlp.model import SENTENCE_WEIGHT, ComplaintModel, rating_features, sigmoid
-from nlp.text import segments
+from nlp.text import default_stemmer, segments, stop_words
 
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
 # Categories whose thresholds favour precision (F-beta, beta < 1): a Pujian count that includes 1-star
@@ -95,6 +95,8 @@ def _fit_column(X, y, w, C, seed, nb: bool):
 def fit_first_stage(X: sp.csr_matrix, Y: np.ndarray, w: np.ndarray, C: float, seed: int):
     """Both first stages for every category: coef (n_features, 2k), intercept (2k,)."""
     k = Y.shape[1]
+    X = X.tocsr()
+    X.sum_duplicates()  # canonical now, in this thread: scikit-learn's checks would sort it in place, racing
     jobs = [(j, nb) for nb in (False, True) for j in range(k)]
     with ThreadPoolExecutor(2) as pool:  # liblinear releases the GIL: the categories fit side by side
         fitted = list(pool.map(lambda job: _fit_column(X, Y[:, job[0]], w, C, seed, job[1]), jobs))
@@ -230,6 +232,8 @@ def train(
         decisions[ridx] = np.where(stacked, with_rating >= thresholds, decisions[ridx])
 
     coef, b = fit_first_stage(rows.whole, Y, w, C, seed)
+    stops = stop_words()
+    words = {t for doc in docs for tokens, _ in doc for t in tokens if t not in stops and len(t) > 1}
     model = ComplaintModel(
         features=features,
         categories=list(categories),
@@ -249,7 +253,9 @@ def train(
             "stack_C": STACK_C,
             "nb_alpha": NB_ALPHA,
             "min_real_positives": MIN_REAL_POSITIVES,
-        },  # fmt: skip
+            "precision_first": PRECISION_FIRST,
+        },
+        stems=default_stemmer().stems(sorted(words)),
     )
     return model, decisions
 

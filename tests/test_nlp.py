@@ -122,6 +122,9 @@ def test_save_load_round_trip(tiny_model, tmp_path):
     path = nlp_model.save(tiny_model, tmp_path / tiny_model.version, {"n": 1})
     loaded = nlp_model.load(path)
     assert loaded.version == tiny_model.version and loaded.categories == CATS
+    # the training words' stems travel with the model, so scoring starts without Sastrawi's first pass
+    assert loaded.stems == tiny_model.stems and loaded.stems["aplikasi"] == "aplikasi"
+    assert tiny_model.stems.get("membantu") == "bantu"
     np.testing.assert_allclose(loaded.scores(texts), tiny_model.scores(texts))
 
 
