@@ -3,11 +3,11 @@
 ``export`` writes the queue the Pelabelan page works through, through the page's own query
 (suara.review_queue: groups of near-duplicate texts no analyst has reviewed, by expected value of a
 label) to a CSV or XLSX sheet, one row per group; ``import`` reads the corrected sheet back and saves
-every row's decision for its text and its near-duplicates through ``Store.save_human_labels``, the
-page's own write, in one transaction, or nothing at all when any row is wrong. The sheet's layout and
-checks live in suara/labelsheet.py; this module only wires them to the store and the terminal. It does
-not import the dashboard (its filters module pulls in Streamlit): ``--app`` and ``--since`` are the
-two conditions it passes to the queue.
+every row's decision for its text and its near-duplicates through ``suara.human_labels``, the page's
+own write, in one transaction, or nothing at all when any row is wrong. The sheet's layout and writing
+live in suara/labelsheet.py, its reading and checks in suara/labelsheet_read.py; this module only
+wires them to the store and the terminal. It does not import the dashboard (its filters module pulls
+in Streamlit): ``--app`` and ``--since`` are the two conditions it passes to the queue.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import typer
 from rich.markup import escape
 
 from suara.cli_base import ConfigOption, DbOption, UserError, command_for, err, open_store, out, settings
+from suara.human_labels import save_human_labels
 from suara.store import StoreError
 
 DEFAULT_LIMIT = 200
@@ -133,12 +134,12 @@ def import_(
     its similar_ids (a sheet without that column: only the ids given); a row with no category marked
     says that no category applies.
     """
-    from suara import labelsheet
+    from suara import labelsheet, labelsheet_read
     from suara.taxonomy import load_taxonomy
 
     tax = load_taxonomy()
     try:
-        sheet = labelsheet.read_sheet(file, tax.ids)
+        sheet = labelsheet_read.read_sheet(file, tax.ids)
     except labelsheet.SheetError as exc:
         raise UserError(str(exc)) from None
     if not sheet.rows and not sheet.problems:
@@ -147,14 +148,14 @@ def import_(
     if not s.db_path.exists():
         raise StoreError(f"database {s.db_path} does not exist yet: run `suara init` or `make demo`")
     with open_store(s) as store:
-        decisions, problems = labelsheet.check(sheet, store.known_hashes(sheet.ids), reviewer)
+        decisions, problems = labelsheet_read.check(sheet, store.known_hashes(sheet.ids), reviewer)
         if problems:
-            for line in labelsheet.summary(file, problems):
+            for line in labelsheet_read.summary(file, problems):
                 err.print(line, highlight=False, markup=False)
             raise UserError(
                 f"{file}: {len(problems)} problem(s), nothing was saved; fix them and import again"
             )
-        counts = store.save_human_labels(decisions, dry_run=dry_run)
+        counts = save_human_labels(store, decisions, dry_run=dry_run)
     done = "would label" if dry_run else "labelled"
     out.print(
         f"{escape(str(file))}: {done} {counts.labelled} items from {len(sheet.rows)} rows, "

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from suara.config import MODELS_DIR, ConfigError, Settings, load_settings
-from suara.store import SCHEMA_VERSION, StoreError, StoreLocked, read_connection
+from suara.migrations import SCHEMA_VERSION
+from suara.store import StoreError, StoreLocked, read_connection
 
 
 @dataclass

@@ -38,6 +38,7 @@ from nlp.compare import Comparison, compare
 from nlp.dataset import load_labelled
 from suara.classify import TEST_FILE, NoModel, resolve_model_dir
 from suara.config import MODELS_DIR
+from suara.human_labels import human_labelled
 from suara.store import Store
 from suara.taxonomy import load_taxonomy
 from suara.training import TrainConfig, file_sha256, load_sources, text_key, train_model
@@ -213,7 +214,7 @@ def retrain(
     """
     tax = load_taxonomy()
     with open_store() as store:
-        human_rows = store.human_labelled()
+        human_rows = human_labelled(store)
         try:
             current_path = resolve_model_dir(store, models_dir=models_dir)
         except NoModel:

@@ -8,9 +8,9 @@ aggregate over the unreviewed feedback in view (texts an analyst already decided
 and one decision is right for all of them, so the queue groups texts by ``feedback.dup_key``:
 ``nlp.text.clean`` of the title and text (lowercase; links, mentions, digits, punctuation and emoji
 dropped; a letter repeated three or more times squashed; spaces collapsed). The key is a stored column,
-filled in SQL by the store's ``near_duplicate_key`` macro: by migration 4 for the rows stored before it,
-and by ``Store.upsert_feedback`` for every new or edited row, so no row lacks one and none lags behind
-its text. Chosen over the alternatives because:
+filled in SQL by the ``near_duplicate_key`` macro (migration 4, suara/migrations.py): by that migration
+for the rows stored before it, and by ``Store.upsert_feedback`` for every new or edited row, so no row
+lacks one and none lags behind its text. Chosen over the alternatives because:
 
 - computing the key at query time costs ~4 µs of CPU a text in DuckDB, seconds a million rows, on every
   page load; stored, it costs that once, on import (about a fifth more CPU for a bulk import), and the

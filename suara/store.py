@@ -1,4 +1,4 @@
-"""The DuckDB store: schema migrations, bulk idempotent upserts, labels, runs and state.
+"""The DuckDB store: opening the file, bulk idempotent upserts, the model's labels, runs and state.
 
 DuckDB lets one process open a file read-write, or any number read-only, never both at once. Suara
 decides once, here: writers (CLI, nightly job) hold a connection only for the work they do, and the
@@ -8,6 +8,9 @@ lock error for a bounded time, then fail with ``StoreLocked`` naming the file.
 All timestamps are stored as UTC without a zone. Each feedback row carries ``dup_key``, its
 near-duplicate key (the ``near_duplicate_key`` macro of migration 4, computed in SQL on upsert; why a
 stored column: suara/review_queue.py).
+
+The schema itself, version by version, is suara/migrations.py (``Store`` applies what a file lacks on
+opening); the analysts' labels are written and read by suara/human_labels.py, through a ``Store``.
 """
 
 from __future__ import annotations
@@ -25,158 +28,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from suara.migrations import SCHEMA_VERSION, apply_migration, schema_version
 from suara.records import normalize
-
-MIGRATIONS: list[str] = [
-    # 1: feedback and its history, job runs, per-source state
-    """
-    CREATE TABLE feedback (
-        id VARCHAR PRIMARY KEY,            -- source:native_id
-        source VARCHAR NOT NULL,
-        app_id VARCHAR NOT NULL,
-        native_id VARCHAR NOT NULL,
-        author_hash VARCHAR,               -- salted hash, never the raw name
-        text VARCHAR NOT NULL,
-        title VARCHAR,
-        rating TINYINT,
-        app_version VARCHAR,
-        lang VARCHAR,
-        country VARCHAR,
-        created_at TIMESTAMP NOT NULL,
-        reply_text VARCHAR,
-        replied_at TIMESTAMP,
-        likes INTEGER DEFAULT 0,
-        url VARCHAR,
-        raw VARCHAR,
-        content_hash VARCHAR NOT NULL,     -- of what the author wrote: title, text, rating
-        first_seen_at TIMESTAMP NOT NULL,
-        last_seen_at TIMESTAMP NOT NULL
-    );
-    CREATE TABLE feedback_revisions (
-        feedback_id VARCHAR NOT NULL,
-        text VARCHAR NOT NULL,
-        title VARCHAR,
-        rating TINYINT,
-        content_hash VARCHAR NOT NULL,
-        replaced_at TIMESTAMP NOT NULL
-    );
-    CREATE SEQUENCE runs_seq;
-    CREATE TABLE runs (
-        run_id BIGINT PRIMARY KEY DEFAULT nextval('runs_seq'),
-        job VARCHAR NOT NULL,              -- import, collect, classify, train, nightly
-        source VARCHAR,
-        app_id VARCHAR,
-        started_at TIMESTAMP NOT NULL,
-        finished_at TIMESTAMP,
-        status VARCHAR NOT NULL,           -- running, success, failed
-        fetched INTEGER DEFAULT 0,
-        new INTEGER DEFAULT 0,
-        updated INTEGER DEFAULT 0,
-        skipped INTEGER DEFAULT 0,
-        errors INTEGER DEFAULT 0,
-        message VARCHAR
-    );
-    CREATE TABLE source_state (
-        source VARCHAR NOT NULL,
-        app_id VARCHAR NOT NULL,
-        key VARCHAR NOT NULL,
-        value VARCHAR,
-        updated_at TIMESTAMP NOT NULL,
-        PRIMARY KEY (source, app_id, key)
-    );
-    """,
-    # 2: the classifier's output, human labels, model registry, office mentions
-    """
-    CREATE TABLE models (
-        version VARCHAR PRIMARY KEY,
-        created_at TIMESTAMP NOT NULL,
-        path VARCHAR NOT NULL,
-        metrics VARCHAR,                   -- JSON
-        n_train INTEGER,
-        is_current BOOLEAN NOT NULL DEFAULT false
-    );
-    CREATE TABLE labels (
-        feedback_id VARCHAR NOT NULL,
-        category VARCHAR NOT NULL,
-        score DOUBLE,
-        origin VARCHAR NOT NULL,           -- model | human
-        model_version VARCHAR,
-        created_by VARCHAR,
-        created_at TIMESTAMP NOT NULL,
-        PRIMARY KEY (feedback_id, category, origin)
-    );
-    CREATE TABLE classifications (         -- one row per classified feedback, with or without labels
-        feedback_id VARCHAR PRIMARY KEY,
-        model_version VARCHAR NOT NULL,
-        content_hash VARCHAR NOT NULL,
-        confidence DOUBLE,                 -- smallest distance of any score to its threshold
-        classified_at TIMESTAMP NOT NULL
-    );
-    CREATE TABLE human_reviews (           -- an analyst decided the full label set of this feedback
-        feedback_id VARCHAR PRIMARY KEY,
-        reviewed_by VARCHAR NOT NULL,
-        reviewed_at TIMESTAMP NOT NULL
-    );
-    CREATE TABLE feedback_offices (
-        feedback_id VARCHAR NOT NULL,
-        office_id VARCHAR NOT NULL,
-        PRIMARY KEY (feedback_id, office_id)
-    );
-    CREATE VIEW effective_labels AS
-        SELECT l.feedback_id, l.category, l.score, l.origin, l.model_version
-        FROM labels l
-        WHERE l.origin = 'human'
-           OR NOT EXISTS (SELECT 1 FROM human_reviews h WHERE h.feedback_id = l.feedback_id);
-    """,
-    # 3: alerts found by the nightly job
-    """
-    CREATE TABLE alerts (
-        alert_id VARCHAR PRIMARY KEY,      -- dedup key: the same spike is stored once
-        kind VARCHAR NOT NULL,             -- spike_day, spike_week, version_jump
-        app_id VARCHAR NOT NULL,
-        category VARCHAR NOT NULL,
-        app_version VARCHAR,
-        period_start TIMESTAMP NOT NULL,
-        period_end TIMESTAMP NOT NULL,
-        observed DOUBLE NOT NULL,
-        expected DOUBLE NOT NULL,
-        threshold DOUBLE NOT NULL,
-        message VARCHAR NOT NULL,
-        created_at TIMESTAMP NOT NULL,
-        notified_at TIMESTAMP
-    );
-    """,
-    # 4: a near-duplicate key per feedback item, for the labelling queue (suara/review_queue.py): texts
-    # that differ only in case, punctuation, digits, emoji, links or stretched letters share one key.
-    # The macro is nlp.text.clean written in DuckDB SQL, step by step (a test holds the two equal on
-    # the labelled texts); the squash of a letter repeated three or more times ("terusss") needs a
-    # back-reference RE2 lacks, so it is one alternation per letter, nine letters per pass. A text with
-    # no letters at all gets NULL: it is nobody's near-duplicate. Should clean() change, the test fails:
-    # add a migration that replaces the macro and re-keys feedback.
-    r"""
-    CREATE MACRO near_duplicate_key(title, text) AS nullif(
-        concat_ws(' ', title, text)
-        .lower()
-        .regexp_replace('https?://\S+|www\.\S+', ' ', 'g')
-        .regexp_replace('\S+@\S+\.\S+', ' email ', 'g')
-        .regexp_replace('@[\pL\pN_]+', ' ', 'g')
-        .replace('#', ' ')
-        .regexp_replace('\b([a-z]{2,})2\b', '\1 \1', 'g')
-        .regexp_replace('(a)a{2,}|(b)b{2,}|(c)c{2,}|(d)d{2,}|(e)e{2,}|(f)f{2,}|(g)g{2,}|(h)h{2,}|(i)i{2,}',
-                        '\1\2\3\4\5\6\7\8\9', 'g')
-        .regexp_replace('(j)j{2,}|(k)k{2,}|(l)l{2,}|(m)m{2,}|(n)n{2,}|(o)o{2,}|(p)p{2,}|(q)q{2,}|(r)r{2,}',
-                        '\1\2\3\4\5\6\7\8\9', 'g')
-        .regexp_replace('(s)s{2,}|(t)t{2,}|(u)u{2,}|(v)v{2,}|(w)w{2,}|(x)x{2,}|(y)y{2,}|(z)z{2,}',
-                        '\1\2\3\4\5\6\7\8', 'g')
-        .regexp_replace('[^a-z]{2,}|[^a-z ]', ' ', 'g')  -- = '[^a-z]+' -> ' ', without rewriting lone spaces
-        .trim(),
-        ''
-    );
-    ALTER TABLE feedback ADD COLUMN dup_key VARCHAR;
-    UPDATE feedback SET dup_key = near_duplicate_key(title, text);
-    """,
-]
-SCHEMA_VERSION = len(MIGRATIONS)
 
 LOCK_WAIT_SECONDS = 30.0
 
@@ -228,7 +81,7 @@ def read_connection(path: str | Path, wait: float = 5.0) -> Iterator[duckdb.Duck
         raise StoreError(f"database {path} does not exist yet: run `suara init` or `make demo`")
     con = _connect(path, read_only=True, wait=wait)
     try:
-        version = _schema_version(con)
+        version = schema_version(con)
         if version > SCHEMA_VERSION:
             raise StoreError(_newer_message(path, version))
         yield con
@@ -244,15 +97,6 @@ def first_row(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> tuple | 
     """
     rows = con.execute(sql, params or []).fetchall()
     return rows[0] if rows else None
-
-
-def _schema_version(con: duckdb.DuckDBPyConnection) -> int:
-    exists = first_row(
-        con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
-    )[0]
-    if not exists:
-        return 0
-    return first_row(con, "SELECT coalesce(max(version), 0) FROM schema_version")[0]
 
 
 def _newer_message(path: Path, version: int) -> str:
@@ -283,16 +127,6 @@ class UpsertCounts:
         self.updated += other.updated
         self.unchanged += other.unchanged
         return self
-
-
-@dataclass
-class ReviewCounts:
-    """What a batch of analysts' decisions did: items reviewed, of which with other categories than were
-    in effect before, and of which with no category at all."""
-
-    labelled: int = 0
-    changed: int = 0
-    no_category: int = 0
 
 
 BATCH_SCHEMA = pa.schema(
@@ -387,22 +221,19 @@ class Store:
 
     # -- schema -------------------------------------------------------------------------------
     def migrate(self) -> int:
-        """Apply pending migrations, each in its own transaction; refuse a newer file."""
-        self.con.execute(
-            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP)"
-        )
-        current = _schema_version(self.con)
+        """Apply the migrations the file lacks (suara/migrations.py), each in its own transaction;
+        refuse a newer file."""
+        current = schema_version(self.con)
         if current > SCHEMA_VERSION:
             raise StoreError(_newer_message(self.path, current))
         for number in range(current + 1, SCHEMA_VERSION + 1):
-            with self.transaction():
-                self.con.execute(MIGRATIONS[number - 1])
-                self.con.execute("INSERT INTO schema_version VALUES (?, ?)", [number, utcnow()])
+            with self.transaction() as con:
+                apply_migration(con, number, utcnow())
         return SCHEMA_VERSION
 
     @property
     def schema_version(self) -> int:
-        return _schema_version(self.con)
+        return schema_version(self.con)
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -534,7 +365,7 @@ class Store:
             [source, app_id, key, value, utcnow()],
         )
 
-    # -- models and labels --------------------------------------------------------------------
+    # -- models and the model's labels --------------------------------------------------------------------
     def register_model(
         self, version: str, path: str, metrics: dict, n_train: int, current: bool = True
     ) -> None:
@@ -630,99 +461,6 @@ class Store:
                     self.con.unregister(name)
                 except duckdb.Error:
                     pass
-
-    def save_human_labels(
-        self, decisions: Iterable[tuple[str, Iterable[str], str]], dry_run: bool = False
-    ) -> ReviewCounts:
-        """Analysts' decisions, all in one transaction: per item (feedback id, the full set of categories,
-        reviewer). An empty set means "no category applies": a review with no labels. Earlier human labels
-        of those items are replaced. One decision (the Pelabelan page) or thousands (`suara labels import`)
-        go the same way.
-
-        Raises ValueError for an empty reviewer or an item decided twice and StoreError for an item not in
-        the database; then nothing is saved. ``dry_run`` checks and counts but saves nothing.
-        """
-        rows = [(fid, sorted(set(cats)), reviewer.strip()) for fid, cats, reviewer in decisions]
-        nameless = next((fid for fid, _, reviewer in rows if not reviewer), None)
-        if nameless is not None:
-            raise ValueError(f"reviewer name is empty for {nameless}: say who made the correction")
-        ids = [fid for fid, _, _ in rows]
-        seen: set[str] = set()
-        for fid in ids:
-            if fid in seen:
-                raise ValueError(f"feedback {fid} is decided twice; give each item one set of categories")
-            seen.add(fid)
-        if not rows:
-            return ReviewCounts()
-        decided = pa.table(
-            {
-                "feedback_id": pa.array(ids, pa.string()),
-                "categories": pa.array([cats for _, cats, _ in rows], pa.list_(pa.string())),
-                "reviewer": pa.array([reviewer for _, _, reviewer in rows], pa.string()),
-            }
-        )
-        now = utcnow()
-        self.con.register("_decisions", decided)
-        try:
-            with self.transaction() as con:
-                unknown = [
-                    r[0]
-                    for r in con.execute(
-                        "SELECT d.feedback_id FROM _decisions d ANTI JOIN feedback f ON f.id = d.feedback_id "
-                        "ORDER BY 1 LIMIT 3"
-                    ).fetchall()
-                ]
-                if unknown:
-                    raise StoreError(
-                        f"feedback {', '.join(unknown)} is not in the database; nothing was saved"
-                    )
-                labelled, changed, no_category = first_row(
-                    con,
-                    """
-                    WITH before AS (  -- what is in effect now: the model's labels, or an earlier review's
-                        SELECT feedback_id, list(category ORDER BY category) AS categories
-                        FROM effective_labels WHERE feedback_id IN (SELECT feedback_id FROM _decisions)
-                        GROUP BY 1
-                    )
-                    SELECT count(*),
-                           count(*) FILTER (WHERE d.categories IS DISTINCT FROM coalesce(b.categories, []::VARCHAR[])),
-                           count(*) FILTER (WHERE len(d.categories) = 0)
-                    FROM _decisions d LEFT JOIN before b ON b.feedback_id = d.feedback_id
-                    """,
-                )
-                if not dry_run:
-                    con.execute(
-                        "DELETE FROM labels WHERE origin = 'human' "
-                        "AND feedback_id IN (SELECT feedback_id FROM _decisions)"
-                    )
-                    con.execute(
-                        "INSERT INTO labels (feedback_id, category, score, origin, model_version, created_by, created_at) "
-                        "SELECT feedback_id, unnest(categories), 1.0, 'human', NULL, reviewer, $now FROM _decisions",
-                        {"now": now},
-                    )
-                    con.execute(
-                        "INSERT OR REPLACE INTO human_reviews SELECT feedback_id, reviewer, $now FROM _decisions",
-                        {"now": now},
-                    )
-        finally:
-            self.con.unregister("_decisions")
-        return ReviewCounts(labelled=labelled, changed=changed, no_category=no_category)
-
-    def human_labelled(self) -> list[tuple[str, str, list[str], int | None]]:
-        """(feedback_id, text, categories, rating) of every item an analyst reviewed, by id: for the next
-        model to train on, and (a share of them, by id) for the promotion gate to hold out. The text is
-        what the classifier sees ("title. text" where there is a title, as `suara classify` joins them)."""
-        return self.con.execute(
-            """
-            SELECT f.id,
-                   CASE WHEN coalesce(f.title, '') = '' THEN f.text ELSE f.title || '. ' || f.text END,
-                   coalesce(list(l.category ORDER BY l.category) FILTER (WHERE l.category IS NOT NULL), []),
-                   f.rating
-            FROM human_reviews h JOIN feedback f ON f.id = h.feedback_id
-            LEFT JOIN labels l ON l.feedback_id = h.feedback_id AND l.origin = 'human'
-            GROUP BY f.id, f.title, f.text, f.rating ORDER BY f.id
-            """
-        ).fetchall()
 
     # -- overview -----------------------------------------------------------------------------
     def status(self) -> dict:

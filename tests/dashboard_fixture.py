@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from suara.human_labels import save_human_labels
 from suara.store import Store
 
 LAST_DAY = datetime(2025, 3, 30)
@@ -124,7 +125,7 @@ def build(path: Path) -> Path:
         )
         store.save_model_labels(classified, labels, offices)
         # An analyst decided two items: one was not a complaint at all, one was a payment problem.
-        store.save_human_labels([(ids[5], [], ANALYST), (ids[6], ["payment_stuck"], ANALYST)])
+        save_human_labels(store, [(ids[5], [], ANALYST), (ids[6], ["payment_stuck"], ANALYST)])
         ok = store.start_run("collect", "play_store", "mpaspor")
         store.finish_run(ok, "success", fetched=60, new=50, updated=2)
         bad = store.start_run("nightly", None, "mpaspor")

@@ -18,7 +18,8 @@ from nlp import train as nlp_train
 from suara.cli import app
 from suara.doctor import healthy, run_checks
 from suara.lock import lock_path_for
-from suara.store import SCHEMA_VERSION, Store
+from suara.migrations import SCHEMA_VERSION
+from suara.store import Store
 from suara.taxonomy import load_taxonomy
 
 LABELLED = Path(__file__).resolve().parent.parent / "data" / "labels" / "test.jsonl"

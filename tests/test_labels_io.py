@@ -20,6 +20,7 @@ from dashboard.filters import Filters
 from dashboard.queries import review_queue
 from suara import labelsheet
 from suara.cli import app
+from suara.human_labels import human_labelled
 from suara.labelsheet import INFO_COLUMNS
 from suara.store import Store
 from suara.taxonomy import load_taxonomy
@@ -110,7 +111,7 @@ def chosen(row: dict) -> list[str]:
 
 def human(db: Path) -> dict[str, list[str]]:
     with Store(db) as store:
-        return {fid: cats for fid, _text, cats, _rating in store.human_labelled()}
+        return {fid: cats for fid, _text, cats, _rating in human_labelled(store)}
 
 
 def unreviewed(db: Path, condition: str = "true") -> set[str]:

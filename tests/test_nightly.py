@@ -30,9 +30,11 @@ from nlp import model as nlp_model
 from nlp import train as nlp_train
 from suara.cli import app
 from suara.config import MPASPOR, Settings
+from suara.human_labels import save_human_labels
 from suara.logs import reset_logging, setup_logging
+from suara.migrations import SCHEMA_VERSION
 from suara.nightly import SourceTask, backup_database, run_nightly
-from suara.store import SCHEMA_VERSION, Store, UpsertCounts, utcnow
+from suara.store import Store, UpsertCounts, utcnow
 from suara.taxonomy import load_taxonomy
 from suara.training import TrainConfig, TrainSource
 from tests.test_alerts import add_items, seed_series
@@ -369,7 +371,7 @@ def test_retrain_only_when_analysts_labelled_since_the_current_model(tmp_path, t
     assert r.step("retrain").status == "skipped" and "no analyst labels" in r.step("retrain").message
     assert r.classified == 30 and r.exit_code == 0
     with Store(s.db_path) as store:
-        store.save_human_labels([("play_store:r3", ["otp_not_received"], "analis")])
+        save_human_labels(store, [("play_store:r3", ["otp_not_received"], "analis")])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         r = run_nightly(s, sources=[], **kw)

@@ -15,6 +15,7 @@ from nlp.features import TextFeatures
 from nlp.text import CachedStemmer, clean, normalize_tokens, preprocess, segments, stop_words
 from suara import demo
 from suara.cli import app
+from suara.human_labels import save_human_labels
 from suara.store import Store
 from suara.taxonomy import load_taxonomy
 from tests.conftest import make_records
@@ -229,7 +230,7 @@ def test_classify_is_idempotent_and_relabels_changed_text(tiny_model, tmp_path, 
     recs[0]["text"] = "aplikasi error terus force close"
     with Store(db_path) as s:
         s.upsert_feedback(recs)
-        s.save_human_labels([("play_store:r1", ["praise"], "analis")])
+        save_human_labels(s, [("play_store:r1", ["praise"], "analis")])
     third = runner.invoke(app, ["classify", "--db", str(db_path)])
     assert "classified 1 items" in third.output
     with Store(db_path) as s:

@@ -24,6 +24,7 @@ from nlp.evaluate import evaluate
 from suara.classify import resolve_model_dir
 from suara.cli import app
 from suara.config import MPASPOR, Settings
+from suara.human_labels import save_human_labels
 from suara.logs import reset_logging
 from suara.nightly import run_nightly
 from suara.promotion import TOLERANCE, Holdout, decide, gate, retrain
@@ -226,7 +227,7 @@ def test_the_gate_holds_out_a_share_of_the_analysts_labels(tmp_path, sets):
     with Store(db) as store:
         store.upsert_feedback(recs)
         for i, (_, labels) in enumerate(rows):
-            store.save_human_labels([(f"play_store:h{i}", labels, "analis")])
+            save_human_labels(store, [(f"play_store:h{i}", labels, "analis")])
     hold = [i for i in range(len(rows)) if held_out(f"play_store:h{i}", 0.2)]
     assert hold  # the hash puts some of these 80 on the gate's side
 
@@ -274,7 +275,7 @@ def test_nightly_retrain_obeys_the_gate_and_records_its_decision(tmp_path, sets,
                 }
             ]
         )
-        store.save_human_labels([("play_store:n1", ["otp_not_received"], "analis")])
+        save_human_labels(store, [("play_store:n1", ["otp_not_received"], "analis")])
     bad = TrainConfig((TrainSource(sets["bad"]),), holdout=(sets["dev"],))
     kw = {"sources": [], "retrain": True, "models_dir": models, "keep_backups": 0, "train": bad}
     with caplog.at_level(logging.INFO, logger="suara"):

@@ -10,8 +10,10 @@ import pyarrow as pa
 import pytest
 
 from nlp.text import clean
+from suara.human_labels import save_human_labels
+from suara.migrations import MIGRATIONS
 from suara.review_queue import HALF_LIFE, review_queue
-from suara.store import MIGRATIONS, Store, StoreError
+from suara.store import Store, StoreError
 
 LABELS_DIR = Path(__file__).resolve().parent.parent / "data" / "labels"
 
@@ -188,7 +190,7 @@ def test_saving_once_labels_the_whole_group(store):
     top = queue(store).iloc[0]
     assert top["n"] == 2
     assert (
-        store.save_human_labels([(fid, ["app_error", "app_error"], "analis") for fid in top["ids"]]).labelled
+        save_human_labels(store, [(fid, ["app_error", "app_error"], "analis") for fid in top["ids"]]).labelled
         == 2
     )
     rows = store.con.execute(
@@ -209,12 +211,12 @@ def test_saving_once_labels_the_whole_group(store):
 
 def test_a_group_decision_replaces_earlier_ones_and_refuses_unknown_ids(store):
     add(store, {"a": ("login gagal", 0.1), "b": ("login gagal!!", 0.1)})
-    store.save_human_labels([("play_store:a", ["account_login"], "satu")])
-    store.save_human_labels([("play_store:a", [], "dua"), ("play_store:b", [], "dua")])
+    save_human_labels(store, [("play_store:a", ["account_login"], "satu")])
+    save_human_labels(store, [("play_store:a", [], "dua"), ("play_store:b", [], "dua")])
     assert store.con.execute("SELECT count(*) FROM labels WHERE origin = 'human'").fetchall() == [(0,)]
     assert store.con.execute("SELECT DISTINCT reviewed_by FROM human_reviews").fetchall() == [("dua",)]
     with pytest.raises(StoreError, match="play_store:nope is not in the database"):
-        store.save_human_labels(
-            [("play_store:a", ["praise"], "tiga"), ("play_store:nope", ["praise"], "tiga")]
+        save_human_labels(
+            store, [("play_store:a", ["praise"], "tiga"), ("play_store:nope", ["praise"], "tiga")]
         )
     assert store.con.execute("SELECT DISTINCT reviewed_by FROM human_reviews").fetchall() == [("dua",)]

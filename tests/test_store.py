@@ -8,7 +8,9 @@ import sys
 import duckdb
 import pytest
 
-from suara.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreError, StoreLocked, read_connection
+from suara.human_labels import human_labelled, save_human_labels
+from suara.migrations import MIGRATIONS, SCHEMA_VERSION
+from suara.store import Store, StoreError, StoreLocked, read_connection
 from tests.conftest import make_records
 
 
@@ -112,15 +114,16 @@ def test_human_labels_override_model_labels(store):
         }
     )
     store.save_model_labels(classified, labels)
-    counts = store.save_human_labels(
-        [("play_store:r0", ["quota_full", "office_unavailable"], "analis"), ("play_store:r1", [], "analis")]
+    counts = save_human_labels(
+        store,
+        [("play_store:r0", ["quota_full", "office_unavailable"], "analis"), ("play_store:r1", [], "analis")],
     )
     assert (counts.labelled, counts.changed, counts.no_category) == (2, 2, 1)
     eff = store.con.execute(
         "SELECT feedback_id, category, origin FROM effective_labels ORDER BY ALL"
     ).fetchall()
     assert eff == [("play_store:r0", "office_unavailable", "human"), ("play_store:r0", "quota_full", "human")]
-    assert sorted(store.human_labelled()) == [
+    assert sorted(human_labelled(store)) == [
         ("play_store:r0", "aplikasi error terus 0", ["office_unavailable", "quota_full"], 1),
         ("play_store:r1", "aplikasi error terus 1", [], 2),
     ]
@@ -128,7 +131,7 @@ def test_human_labels_override_model_labels(store):
 
 def test_human_labels_are_saved_all_at_once_or_not_at_all(store):
     store.upsert_feedback(make_records(3))
-    store.save_human_labels([("play_store:r0", ["praise"], "analis")])
+    save_human_labels(store, [("play_store:r0", ["praise"], "analis")])
 
     def state():
         return [
@@ -138,20 +141,21 @@ def test_human_labels_are_saved_all_at_once_or_not_at_all(store):
 
     before = state()
     with pytest.raises(StoreError, match="play_store:nope"):
-        store.save_human_labels(
-            [("play_store:r1", ["quota_full"], "analis"), ("play_store:nope", [], "analis")]
+        save_human_labels(
+            store, [("play_store:r1", ["quota_full"], "analis"), ("play_store:nope", [], "analis")]
         )
     with pytest.raises(ValueError, match="twice"):
-        store.save_human_labels([("play_store:r1", [], "analis"), ("play_store:r1", ["praise"], "analis")])
+        save_human_labels(store, [("play_store:r1", [], "analis"), ("play_store:r1", ["praise"], "analis")])
     with pytest.raises(ValueError, match="reviewer"):
-        store.save_human_labels([("play_store:r1", [], "analis"), ("play_store:r2", [], " ")])
-    dry = store.save_human_labels(
-        [("play_store:r0", ["praise"], "analis"), ("play_store:r1", [], "analis")], dry_run=True
+        save_human_labels(store, [("play_store:r1", [], "analis"), ("play_store:r2", [], " ")])
+    dry = save_human_labels(
+        store, [("play_store:r0", ["praise"], "analis"), ("play_store:r1", [], "analis")], dry_run=True
     )
     assert (dry.labelled, dry.changed, dry.no_category) == (2, 0, 1)  # r0 as before; r1 had no labels
     assert state() == before
-    done = store.save_human_labels(
-        [("play_store:r0", ["quota_full", "praise", "praise"], " Budi "), ("play_store:r2", [], "Budi")]
+    done = save_human_labels(
+        store,
+        [("play_store:r0", ["quota_full", "praise", "praise"], " Budi "), ("play_store:r2", [], "Budi")],
     )
     assert (done.labelled, done.changed, done.no_category) == (2, 1, 1)
     assert store.con.execute(

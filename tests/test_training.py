@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from suara.cli import app
 from suara.config import ConfigError, Settings
+from suara.human_labels import save_human_labels
 from suara.store import Store
 from suara.training import (
     DEFAULT,
@@ -382,7 +383,7 @@ def test_data_and_real_options_replace_the_configured_sources(tmp_path, monkeypa
                 },
             ]
         )
-        store.save_human_labels([("play_store:h1", ["otp_not_received"], "analis")])
+        save_human_labels(store, [("play_store:h1", ["otp_not_received"], "analis")])
     args = ["train", "--config", str(cfg), "--models-dir", "models", "--data", "written.jsonl:0.5"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -4,9 +4,9 @@ The queue (``suara.review_queue.review_queue``) shows one form per group of near
 text (masked) with how many texts share it, ordered by expected value of one label: many texts the
 model was unsure about first; groups whose twin an analyst already labelled come last, flagged. Or a
 random sample, for an unbiased look. Each decision is the full set of categories, stored for every
-text of the group at once through ``Store.save_human_labels`` (who and when, one transaction); it
-overrides the model everywhere and feeds the next `suara train`. The only write the dashboard makes,
-in a short-lived read-write connection.
+text of the group at once through ``suara.human_labels.save_human_labels`` (who and when, one
+transaction); it overrides the model everywhere and feeds the next `suara train`. The only write the
+dashboard makes, in a short-lived read-write connection.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import streamlit as st
 
 from dashboard import common, filters
 from dashboard.i18n import dec, formatter, num, t
+from suara.human_labels import save_human_labels
 from suara.store import Store, StoreError, StoreLocked
 
 BATCH = 10
@@ -30,7 +31,7 @@ def save(feedback_ids: list[str], categories: list[str], reviewer: str) -> str |
         return t("db_missing", db=db)
     try:
         with Store(db, wait=5) as store:
-            store.save_human_labels([(fid, categories, reviewer) for fid in feedback_ids])
+            save_human_labels(store, [(fid, categories, reviewer) for fid in feedback_ids])
     except StoreLocked:
         return t("save_locked", db=db)
     except (StoreError, ValueError) as exc:

@@ -1,0 +1,194 @@
+"""The database schema as numbered migrations: every table, view and macro Suara stores, in the order
+they were added, and the bookkeeping that says how far a file has come.
+
+A file is at version N when migrations 1..N have been applied to it, each recorded by a row in
+``schema_version``. ``Store.migrate`` (suara/store.py) brings an older file, or a new empty one, up to
+``SCHEMA_VERSION`` by applying the ones it lacks (``apply_migration``), each in its own transaction
+together with its row, so a file is always at exactly one version; it refuses a file newer than this
+Suara, and ``read_connection`` checks the same number before a reader trusts the layout.
+
+A migration, once shipped, is never edited: a change of schema is a new entry appended to
+``MIGRATIONS`` (the tests build files of earlier versions from prefixes of the list and upgrade them).
+The schema has a module of its own because it is what a reader looks up first (which columns has
+``feedback``?) and it only grows, while the store's reads and writes change for other reasons.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+
+MIGRATIONS: list[str] = [
+    # 1: feedback and its history, job runs, per-source state
+    """
+    CREATE TABLE feedback (
+        id VARCHAR PRIMARY KEY,            -- source:native_id
+        source VARCHAR NOT NULL,
+        app_id VARCHAR NOT NULL,
+        native_id VARCHAR NOT NULL,
+        author_hash VARCHAR,               -- salted hash, never the raw name
+        text VARCHAR NOT NULL,
+        title VARCHAR,
+        rating TINYINT,
+        app_version VARCHAR,
+        lang VARCHAR,
+        country VARCHAR,
+        created_at TIMESTAMP NOT NULL,
+        reply_text VARCHAR,
+        replied_at TIMESTAMP,
+        likes INTEGER DEFAULT 0,
+        url VARCHAR,
+        raw VARCHAR,
+        content_hash VARCHAR NOT NULL,     -- of what the author wrote: title, text, rating
+        first_seen_at TIMESTAMP NOT NULL,
+        last_seen_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE feedback_revisions (
+        feedback_id VARCHAR NOT NULL,
+        text VARCHAR NOT NULL,
+        title VARCHAR,
+        rating TINYINT,
+        content_hash VARCHAR NOT NULL,
+        replaced_at TIMESTAMP NOT NULL
+    );
+    CREATE SEQUENCE runs_seq;
+    CREATE TABLE runs (
+        run_id BIGINT PRIMARY KEY DEFAULT nextval('runs_seq'),
+        job VARCHAR NOT NULL,              -- import, collect, classify, train, nightly
+        source VARCHAR,
+        app_id VARCHAR,
+        started_at TIMESTAMP NOT NULL,
+        finished_at TIMESTAMP,
+        status VARCHAR NOT NULL,           -- running, success, failed
+        fetched INTEGER DEFAULT 0,
+        new INTEGER DEFAULT 0,
+        updated INTEGER DEFAULT 0,
+        skipped INTEGER DEFAULT 0,
+        errors INTEGER DEFAULT 0,
+        message VARCHAR
+    );
+    CREATE TABLE source_state (
+        source VARCHAR NOT NULL,
+        app_id VARCHAR NOT NULL,
+        key VARCHAR NOT NULL,
+        value VARCHAR,
+        updated_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (source, app_id, key)
+    );
+    """,
+    # 2: the classifier's output, human labels, model registry, office mentions
+    """
+    CREATE TABLE models (
+        version VARCHAR PRIMARY KEY,
+        created_at TIMESTAMP NOT NULL,
+        path VARCHAR NOT NULL,
+        metrics VARCHAR,                   -- JSON
+        n_train INTEGER,
+        is_current BOOLEAN NOT NULL DEFAULT false
+    );
+    CREATE TABLE labels (
+        feedback_id VARCHAR NOT NULL,
+        category VARCHAR NOT NULL,
+        score DOUBLE,
+        origin VARCHAR NOT NULL,           -- model | human
+        model_version VARCHAR,
+        created_by VARCHAR,
+        created_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (feedback_id, category, origin)
+    );
+    CREATE TABLE classifications (         -- one row per classified feedback, with or without labels
+        feedback_id VARCHAR PRIMARY KEY,
+        model_version VARCHAR NOT NULL,
+        content_hash VARCHAR NOT NULL,
+        confidence DOUBLE,                 -- smallest distance of any score to its threshold
+        classified_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE human_reviews (           -- an analyst decided the full label set of this feedback
+        feedback_id VARCHAR PRIMARY KEY,
+        reviewed_by VARCHAR NOT NULL,
+        reviewed_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE feedback_offices (
+        feedback_id VARCHAR NOT NULL,
+        office_id VARCHAR NOT NULL,
+        PRIMARY KEY (feedback_id, office_id)
+    );
+    CREATE VIEW effective_labels AS
+        SELECT l.feedback_id, l.category, l.score, l.origin, l.model_version
+        FROM labels l
+        WHERE l.origin = 'human'
+           OR NOT EXISTS (SELECT 1 FROM human_reviews h WHERE h.feedback_id = l.feedback_id);
+    """,
+    # 3: alerts found by the nightly job
+    """
+    CREATE TABLE alerts (
+        alert_id VARCHAR PRIMARY KEY,      -- dedup key: the same spike is stored once
+        kind VARCHAR NOT NULL,             -- spike_day, spike_week, version_jump
+        app_id VARCHAR NOT NULL,
+        category VARCHAR NOT NULL,
+        app_version VARCHAR,
+        period_start TIMESTAMP NOT NULL,
+        period_end TIMESTAMP NOT NULL,
+        observed DOUBLE NOT NULL,
+        expected DOUBLE NOT NULL,
+        threshold DOUBLE NOT NULL,
+        message VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL,
+        notified_at TIMESTAMP
+    );
+    """,
+    # 4: a near-duplicate key per feedback item, for the labelling queue (suara/review_queue.py): texts
+    # that differ only in case, punctuation, digits, emoji, links or stretched letters share one key.
+    # The macro is nlp.text.clean written in DuckDB SQL, step by step (a test holds the two equal on
+    # the labelled texts); the squash of a letter repeated three or more times ("terusss") needs a
+    # back-reference RE2 lacks, so it is one alternation per letter, nine letters per pass. A text with
+    # no letters at all gets NULL: it is nobody's near-duplicate. Should clean() change, the test fails:
+    # add a migration that replaces the macro and re-keys feedback.
+    r"""
+    CREATE MACRO near_duplicate_key(title, text) AS nullif(
+        concat_ws(' ', title, text)
+        .lower()
+        .regexp_replace('https?://\S+|www\.\S+', ' ', 'g')
+        .regexp_replace('\S+@\S+\.\S+', ' email ', 'g')
+        .regexp_replace('@[\pL\pN_]+', ' ', 'g')
+        .replace('#', ' ')
+        .regexp_replace('\b([a-z]{2,})2\b', '\1 \1', 'g')
+        .regexp_replace('(a)a{2,}|(b)b{2,}|(c)c{2,}|(d)d{2,}|(e)e{2,}|(f)f{2,}|(g)g{2,}|(h)h{2,}|(i)i{2,}',
+                        '\1\2\3\4\5\6\7\8\9', 'g')
+        .regexp_replace('(j)j{2,}|(k)k{2,}|(l)l{2,}|(m)m{2,}|(n)n{2,}|(o)o{2,}|(p)p{2,}|(q)q{2,}|(r)r{2,}',
+                        '\1\2\3\4\5\6\7\8\9', 'g')
+        .regexp_replace('(s)s{2,}|(t)t{2,}|(u)u{2,}|(v)v{2,}|(w)w{2,}|(x)x{2,}|(y)y{2,}|(z)z{2,}',
+                        '\1\2\3\4\5\6\7\8', 'g')
+        .regexp_replace('[^a-z]{2,}|[^a-z ]', ' ', 'g')  -- = '[^a-z]+' -> ' ', without rewriting lone spaces
+        .trim(),
+        ''
+    );
+    ALTER TABLE feedback ADD COLUMN dup_key VARCHAR;
+    UPDATE feedback SET dup_key = near_duplicate_key(title, text);
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The version of the open file: the newest migration applied to it, 0 for a file without any."""
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+    ).fetchall()[0][0]
+    if not exists:
+        return 0
+    return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchall()[0][0]
+
+
+def apply_migration(con: duckdb.DuckDBPyConnection, number: int, now: datetime) -> None:
+    """Run migration ``number`` and record it in ``schema_version`` (created by the first one to need it).
+
+    Called inside the caller's transaction, one migration per transaction, so that a migration and its
+    row are stored together or not at all.
+    """
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP)"
+    )
+    con.execute(MIGRATIONS[number - 1])
+    con.execute("INSERT INTO schema_version VALUES (?, ?)", [number, now])
