@@ -125,3 +125,23 @@ def human_labelled(store: Store) -> list[tuple[str, str, list[str], int | None]]
         GROUP BY f.id, f.title, f.text, f.rating ORDER BY f.id
         """
     ).fetchall()
+
+
+def labels_fingerprint(store: Store) -> str | None:
+    """What the analysts' labels are now, in one string (None when there are none): counts and a hash of
+    every review and human label. The last training records it (``TRAINED_ON``); the nightly job retrains
+    when it differs, so no label is left out even when it was saved in the same second as a training."""
+    reviews, digest = first_row(
+        store.con,
+        "SELECT count(*), sum(hash(feedback_id || '|' || reviewed_by || '|' || reviewed_at)) FROM human_reviews",
+    )
+    if not reviews:
+        return None
+    labels, label_digest = first_row(
+        store.con,
+        "SELECT count(*), sum(hash(feedback_id || '|' || category)) FROM labels WHERE origin = 'human'",
+    )
+    return f"{reviews}:{digest}:{labels}:{label_digest or 0}"
+
+
+TRAINED_ON = ("train", "*", "human_labels")  # source_state key: the fingerprint the last training read

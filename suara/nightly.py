@@ -43,9 +43,11 @@ from suara import alerts as alerts_mod
 from suara import digest as digest_mod
 from suara.classify import NoModel, classify_pending, ensure_registered, resolve_model_dir
 from suara.config import MODELS_DIR, ConfigError, Settings
+from suara.human_labels import TRAINED_ON, labels_fingerprint
 from suara.lock import JobLock, lock_path_for
+from suara.migrations import SCHEMA_VERSION
 from suara.promotion import retrain
-from suara.store import SCHEMA_VERSION, Store, StoreError, first_row, read_connection, utcnow
+from suara.store import Store, StoreError, first_row, read_connection, utcnow
 from suara.training import TrainConfig, train_config
 
 log = logging.getLogger(__name__)
@@ -319,28 +321,17 @@ class _Job:
         return Step("", "skipped" if line.status == "skipped" else "success", line.message)
 
     def train(self) -> Step | str:
-        """Retrain when analysts labelled items since the last training (promoted or not); the promotion
-        gate decides whether the new model becomes current (suara/promotion.py)."""
+        """Retrain when the analysts' labels changed since the last training (promoted or not: the store
+        keeps the fingerprint of the labels it read, suara/human_labels.py); the promotion gate decides
+        whether the new model becomes current (suara/promotion.py)."""
         config = self.train_config or train_config(self.settings)
         with self.store() as store:
-            current = store.current_model()
-            last_review, reviews = first_row(
-                store.con, "SELECT max(reviewed_at), count(*) FROM human_reviews"
-            )
-            last_run = first_row(
-                store.con, "SELECT max(started_at) FROM runs WHERE job = 'train' AND status = 'success'"
-            )[0]
-            trained_at = None
-            if current:
-                stamp = current["metrics"].get("trained_at")
-                trained_at = datetime.fromisoformat(stamp) if stamp else current["created_at"]
-            if last_run is not None and (trained_at is None or last_run > trained_at):
-                trained_at = last_run  # a model the gate refused was trained on these labels too
-            # times are whole seconds: a label saved in the second the last training ran may not be
-            # in it, so an equal time retrains (one training too many rather than a label left out)
-            if last_review is None or (trained_at is not None and last_review < trained_at):
-                why = f"model {current['version']}" if current else "no model"
-                return Step("", "skipped", f"no analyst labels since {why}")
+            now = labels_fingerprint(store)
+            if now is None:
+                return Step("", "skipped", "no analyst labels yet")
+            if now == store.get_state(*TRAINED_ON):
+                return Step("", "skipped", "no analyst labels since the last training")
+            reviews = first_row(store.con, "SELECT count(*) FROM human_reviews")[0]
         log.info("retraining with %d analyst-labelled items", reviews)
         trained = retrain(self.store, config, models_dir=self.models_dir, say=log.info)
         self.result.retrained = trained.version

@@ -38,7 +38,7 @@ from nlp.compare import Comparison, compare
 from nlp.dataset import load_labelled
 from suara.classify import TEST_FILE, NoModel, resolve_model_dir
 from suara.config import MODELS_DIR
-from suara.human_labels import human_labelled
+from suara.human_labels import TRAINED_ON, human_labelled, labels_fingerprint
 from suara.store import Store
 from suara.taxonomy import load_taxonomy
 from suara.training import TrainConfig, file_sha256, load_sources, text_key, train_model
@@ -215,6 +215,7 @@ def retrain(
     tax = load_taxonomy()
     with open_store() as store:
         human_rows = human_labelled(store)
+        seen = labels_fingerprint(store)
         try:
             current_path = resolve_model_dir(store, models_dir=models_dir)
         except NoModel:
@@ -243,5 +244,6 @@ def retrain(
     with open_store() as store:
         store.register_model(model.version, str(path), metrics, metrics["n_train"], current=decision.promoted)
         store.finish_run(run_id, "success", message=decision.message[:1000])
+        store.set_state(*TRAINED_ON, seen)  # promoted or not, these labels have been trained on
     log.info("%s", decision.message)
     return Retrained(model.version, path, metrics, decision, notes)
