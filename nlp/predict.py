@@ -94,22 +94,17 @@ def _lines(batch: list[tuple[object, str, object]]) -> tuple[int, str]:
 
 
 def _format(model: ComplaintModel, batch: list[tuple[object, str, object]]) -> tuple[int, str]:
-    """The output lines of one batch, as one string."""
+    """The output lines of one batch, as one string: the same JSON as ``json.dumps`` of
+    {"id", "labels", "scores"} gives, built from pieces (the categories are fixed ASCII names)."""
     scores = model.scores([t for _, t, _ in batch], [r for _, _, r in batch])
     decided = model.decide(scores)
-    cats = model.categories
-    rounded = np.round(scores, 4).tolist()
+    keys = [json.dumps(c) for c in model.categories]
     out = []
-    for (id_, _, _), row, on in zip(batch, rounded, decided.tolist(), strict=True):
+    for (id_, _, _), row, on in zip(batch, np.round(scores, 4).tolist(), decided.tolist(), strict=True):
+        labels = ", ".join(k for k, o in zip(keys, on, strict=True) if o)
+        values = ", ".join(f"{k}: {v!r}" for k, v in zip(keys, row, strict=True))
         out.append(
-            json.dumps(
-                {
-                    "id": id_,
-                    "labels": [c for c, o in zip(cats, on, strict=True) if o],
-                    "scores": dict(zip(cats, row, strict=True)),
-                },
-                ensure_ascii=False,
-            )
+            f'{{"id": {json.dumps(id_, ensure_ascii=False)}, "labels": [{labels}], "scores": {{{values}}}}}'
         )
     out.append("")
     return len(batch), "\n".join(out)
