@@ -16,7 +16,18 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from suara.cli_base import ConfigOption, DbOption, UserError, command_for, err, open_store, out, settings
+from suara import cli_train
+from suara.cli_base import (
+    ConfigOption,
+    DbOption,
+    UserError,
+    command_for,
+    err,
+    open_store,
+    out,
+    print_eval,
+    settings,
+)
 from suara.cli_labels import labels
 from suara.store import StoreError
 
@@ -253,27 +264,7 @@ def collect(
 
 
 # -- eval / classify / predict (train: suara/cli_train.py) -------------------------------------
-def print_eval(title: str, metrics: dict, categories) -> None:
-    t = Table(title=title)
-    for col in ("category", "precision", "recall", "F1", "support"):
-        t.add_column(col, justify="left" if col == "category" else "right")
-    for cat in categories:
-        m = metrics["per_category"][cat.id]
-        star = " *" if cat.headline else ""
-        t.add_row(
-            cat.id + star, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", str(m["support"])
-        )
-    out.print(t)
-    out.print("* headline category")
-    conf = ", ".join(f"{c['true']}->{c['predicted']} ({c['count']})" for c in metrics["confusions"][:8])
-    out.print(f"most frequent confusions (true->predicted): {conf or 'none'}", highlight=False)
-    out.print(
-        f"n={metrics['n']}  micro-F1 {metrics['micro_f1']:.3f}  macro-F1 {metrics['macro_f1']:.3f}  "
-        f"macro-F1 headline six {metrics['macro_f1_headline']:.3f}  exact match {metrics['exact_match']:.3f}"
-    )
-
-
-from suara import cli_train  # noqa: E402, F401  (registers `suara train` here, before eval in --help)
+command()(cli_train.train)  # `suara train` (suara/cli_train.py), listed before eval in --help
 
 
 class Baseline(StrEnum):

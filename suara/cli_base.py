@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 
 from suara.config import ConfigError, Settings, load_settings
 from suara.store import Store, StoreError
@@ -67,3 +68,23 @@ def settings(db: Path | None, config: Path | None) -> Settings:
 
 def open_store(s: Settings) -> Store:
     return Store(s.db_path, salt=s.author_salt)
+
+
+def print_eval(title: str, metrics: dict, categories) -> None:
+    t = Table(title=title)
+    for col in ("category", "precision", "recall", "F1", "support"):
+        t.add_column(col, justify="left" if col == "category" else "right")
+    for cat in categories:
+        m = metrics["per_category"][cat.id]
+        star = " *" if cat.headline else ""
+        t.add_row(
+            cat.id + star, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", str(m["support"])
+        )
+    out.print(t)
+    out.print("* headline category")
+    conf = ", ".join(f"{c['true']}->{c['predicted']} ({c['count']})" for c in metrics["confusions"][:8])
+    out.print(f"most frequent confusions (true->predicted): {conf or 'none'}", highlight=False)
+    out.print(
+        f"n={metrics['n']}  micro-F1 {metrics['micro_f1']:.3f}  macro-F1 {metrics['macro_f1']:.3f}  "
+        f"macro-F1 headline six {metrics['macro_f1_headline']:.3f}  exact match {metrics['exact_match']:.3f}"
+    )

@@ -1,6 +1,6 @@
 """`suara train`: train on the configured labelled sources, then let the promotion gate decide.
 
-Registered on the main app by suara/cli.py. The work is suara/promotion.py's ``retrain`` (the one way to
+Registered on the main app by suara/cli.py (``command()(train)``), so it reports errors like every command. The work is suara/promotion.py's ``retrain`` (the one way to
 train, shared with `suara nightly --retrain`); this module parses the options and prints the outcome:
 the sources used, validation and test figures, and both models side by side on the held-out texts.
 
@@ -17,13 +17,12 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from suara.cli import ConfigOption, DbOption, UserError, command, open_store, out, print_eval, settings
+from suara.cli_base import ConfigOption, DbOption, UserError, open_store, out, print_eval, settings
 from suara.config import MODELS_DIR
 
 SPEC = "FILE[:WEIGHT]"
 
 
-@command()
 def train(
     data: Annotated[
         list[str] | None,
