@@ -55,7 +55,7 @@ def figure(value: float | None, unit: str) -> str:
         return "–"
     if unit == "s":
         return f"{value:.2f} s" if value < 100 else f"{value:.0f} s"
-    if unit == "macro-F1":
+    if unit in ("macro-F1", "F1", "precision"):
         return f"{value:.3f}"
     if unit == "ms":
         return f"{value:.0f} ms" if value >= 10 else f"{value:.1f} ms"
