@@ -53,7 +53,8 @@ def stage_quality(ctx: Ctx) -> list[dict]:
 
 def stage_realcv(ctx: Ctx) -> list[dict]:
     """Cross-validation on the real labelled reviews (see the module docstring)."""
-    from nlp.crossval import bootstrap_spread, cross_validate, macro_over
+    from nlp.compare import macro_f1_interval
+    from nlp.crossval import cross_validate, macro_over
     from nlp.dataset import load_labelled
     from nlp.train import MIN_REAL_POSITIVES, train
     from suara.taxonomy import load_taxonomy
@@ -71,7 +72,10 @@ def stage_realcv(ctx: Ctx) -> list[dict]:
         )
     support = {c: sum(c in labs for labs in real.labels) for c in tax.ids}
     big = [c for c in tax.ids if support[c] >= MIN_REAL_POSITIVES]
-    spread = bootstrap_spread(real.labels, m["predictions"], tax.ids, {"head": tax.headline_ids, "big": big})
+    spread = {
+        name: macro_f1_interval(real.labels, m["predictions"], cats)
+        for name, cats in (("head", tax.headline_ids), ("big", big))
+    }
     per = m["per_category"]
     weakest = min(tax.headline_ids, key=lambda c: per[c]["f1"])
     n = len(real.texts)

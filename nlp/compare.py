@@ -77,6 +77,26 @@ def _macro_f1(counts: np.ndarray) -> np.ndarray:
     return f1.mean(axis=-1)
 
 
+def _draws(n: int, resamples: int, seed: int) -> np.ndarray:
+    """How often each text is drawn in each resample: (resamples, n); counts per resample are W @ indicators."""
+    return np.random.default_rng(seed).multinomial(n, np.full(n, 1.0 / n), size=resamples).astype(float)
+
+
+def macro_f1_interval(
+    gold: list[list[str]],
+    pred: list[list[str]],
+    categories: list[str],
+    resamples: int = RESAMPLES,
+    seed: int = 0,
+) -> tuple[float, float]:
+    """The bootstrap 95% interval of one model's macro-F1 over ``categories`` (how much it moves by chance)."""
+    if not categories or not gold:
+        return 0.0, 0.0
+    boot = _macro_f1(_draws(len(gold), resamples, seed) @ _indicators(gold, pred, list(categories)))
+    low, high = np.percentile(boot, [2.5, 97.5])
+    return float(low), float(high)
+
+
 def macro_f1_difference(
     gold: list[list[str]],
     current: list[list[str]],
@@ -93,10 +113,7 @@ def macro_f1_difference(
     a = _indicators(gold, current, list(cats))
     b = _indicators(gold, new, list(cats))
     point_a, point_b = float(_macro_f1(a.sum(axis=1))), float(_macro_f1(b.sum(axis=1)))
-    n = len(gold)
-    rng = np.random.default_rng(seed)
-    # How often each text is drawn in each resample: (resamples, n); counts per resample are then W @ ind.
-    draws = rng.multinomial(n, np.full(n, 1.0 / n), size=resamples).astype(float)
+    draws = _draws(len(gold), resamples, seed)
     boot_a = _macro_f1(draws @ a)  # (3, resamples, k) counts -> (resamples,)
     boot_b = _macro_f1(draws @ b)
     low, high = np.percentile(boot_b - boot_a, [2.5, 97.5])

@@ -3,7 +3,7 @@
 Stratified k-fold over the real labelled texts; the other training texts (the written set) are in
 every training fold. Each fold trains the full model (``nlp.train.train``: its own inner folds, second
 stage and thresholds), so the out-of-fold decisions are what a model trained without those texts does.
-``bootstrap_spread`` resamples the texts to show how much a figure moves by chance.
+``nlp.compare.macro_f1_interval`` gives the spread of each figure over resampled texts.
 """
 
 from __future__ import annotations
@@ -55,26 +55,3 @@ def cross_validate(
 
 def macro_over(metrics: dict, cats: list[str]) -> float:
     return float(np.mean([metrics["per_category"][c]["f1"] for c in cats])) if cats else 0.0
-
-
-def bootstrap_spread(
-    gold: list[list[str]],
-    pred: list[list[str]],
-    categories: list[str],
-    groups: dict[str, list[str]],
-    n: int = 1000,
-    seed: int = 0,
-) -> dict[str, tuple[float, float]]:
-    """95% interval of each macro-F1 in ``groups`` (name -> categories) over texts resampled with replacement."""
-    G, P = binarize(gold, categories).astype(bool), binarize(pred, categories).astype(bool)
-    rng = np.random.default_rng(seed)
-    idx = {c: i for i, c in enumerate(categories)}
-    draws: dict[str, list[float]] = {g: [] for g in groups}
-    for _ in range(n):
-        s = rng.integers(0, len(G), len(G))
-        g, p = G[s], P[s]
-        tp, fp, fn = (g & p).sum(0), (~g & p).sum(0), (g & ~p).sum(0)
-        f1 = np.where(tp > 0, 2 * tp / np.maximum(2 * tp + fp + fn, 1), 0.0)
-        for name, cats in groups.items():
-            draws[name].append(float(np.mean([f1[idx[c]] for c in cats])))
-    return {k: (float(np.percentile(v, 2.5)), float(np.percentile(v, 97.5))) for k, v in draws.items()}

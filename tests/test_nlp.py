@@ -383,3 +383,18 @@ def test_weights_and_kinds_change_the_version():
     heavy, _ = nlp_train.train(texts, labels, CATS, folds=2, weights=np.full(len(texts), 3.0))
     real, _ = nlp_train.train(texts, labels, CATS, folds=2, real=np.ones(len(texts), bool))
     assert len({plain.version, heavy.version, real.version}) == 3
+
+
+def test_macro_f1_interval_holds_the_figure_and_narrows_with_more_texts():
+    from nlp.compare import macro_f1_interval
+
+    gold = [["app_error"], ["quota_full"], [], ["app_error", "praise"], ["praise"]] * 8
+    pred = [["app_error"], [], ["praise"], ["app_error"], ["praise"]] * 8
+    cats = ["app_error", "quota_full", "praise"]
+    point = evaluate(gold, pred, cats, cats)["macro_f1"]
+    low, high = macro_f1_interval(gold, pred, cats)
+    assert low < point < high
+    assert macro_f1_interval(gold, pred, cats) == (low, high)  # seeded
+    wide_low, wide_high = macro_f1_interval(gold[:10], pred[:10], cats)
+    assert wide_high - wide_low > high - low
+    assert macro_f1_interval(gold, gold, cats) == (1.0, 1.0)
