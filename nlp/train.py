@@ -32,7 +32,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold, StratifiedKFold
 
 from nlp.features import TextFeatures
-from nlp.model import SENTENCE_WEIGHT, ComplaintModel, rating_features, sigmoid
+from nlp.model import RATING_SLOTS, SENTENCE_WEIGHT, ComplaintModel, rating_features, sigmoid
 from nlp.text import default_stemmer, segments, stop_words
 
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
@@ -219,7 +219,7 @@ def train(
     beta = np.array([PRECISION_FIRST.get(c, 1.0) for c in categories])
     thresholds = tune_thresholds(Y, first[:, :k], beta)
     decisions = first[:, :k] >= thresholds
-    stack_coef = np.zeros((2 * k + 6, k), dtype=np.float32)
+    stack_coef = np.zeros((2 * k + RATING_SLOTS, k), dtype=np.float32)
     stack_b = np.zeros(k, dtype=np.float32)
     if stacked.any():
         ridx = np.flatnonzero(real)
