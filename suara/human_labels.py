@@ -111,18 +111,31 @@ def save_human_labels(
 
 
 def human_labelled(store: Store) -> list[tuple[str, str, list[str], int | None]]:
-    """(feedback_id, text, categories, rating) of every item an analyst reviewed, by id: for the next
-    model to train on, and (a share of them, by id) for the promotion gate to hold out. The text is
-    what the classifier sees ("title. text" where there is a title, as `suara classify` joins them)."""
+    """(feedback_id, text, categories, rating) of the items analysts reviewed, by id: for the next model to
+    train on, and (a share of them, by id) for the promotion gate to hold out. The text is what the
+    classifier sees ("title. text" where there is a title, as `suara classify` joins them).
+
+    Near-duplicates given the same decision (one label on a Pelabelan group of 20 copies of a rant) come
+    once, as their smallest id: one decision is one training text, not twenty. Near-duplicates decided
+    differently all come, each with its own decision.
+    """
     return store.con.execute(
         """
-        SELECT f.id,
-               CASE WHEN coalesce(f.title, '') = '' THEN f.text ELSE f.title || '. ' || f.text END,
-               coalesce(list(l.category ORDER BY l.category) FILTER (WHERE l.category IS NOT NULL), []),
-               f.rating
-        FROM human_reviews h JOIN feedback f ON f.id = h.feedback_id
-        LEFT JOIN labels l ON l.feedback_id = h.feedback_id AND l.origin = 'human'
-        GROUP BY f.id, f.title, f.text, f.rating ORDER BY f.id
+        WITH reviewed AS (
+            SELECT f.id, f.dup_key,
+                   CASE WHEN coalesce(f.title, '') = '' THEN f.text ELSE f.title || '. ' || f.text END AS text,
+                   coalesce(list(l.category ORDER BY l.category) FILTER (WHERE l.category IS NOT NULL), [])
+                       AS categories,
+                   f.rating
+            FROM human_reviews h JOIN feedback f ON f.id = h.feedback_id
+            LEFT JOIN labels l ON l.feedback_id = h.feedback_id AND l.origin = 'human'
+            GROUP BY f.id, f.dup_key, f.title, f.text, f.rating
+        )
+        SELECT id, text, categories, rating FROM reviewed
+        QUALIFY row_number() OVER (
+            PARTITION BY coalesce(dup_key, '#' || id), array_to_string(categories, ',') ORDER BY id
+        ) = 1
+        ORDER BY id
         """
     ).fetchall()
 

@@ -20,7 +20,6 @@ from dashboard.filters import Filters
 from dashboard.queries import review_queue
 from suara import labelsheet
 from suara.cli import app
-from suara.human_labels import human_labelled
 from suara.labelsheet import INFO_COLUMNS
 from suara.store import Store
 from suara.taxonomy import load_taxonomy
@@ -110,8 +109,14 @@ def chosen(row: dict) -> list[str]:
 
 
 def human(db: Path) -> dict[str, list[str]]:
-    with Store(db) as store:
-        return {fid: cats for fid, _text, cats, _rating in human_labelled(store)}
+    """Every reviewed item's human categories, as stored (one entry per item, near-duplicates included)."""
+    rows = sql(
+        db,
+        "SELECT h.feedback_id, coalesce(list(l.category ORDER BY l.category) "
+        "FILTER (WHERE l.category IS NOT NULL), []) FROM human_reviews h "
+        "LEFT JOIN labels l ON l.feedback_id = h.feedback_id AND l.origin = 'human' GROUP BY 1",
+    )
+    return dict(rows)
 
 
 def unreviewed(db: Path, condition: str = "true") -> set[str]:

@@ -195,3 +195,18 @@ def test_missing_database_gives_a_clear_message(tmp_path):
     with pytest.raises(StoreError, match="does not exist yet"):
         with read_connection(tmp_path / "nope.duckdb"):
             pass
+
+
+def test_near_duplicates_with_one_decision_train_once(store):
+    """A group labelled at once is one training text; near-duplicates decided differently stay apart."""
+    from suara.human_labels import human_labelled, save_human_labels
+
+    recs = make_records(4, text="Aplikasi ERROR terus!!! {i}")  # digits aside, one near-duplicate key
+    store.upsert_feedback(recs)
+    ids = [f"play_store:r{i}" for i in range(4)]
+    save_human_labels(store, [(fid, ["app_error"], "analis") for fid in ids[:3]] + [(ids[3], [], "analis")])
+    rows = human_labelled(store)
+    assert [(fid, cats) for fid, _, cats, _ in rows] == [
+        ("play_store:r0", ["app_error"]),
+        ("play_store:r3", []),
+    ]
