@@ -13,7 +13,7 @@ import time
 import numpy as np
 
 from nlp.evaluate import evaluate
-from nlp.train import _folds, binarize, train
+from nlp.train import assign_folds, binarize, train
 
 
 def cross_validate(
@@ -30,7 +30,7 @@ def cross_validate(
 ) -> dict:
     """Out-of-fold decisions on the real texts, their metrics and the scoring speed."""
     Y = binarize(real_labels, categories)
-    fold = _folds(Y, np.ones(len(Y), dtype=bool), folds, seed)
+    fold = assign_folds(Y, np.ones(len(Y), dtype=bool), folds, seed)
     pred: list[list[str]] = [[] for _ in real_texts]
     scored, seconds = 0, 0.0
     for f in range(folds):

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nlp.features import TextFeatures
+from nlp.features import Rows, TextFeatures
 from nlp.text import default_stemmer, segments
 
 MODEL_FILE = "model.npz"
@@ -60,6 +60,19 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
 
 
+def sentence_scores(
+    rows: Rows, coef: np.ndarray, intercept: np.ndarray, sentence_weight: float
+) -> np.ndarray:
+    """Linear-model probabilities of the whole texts, each moved ``sentence_weight`` of the way up to its
+    best sentence's (a text without sentence rows keeps its own): scoring and training's folds both."""
+    whole = sigmoid(rows.whole @ coef + intercept)
+    if rows.sentences.shape[0] == 0:
+        return whole
+    best = whole.copy()
+    np.maximum.at(best, rows.owner, sigmoid(rows.sentences @ coef + intercept))
+    return whole + sentence_weight * (best - whole)
+
+
 @dataclass
 class ComplaintModel:
     """Fitted features, both stages and one decision threshold per category."""
@@ -81,12 +94,7 @@ class ComplaintModel:
     def first_stage(self, docs: list) -> np.ndarray:
         """First-stage probabilities (n, 2k) of segmented texts, moved toward their best sentence."""
         rows = self.features.transform(docs, sentences=bool(self.sentence_weight))
-        whole = sigmoid(rows.whole @ self.coef + self.intercept)
-        if rows.sentences.shape[0] == 0:
-            return whole
-        best = whole.copy()
-        np.maximum.at(best, rows.owner, sigmoid(rows.sentences @ self.coef + self.intercept))
-        return whole + self.sentence_weight * (best - whole)
+        return sentence_scores(rows, self.coef, self.intercept, self.sentence_weight)
 
     def second_stage(self, first: np.ndarray, ratings=None) -> np.ndarray:
         """Final scores (n, k) from first-stage probabilities and star ratings."""

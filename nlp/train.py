@@ -31,8 +31,8 @@ import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold, StratifiedKFold
 
-from nlp.features import TextFeatures
-from nlp.model import RATING_SLOTS, SENTENCE_WEIGHT, ComplaintModel, rating_features, sigmoid
+from nlp.features import Rows, TextFeatures
+from nlp.model import RATING_SLOTS, SENTENCE_WEIGHT, ComplaintModel, rating_features, sentence_scores, sigmoid
 from nlp.text import default_stemmer, segments, stop_words
 
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
@@ -72,14 +72,13 @@ def tune_thresholds(Y: np.ndarray, P: np.ndarray, beta: np.ndarray | None = None
 
 
 # -- first stage ----------------------------------------------------------------------------------
-def _fit_column(X, y, w, C, seed, nb: bool):
-    """(coef, intercept) of one category's logistic regression, NB-weighted when ``nb``."""
+def _fit_column(X, present, y, w, C, seed, nb: bool):
+    """(coef, intercept) of one category's logistic regression, NB-weighted when ``nb`` (``present``: X's
+    non-zeros as 1, for the log-count ratios)."""
     if y.min() == y.max():  # no positive (or no negative) in these rows: a constant score
         return np.zeros(X.shape[1], np.float32), -30.0 if y[0] == 0 else 30.0
     r = None
     if nb:
-        present = X.copy()
-        present.data[:] = 1
         pos = NB_ALPHA + present.T @ (w * (y == 1))
         neg = NB_ALPHA + present.T @ (w * (y == 0))
         r = np.log((pos / pos.sum()) / (neg / neg.sum())).astype(np.float32)
@@ -97,24 +96,17 @@ def fit_first_stage(X: sp.csr_matrix, Y: np.ndarray, w: np.ndarray, C: float, se
     k = Y.shape[1]
     X = X.tocsr()
     X.sum_duplicates()  # canonical now, in this thread: scikit-learn's checks would sort it in place, racing
+    present = X.copy()
+    present.data[:] = 1  # once for all categories
     jobs = [(j, nb) for nb in (False, True) for j in range(k)]
     with ThreadPoolExecutor(2) as pool:  # liblinear releases the GIL: the categories fit side by side
-        fitted = list(pool.map(lambda job: _fit_column(X, Y[:, job[0]], w, C, seed, job[1]), jobs))
+        fitted = list(pool.map(lambda job: _fit_column(X, present, Y[:, job[0]], w, C, seed, job[1]), jobs))
     coef = np.stack([c for c, _ in fitted], axis=1)
     return coef, np.array([b for _, b in fitted], dtype=np.float32)
 
 
-def _first_scores(X_whole, X_sent, owner, coef, intercept, sentence_weight):
-    whole = sigmoid(X_whole @ coef + intercept)
-    if X_sent.shape[0] == 0:
-        return whole
-    best = whole.copy()
-    np.maximum.at(best, owner, sigmoid(X_sent @ coef + intercept))
-    return whole + sentence_weight * (best - whole)
-
-
 # -- folds ----------------------------------------------------------------------------------------
-def _folds(Y: np.ndarray, real: np.ndarray, folds: int, seed: int) -> np.ndarray:
+def assign_folds(Y: np.ndarray, real: np.ndarray, folds: int, seed: int) -> np.ndarray:
     """Fold number per text: real texts stratified by their rarest category, written texts at random."""
     fold = np.zeros(len(Y), dtype=int)
     for mask, stratify in ((real, True), (~real, False)):
@@ -200,7 +192,7 @@ def train(
     docs = [segments(t) for t in texts]
     features = TextFeatures().fit(docs)
     rows = features.transform(docs)
-    fold = _folds(Y, real, folds, seed)
+    fold = assign_folds(Y, real, folds, seed)
     first = np.zeros((n, 2 * len(categories)))
     sent_fold = fold[rows.owner] if len(rows.owner) else np.zeros(0, dtype=int)
     for f in range(folds):
@@ -212,7 +204,8 @@ def train(
         local = {g: i for i, g in enumerate(idx)}
         s_sel = np.flatnonzero(sent_fold == f)
         owner = np.array([local[o] for o in rows.owner[s_sel]], dtype=np.int64)
-        first[idx] = _first_scores(rows.whole[idx], rows.sentences[s_sel], owner, coef, b, SENTENCE_WEIGHT)
+        held = Rows(rows.whole[idx], rows.sentences[s_sel], owner)
+        first[idx] = sentence_scores(held, coef, b, SENTENCE_WEIGHT)
 
     k = len(categories)
     stacked = Y[real].sum(0) >= MIN_REAL_POSITIVES

@@ -84,10 +84,6 @@ def evaluate_file(path: Path, predict: Callable[[list[str], list], list[list[str
     return evaluate(data.labels, predict(data.texts, data.ratings), tax.ids, tax.headline_ids)
 
 
-def feedback_text(title: str | None, text: str) -> str:
-    return f"{title}. {text}" if title else text
-
-
 def classify_pending(
     store: Store,
     model: nlp_model.ComplaintModel,
@@ -100,10 +96,9 @@ def classify_pending(
     done = 0
     for batch in store.pending_classification(model.version, batch_size):
         ids = batch.column("id").to_pylist()
-        texts = [
-            feedback_text(t, x)
-            for t, x in zip(batch.column("title").to_pylist(), batch.column("text").to_pylist(), strict=True)
-        ]
+        texts = batch.column(
+            "text"
+        ).to_pylist()  # title and text as the classifier reads them (the store's rule)
         scores = model.scores(texts, batch.column("rating").to_pylist())
         decided = model.decide(scores)
         rows, cols = np.nonzero(decided)

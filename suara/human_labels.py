@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from suara.store import Store, StoreError, first_row, utcnow
+from suara.store import CLASSIFIED_TEXT, Store, StoreError, first_row, utcnow
 
 
 @dataclass
@@ -120,10 +120,10 @@ def human_labelled(store: Store) -> list[tuple[str, str, list[str], int | None]]
     differently all come, each with its own decision.
     """
     return store.con.execute(
-        """
+        f"""
         WITH reviewed AS (
             SELECT f.id, f.dup_key,
-                   CASE WHEN coalesce(f.title, '') = '' THEN f.text ELSE f.title || '. ' || f.text END AS text,
+                   {CLASSIFIED_TEXT} AS text,
                    coalesce(list(l.category ORDER BY l.category) FILTER (WHERE l.category IS NOT NULL), [])
                        AS categories,
                    f.rating

@@ -153,6 +153,9 @@ BATCH_SCHEMA = pa.schema(
 )
 _COLUMNS = [f.name for f in BATCH_SCHEMA]
 _MUTABLE = [c for c in _COLUMNS if c not in ("id", "source", "native_id")]
+# What the classifier reads of a feedback item: "title. text" where there is a title. One rule for
+# `suara classify` and for training on the analysts' labels (suara/human_labels.py).
+CLASSIFIED_TEXT = "CASE WHEN coalesce(f.title, '') = '' THEN f.text ELSE f.title || '. ' || f.text END"
 _DUP_KEY = "near_duplicate_key(b.title, b.text)"  # migration 4's macro, in SQL with the rows it keys
 
 
@@ -404,7 +407,8 @@ class Store:
     def pending_classification(self, model_version: str, batch_size: int = 5000) -> Iterator[pa.Table]:
         """Feedback not yet classified by this model version, or whose content changed since, in batches.
 
-        Returns the ids first, then fetches texts batch by batch so memory stays bounded.
+        Returns the ids first, then fetches texts batch by batch so memory stays bounded; ``text`` is what
+        the classifier reads (``CLASSIFIED_TEXT``).
         """
         ids = self.con.execute(f"SELECT f.id {_PENDING} ORDER BY f.id", {"v": model_version}).fetchnumpy()[
             "id"
@@ -412,7 +416,8 @@ class Store:
         for start in range(0, len(ids), batch_size):
             chunk = list(ids[start : start + batch_size])
             yield self.con.sql(
-                "SELECT id, title, text, rating, content_hash FROM feedback WHERE id IN (SELECT unnest($ids)) ORDER BY id",
+                f"SELECT id, {CLASSIFIED_TEXT} AS text, rating, content_hash FROM feedback f "
+                "WHERE id IN (SELECT unnest($ids)) ORDER BY id",
                 params={"ids": chunk},
             ).to_arrow_table()
 
