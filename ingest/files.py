@@ -244,7 +244,15 @@ def read_any(
     container = _container(path, fmt)
     if spec is not None and fmt in ("play", "tweet-harvest"):
         raise ImportFormatError(f"{path}: --map does not apply to --format {fmt}; drop one of them")
-    if spec is None and container == "jsonl" and salt is not None and fmt in (None, "jsonl", "json"):
+    if tz is not None and fmt not in (None, "play"):
+        raise ImportFormatError(f"{path}: --tz applies to --format play (google-play-scraper dumps) only")
+    if (
+        spec is None
+        and tz is None
+        and container == "jsonl"
+        and salt is not None
+        and fmt in (None, "jsonl", "json")
+    ):
         table = canonical.read(path, salt, app_id, tweet_url(""))
         if table is not None:
             return FileRead(table=table, format="jsonl")

@@ -147,7 +147,7 @@ def import_file(
     if read.duplicates:
         line, first = read.duplicates[0]
         repeats = (
-            f" ({len(read.duplicates)} repeated an earlier id, e.g. {read.unit} {line} repeats {first}; "
+            f" ({len(read.duplicates)} repeated an earlier id, e.g. {read.unit} {line} that of {read.unit} {first}; "
             "the last one wins)"
         )
     out.print(

@@ -38,6 +38,7 @@ def read(path: Path, salt: str, app_id: str, tweet_url_prefix: str) -> pa.Table 
     checks = [
         "kind <> 'OBJECT'",
         "NOT list_has_all($fields, keys)",
+        "len(keys) <> len(list_distinct(keys))",  # a key given twice: JSON readers disagree on which counts
         *(f"{f}_type NOT IN ('VARCHAR', 'NULL')" for f in _TEXT_FIELDS),
         *(f"({f} = '' OR {f} <> trim({f}))" for f in _TEXT_FIELDS if f != "text"),
         *(f"{f} IS NULL" for f, required in FIELDS.items() if required and f != "app_id"),
