@@ -1,300 +1,300 @@
-"""File imports: read a JSONL or CSV export into normalized records, line by line.
+"""File imports: read a file's rows with their line numbers, pick its format, and make normalized records.
 
-Formats: Suara's normalized schema as JSONL or CSV, another tool's export through a ``--map`` of its
-columns, and the CSV of tweet-harvest (the crawler most Indonesian researchers use), recognised by
-its header even without ``--format tweet-harvest``.
+Formats (ingest/formats/): Suara's schema as JSONL or CSV, another tool's export through a ``--map``
+of its columns, a google-play-scraper dump (CSV, JSONL or a JSON array) and tweet-harvest's CSV; the
+last two are recognised by their header even without ``--format``. A ``.json`` file is a JSON array
+or JSON Lines by its content, not its name.
 
 Every line is checked before anything is stored, so a caller can load the whole file in one
-transaction or, with ``--skip-bad``, load the good lines and report the bad ones by line number.
+transaction or, with ``--skip-bad``, load the good lines and report the bad ones by line number
+(a JSON array: by item number). Bytes that are not UTF-8 (a Latin-1 CSV, a scribbled line) are such a
+bad line, not a crash. An id that appears on two lines is counted: the last line wins, and the caller
+may refuse the file instead (``--strict``). What cannot be read at all (no header, columns that are no
+Suara fields and no ``--map``, a bad ``--map``) raises ``ImportFormatError`` before any line is read.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 
+from ingest.formats import canonical, mapping, play_dump, tweet_harvest
 from nlp.jsonl import read_jsonl
-from suara.records import FIELDS, SOURCES, normalize
-from suara.store import BATCH_SCHEMA, to_batch_table
+from suara.records import FIELDS, normalize
+from suara.store import to_batch_table
 
-FORMATS = ("jsonl", "csv", "tweet-harvest")
-
-
-@dataclass
-class FileRead:
-    records: list[dict] = field(default_factory=list)
-    errors: list[tuple[int, str]] = field(default_factory=list)  # (line number, reason)
-    table: pa.Table | None = None  # set by the fast path instead of records
-
-    def batch(self, salt: str) -> pa.Table:
-        """What the store's upsert takes: the fast path's table, or the good records as one."""
-        return self.table if self.table is not None else to_batch_table(self.records, salt, validated=True)
-
-    @property
-    def n_read(self) -> int:
-        return self.table.num_rows if self.table is not None else len(self.records)
+FORMATS = ("jsonl", "json", "csv", "play", "tweet-harvest")
+# A pandas index column written by to_csv (header cell empty) or re-saved by read_csv ("Unnamed: 0").
+_INDEX_COLUMNS = ("", "Unnamed: 0")
+_NOT_UTF8 = (
+    "not valid UTF-8 (the file looks like Latin-1 or Windows-1252: save it as UTF-8, "
+    "e.g. 'CSV UTF-8' in a spreadsheet)"
+)
 
 
 class ImportFormatError(Exception):
     """The file as a whole cannot be read in the format asked for."""
 
 
-def detect_format(path: Path) -> str:
-    suffixes = "".join(path.suffixes).lower()
-    if suffixes.endswith((".jsonl", ".ndjson", ".json")):
-        return "jsonl"
-    if suffixes.endswith(".csv"):
+@dataclass
+class FileRead:
+    records: list[dict] = field(default_factory=list)
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (line number, reason)
+    duplicates: list[tuple[int, int]] = field(default_factory=list)  # (line, earlier line with its id)
+    table: pa.Table | None = None  # set by the fast path instead of records
+    unit: str = "line"  # what the numbers count: "line", or "item" in a JSON array
+    format: str = "jsonl"
+
+    def batch(self, salt: str) -> pa.Table:
+        """What the store's upsert takes: the fast path's table, or the good records as one (last wins)."""
+        return self.table if self.table is not None else to_batch_table(self.records, salt, validated=True)
+
+    @property
+    def n_read(self) -> int:
+        """Good lines, counting those whose id repeats an earlier line."""
+        return self.table.num_rows if self.table is not None else len(self.records)
+
+
+# -- rows ----------------------------------------------------------------------------------------
+def _is_array(path: Path) -> bool:
+    with path.open("rb") as fh:
+        head = fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head.startswith(b"[")
+
+
+def _container(path: Path, fmt: str | None) -> str:
+    """How the rows are stored: 'csv', 'jsonl' or 'array' (a JSON file, by its first character)."""
+    suffix = path.suffix.lower()
+    if fmt in ("csv", "tweet-harvest") or (fmt in (None, "play") and suffix == ".csv"):
         return "csv"
+    if fmt in ("jsonl", "json", "play", None) and suffix in (".jsonl", ".ndjson", ".json", ".jsonlines"):
+        return "array" if _is_array(path) else "jsonl"
+    if fmt in ("jsonl", "json"):
+        return "array" if _is_array(path) else "jsonl"
     raise ImportFormatError(
         f"{path}: cannot tell the format from the name; pass --format ({'|'.join(FORMATS)})"
     )
 
 
+def _valid_utf8(values) -> bool:
+    try:
+        "".join(v for v in values if v).encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def _csv_header(path: Path) -> list[str]:
+    with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
+        try:
+            header = [c.strip() for c in next(csv.reader(fh), [])]
+        except csv.Error as exc:
+            raise ImportFormatError(f"{path}, line 1: not a readable CSV header ({exc})") from None
+    if not header or not any(header):
+        raise ImportFormatError(f"{path}: the CSV has no header row")
+    if not _valid_utf8(header):
+        raise ImportFormatError(f"{path}, line 1: {_NOT_UTF8}")
+    return header
+
+
 def _csv_rows(path: Path) -> Iterator[tuple[int, dict | str]]:
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
-        if not reader.fieldnames:
-            raise ImportFormatError(f"{path}: the CSV has no header row")
-        for row in reader:
-            if None in row:
-                yield reader.line_num, "more cells than header columns"
-                continue
-            yield reader.line_num, {k: (v if v != "" else None) for k, v in row.items()}
+    header = _csv_header(path)
+    keep = [i for i, c in enumerate(header) if not (i == 0 and c in _INDEX_COLUMNS)]
+    with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
+        reader = csv.reader(fh)
+        lineno = 1
+        try:
+            next(reader)
+            for cells in reader:
+                first, lineno = lineno + 1, reader.line_num
+                if not any(cells):
+                    continue
+                if len(cells) > len(header):
+                    yield first, "more cells than header columns"
+                elif not _valid_utf8(cells):
+                    yield first, _NOT_UTF8
+                else:
+                    yield (
+                        first,
+                        {header[i]: (cells[i] if i < len(cells) and cells[i] != "" else None) for i in keep},
+                    )
+        except csv.Error as exc:
+            raise ImportFormatError(f"{path}, line {reader.line_num}: not readable as CSV ({exc})") from None
 
 
-def read_file(path: Path, fmt: str, convert: Callable[[dict], dict] | None = None) -> FileRead:
-    """Read every line; ``convert`` maps a raw row to the normalized schema (identity by default)."""
-    if fmt not in FORMATS:
-        raise ImportFormatError(f"{path}: unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
-    if not path.exists():
-        raise ImportFormatError(f"{path}: file not found")
-    rows = read_jsonl(path) if fmt == "jsonl" else _csv_rows(path)
+def _array_rows(path: Path) -> Iterator[tuple[int, dict | str]]:
+    data = path.read_bytes()
+    try:
+        items = json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ImportFormatError(f"{path}, line {line}: {_NOT_UTF8}") from None
+    except json.JSONDecodeError as exc:
+        raise ImportFormatError(
+            f"{path}, line {exc.lineno}: not a valid JSON array ({exc.msg}); "
+            "a file of one object per line is JSON Lines (--format jsonl)"
+        ) from None
+    if not isinstance(items, list):
+        raise ImportFormatError(f"{path}: a JSON file must hold an array of objects or one object per line")
+    for number, item in enumerate(items, start=1):
+        yield number, item if isinstance(item, dict) else "not a JSON object"
+
+
+def _rows(path: Path, container: str) -> Iterator[tuple[int, dict | str]]:
+    if container == "csv":
+        return _csv_rows(path)
+    if container == "array":
+        return _array_rows(path)
+    return read_jsonl(path)
+
+
+def _header(path: Path, container: str) -> list[str]:
+    """The CSV header, or the keys of the first object of a JSON file."""
+    if container == "csv":
+        header = _csv_header(path)
+        return [c for i, c in enumerate(header) if not (i == 0 and c in _INDEX_COLUMNS)]
+    for _number, row in _rows(path, container):
+        if isinstance(row, dict):
+            return list(row)
+    return []
+
+
+# -- reading -------------------------------------------------------------------------------------
+def read_rows(
+    rows: Iterator[tuple[int, dict | str]], convert: Callable[[dict], dict], twitter_url: Callable[[str], str]
+) -> FileRead:
+    """Convert and check every row; note bad rows and ids that repeat an earlier row."""
     out = FileRead()
+    first_line: dict[str, int] = {}
     for lineno, row in rows:
         if isinstance(row, str):
             out.errors.append((lineno, row))
             continue
         try:
-            rec = convert(row) if convert else row
-            out.records.append(normalize(rec))
+            rec = normalize(convert(row))
         except (ValueError, KeyError, TypeError) as exc:
             out.errors.append((lineno, str(exc)))
+            continue
+        if rec["source"] == "twitter":
+            rec["url"] = twitter_url(rec["native_id"])  # never the username's link
+        key = f"{rec['source']}:{rec['native_id']}"
+        if key in first_line:
+            out.duplicates.append((lineno, first_line[key]))
+        first_line[key] = lineno
+        out.records.append(rec)
     return out
 
 
-def parse_mapping(spec: str | None) -> tuple[dict[str, str], dict[str, str]]:
-    """'text=content,created_at=date,source:=twitter' -> ({field: column}, {field: constant})."""
-    columns: dict[str, str] = {}
-    constants: dict[str, str] = {}
-    for part in filter(None, (p.strip() for p in (spec or "").split(","))):
-        if ":=" in part:
-            key, value = part.split(":=", 1)
-            constants[key.strip()] = value.strip()
-        elif "=" in part:
-            key, value = part.split("=", 1)
-            columns[key.strip()] = value.strip()
-        else:
-            raise ImportFormatError(f"--map entry {part!r} is neither field=column nor field:=constant")
-    return columns, constants
-
-
-def mapped(columns: dict[str, str], constants: dict[str, str]) -> Callable[[dict], dict]:
-    """A row converter that renames mapped columns, adds constants and drops the other columns."""
-    from suara.records import FIELDS
+def _plain(app_id: str) -> Callable[[dict], dict]:
+    """Rows already in Suara's schema: only a missing app_id is filled in, from --app."""
 
     def convert(row: dict) -> dict:
-        rec = {f: row.get(columns.get(f, f)) for f in FIELDS if columns.get(f, f) in row}
-        rec.update(constants)
-        return rec
+        if row.get("app_id") in (None, ""):
+            row = {**row, "app_id": app_id}
+        return row
 
     return convert
 
 
-# -- tweet-harvest ------------------------------------------------------------------------------
-# Its columns (any order; extra columns are ignored); these three are needed to make a record.
-TWEET_HARVEST_COLUMNS = (
-    "conversation_id_str",
-    "created_at",
-    "favorite_count",
-    "full_text",
-    "id_str",
-    "image_url",
-    "in_reply_to_screen_name",
-    "lang",
-    "location",
-    "quote_count",
-    "reply_count",
-    "retweet_count",
-    "tweet_url",
-    "user_id_str",
-    "username",
-)
-_TWEET_HARVEST_NEEDED = ("id_str", "full_text", "created_at")
-# Columns that identify people: kept out of ``raw`` (the author survives only as the store's salted hash;
-# tweet_url carries the username, so the record's url is rebuilt from the tweet id instead).
-_TWEET_HARVEST_PERSONAL = ("username", "user_id_str", "in_reply_to_screen_name", "location", "tweet_url")
-_MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), start=1)}
+def _unknown_columns_error(path: Path, header: list[str], unknown: list[str]) -> ImportFormatError:
+    example = mapping.suggest(header)
+    return ImportFormatError(
+        f"{path}: column(s) {', '.join(unknown[:8])}{' ...' if len(unknown) > 8 else ''} are not Suara fields; "
+        f"name them with --map, or pick a --format (play, tweet-harvest) that reads this tool's file. "
+        f"For these columns, e.g.: suara import {path} --map '{example}'"
+    )
 
 
-def twitter_time(value: str | None) -> datetime:
-    """Classic Twitter time ``Thu Nov 02 10:05:40 +0000 2023`` -> aware datetime (locale-independent)."""
+def parse_spec(spec: str | None) -> mapping.Mapping | None:
+    """A --map spec, checked before any file is opened (ImportFormatError naming the bad entry)."""
     try:
-        _weekday, month, day, clock, offset, year = value.split()
-        hour, minute, second = (int(x) for x in clock.split(":"))
-        sign = -1 if offset[0] == "-" else 1
-        zone = timezone(sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[3:5])))
-        return datetime(int(year), _MONTHS[month], int(day), hour, minute, second, tzinfo=zone)
-    except (AttributeError, KeyError, IndexError, ValueError):
-        raise ValueError(
-            f"field 'created_at' is {value!r}; expected the Twitter form 'Thu Nov 02 10:05:40 +0000 2023'"
-        ) from None
-
-
-def tweet_harvest(app_id: str) -> Callable[[dict], dict]:
-    """A row converter for tweet-harvest's CSV."""
-    from ingest.twitter import lang_code, tweet_url
-
-    def convert(row: dict) -> dict:
-        tweet_id = (row.get("id_str") or "").strip()
-        if not tweet_id.isdigit():
-            raise ValueError(
-                f"column 'id_str' is {tweet_id!r}, not a tweet id (was the file saved by a spreadsheet?)"
-            )
-        return {
-            "source": "twitter",
-            "native_id": tweet_id,
-            "app_id": app_id,
-            "text": row.get("full_text"),
-            "created_at": twitter_time(row.get("created_at")),
-            "author": row.get("user_id_str") or row.get("username"),
-            "lang": lang_code(row.get("lang")),
-            "likes": row.get("favorite_count"),
-            "url": tweet_url(tweet_id),
-            "raw": {k: v for k, v in row.items() if k not in _TWEET_HARVEST_PERSONAL},
-        }
-
-    return convert
-
-
-def _csv_header(path: Path) -> list[str]:
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        return [c.strip() for c in next(csv.reader(fh), [])]
-
-
-def _is_tweet_harvest(header: list[str]) -> bool:
-    return set(_TWEET_HARVEST_NEEDED) <= set(header) and "native_id" not in header
+        return mapping.parse(spec) if spec is not None else None
+    except mapping.MappingError as exc:
+        raise ImportFormatError(str(exc)) from None
 
 
 def read_any(
-    path: Path, fmt: str | None, mapping: str | None = None, app_id: str = "mpaspor", salt: str | None = None
+    path: Path,
+    fmt: str | None,
+    spec: mapping.Mapping | str | None = None,
+    app_id: str = "mpaspor",
+    salt: str | None = None,
+    package: str | None = None,
+    tz: str | None = None,
 ) -> FileRead:
-    """Read a file in any supported format: the normalized schema, tweet-harvest's CSV, or another tool's via --map.
+    """Read a file in any supported format (see the module docstring).
 
-    With ``salt``, a JSONL file in canonical form takes the fast path (``read_canonical_jsonl``).
+    ``package`` is the app's Play id (for the links of a Play dump), ``tz`` the zone of a Play dump's
+    naive times. With ``salt``, a JSONL file in canonical form takes the fast path (formats/canonical.py).
     """
+    from ingest.twitter import tweet_url
+
     path = Path(path)
-    fmt = fmt or detect_format(path)
-    if fmt == "jsonl" and not mapping and salt is not None and path.exists():
-        table = read_canonical_jsonl(path, salt)
+    if fmt is not None and fmt not in FORMATS:
+        raise ImportFormatError(f"{path}: unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    if isinstance(spec, str):
+        spec = parse_spec(spec)
+    if not path.is_file():
+        raise ImportFormatError(f"{path}: file not found" if not path.exists() else f"{path}: not a file")
+    container = _container(path, fmt)
+    if spec is not None and fmt in ("play", "tweet-harvest"):
+        raise ImportFormatError(f"{path}: --map does not apply to --format {fmt}; drop one of them")
+    if tz is not None and fmt not in (None, "play"):
+        raise ImportFormatError(f"{path}: --tz applies to --format play (google-play-scraper dumps) only")
+    if (
+        spec is None
+        and tz is None
+        and container == "jsonl"
+        and salt is not None
+        and fmt in (None, "jsonl", "json")
+    ):
+        table = canonical.read(path, salt, app_id, tweet_url(""))
         if table is not None:
-            return FileRead(table=table)
-    if fmt == "csv" and not mapping and path.exists() and _is_tweet_harvest(_csv_header(path)):
+            return FileRead(table=table, format="jsonl")
+    header = _header(path, container)
+    if (
+        spec is None
+        and fmt in (None, "csv")
+        and container == "csv"
+        and tweet_harvest.is_tweet_harvest(header)
+    ):
         fmt = "tweet-harvest"
+    if spec is None and fmt is None and play_dump.is_play_dump(header):
+        fmt = "play"
+    if tz is not None and fmt != "play":
+        raise ImportFormatError(f"{path}: --tz applies to --format play only, and this is not a Play dump")
     if fmt == "tweet-harvest":
-        if mapping:
+        missing = tweet_harvest.missing_columns(header)
+        if missing:
             raise ImportFormatError(
-                f"{path}: --map does not apply to --format tweet-harvest; drop one of them"
+                f"{path}: not a tweet-harvest CSV (missing column(s) {', '.join(missing)}; "
+                f"the header has {', '.join(header[:6]) or 'nothing'}); check the file or pass another --format"
             )
-        if path.exists():
-            header = _csv_header(path)
-            if not _is_tweet_harvest(header):
-                missing = [c for c in _TWEET_HARVEST_NEEDED if c not in header]
-                raise ImportFormatError(
-                    f"{path}: not a tweet-harvest CSV (missing column(s) {', '.join(missing) or 'none'}; "
-                    f"the header has {', '.join(header[:6]) or 'nothing'}); check the file or pass another --format"
-                )
-        return read_file(path, fmt, tweet_harvest(app_id))
-    convert = mapped(*parse_mapping(mapping)) if mapping else None
-    return read_file(path, fmt, convert)
-
-
-_TEXT_FIELDS = [f for f in FIELDS if f not in ("rating", "likes")]
-_ISO_SECONDS = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})?$"
-
-
-def read_canonical_jsonl(path: Path, salt: str) -> pa.Table | None:
-    """The fast path for large imports: DuckDB parses the file and builds the batch table in SQL.
-
-    It takes only files already in canonical form (what Suara's sources, exports and the demo write:
-    known keys, trimmed non-empty strings, whole-number ratings 1-5, ISO 8601 times to the second), for
-    which the result equals ``to_batch_table`` over ``normalize``d lines (a test holds them equal).
-    Anything else returns None, and the caller reads the file line by line, which names bad lines.
-    """
-    names = list(FIELDS)
-    # Each field is extracted once, as text and as its JSON type, into columns named after it.
-    values = ", ".join(f"v[{i}] AS {f}, t[{i}] AS {f}_type" for i, f in enumerate(names, start=1))
-    checks = [
-        "kind <> 'OBJECT'",
-        "NOT list_has_all($fields, keys)",
-        *(f"{f}_type NOT IN ('VARCHAR', 'NULL')" for f in _TEXT_FIELDS),
-        *(f"({f} = '' OR {f} <> trim({f}))" for f in _TEXT_FIELDS if f != "text"),
-        *(f"{f} IS NULL" for f, required in FIELDS.items() if required),
-        "text = ''",
-        "source NOT IN (SELECT unnest($sources))",
-        "rating_type NOT IN ('UBIGINT', 'BIGINT', 'NULL')",
-        "TRY_CAST(rating AS INTEGER) NOT BETWEEN 1 AND 5",
-        "likes_type NOT IN ('UBIGINT', 'BIGINT', 'NULL')",
-        "NOT regexp_full_match(created_at, $iso)",
-        "NOT regexp_full_match(replied_at, $iso)",
-    ]
-    con = duckdb.connect()
-    try:
-        con.execute("SET TimeZone = 'UTC'")
-        con.execute(
-            f"""
-            CREATE TEMP TABLE j AS
-            SELECT line, kind, keys, {values} FROM (
-                SELECT row_number() OVER () AS line, json_type(json) AS kind, json_keys(json) AS keys,
-                       json_extract_string(json, $paths) AS v, json_type(json, $paths) AS t
-                FROM read_json_objects($path, format = 'newline_delimited')
+        convert = tweet_harvest.converter(app_id)
+    elif fmt == "play":
+        if not {"content", "at"} <= set(header):
+            raise ImportFormatError(
+                f"{path}: not a google-play-scraper dump (it needs the columns content and at; the "
+                f"header has {', '.join(header[:6]) or 'nothing'}); check the file or pass another --format"
             )
-            """,
-            {"path": str(path), "paths": names},
-        )
-        bad = con.execute(
-            "SELECT count(*) FROM j WHERE " + " OR ".join(f"coalesce({c}, false)" for c in checks),
-            {"fields": names, "sources": list(SOURCES), "iso": _ISO_SECONDS},
-        ).fetchall()[0][0]
-        if bad:
-            return None
-        return (
-            con.sql(
-                """
-            SELECT source || ':' || native_id AS id, source, app_id, native_id,
-                   CASE WHEN author IS NULL THEN NULL ELSE left(sha256($salt || chr(31) || author), 20) END
-                       AS author_hash,
-                   text, title, CAST(rating AS TINYINT) AS rating, app_version, lang, country,
-                   timezone('UTC', CAST(created_at AS TIMESTAMPTZ)) AS created_at, reply_text,
-                   timezone('UTC', CAST(replied_at AS TIMESTAMPTZ)) AS replied_at,
-                   coalesce(CAST(likes AS INTEGER), 0) AS likes, url, raw,
-                   md5(coalesce(title, '') || chr(31) || text || chr(31) || coalesce(CAST(rating AS VARCHAR), ''))
-                       AS content_hash
-            FROM j
-            QUALIFY row_number() OVER (PARTITION BY source || ':' || native_id ORDER BY line DESC) = 1
-            ORDER BY line
-            """,
-                params={"salt": salt},
-            )
-            .to_arrow_table()
-            .cast(BATCH_SCHEMA)
-        )
-    except duckdb.Error:
-        return None  # not readable as canonical JSON Lines: the line-by-line reader will say why
-    finally:
-        con.close()
+        convert = play_dump.converter(app_id, package, tz or play_dump.DEFAULT_TZ)
+    elif spec is not None:
+        try:
+            mapping.check_columns(spec, header, str(path))
+        except mapping.MappingError as exc:
+            raise ImportFormatError(str(exc)) from None
+        convert = mapping.converter(spec, app_id)
+    else:
+        unknown = [c for c in header if c not in FIELDS]
+        if unknown:
+            raise _unknown_columns_error(path, header, unknown)
+        convert = _plain(app_id)
+    out = read_rows(_rows(path, container), convert, tweet_url)
+    out.unit = "item" if container == "array" else "line"
+    out.format = fmt or ("csv" if container == "csv" else "jsonl")
+    return out

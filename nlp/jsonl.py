@@ -12,9 +12,20 @@ from pathlib import Path
 
 
 def read_jsonl(path: Path) -> Iterator[tuple[int, dict | str]]:
-    """(line number, object) for each non-empty line; a string instead of the object says why it is bad."""
-    with Path(path).open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
+    """(line number, object) for each non-empty line; a string instead of the object says why it is bad.
+
+    Lines are decoded one by one, so bytes that are not UTF-8 make that line bad, not the whole read.
+    """
+    with Path(path).open("rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            try:
+                line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                yield (
+                    lineno,
+                    f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1}); save the file as UTF-8",
+                )
+                continue
             if not line.strip():
                 continue
             try:

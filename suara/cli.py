@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from suara import cli_train
+from suara import cli_import, cli_train
 from suara.cli_base import (
     ConfigOption,
     DbOption,
@@ -51,73 +51,7 @@ def init(db: DbOption = None, config: ConfigOption = None) -> None:
         out.print(f"database {s.db_path} ready (schema version {store.schema_version})")
 
 
-class ImportFormat(StrEnum):
-    jsonl = "jsonl"
-    csv = "csv"
-    tweet_harvest = "tweet-harvest"
-
-
-@command("import")
-def import_(
-    file: Annotated[Path, typer.Argument(help="File to load: JSONL or CSV in Suara's normalized schema.")],
-    format: Annotated[
-        ImportFormat | None, typer.Option("--format", help="File format (default: from the file name).")
-    ] = None,
-    mapping: Annotated[
-        str | None,
-        typer.Option(
-            "--map",
-            help="Column mapping for exports from other tools, e.g. 'text=content,created_at=date,native_id=id'. "
-            "Unmapped fields keep their names; add source=...,app_id=... as constants with 'source:=twitter'.",
-        ),
-    ] = None,
-    skip_bad: Annotated[
-        bool,
-        typer.Option(
-            "--skip-bad", help="Load the good lines and report the bad ones (default: all or nothing)."
-        ),
-    ] = False,
-    app_id: Annotated[
-        str, typer.Option("--app", help="App key for formats that do not carry one.")
-    ] = "mpaspor",
-    db: DbOption = None,
-    config: ConfigOption = None,
-) -> None:
-    """Load feedback from a file into the database, idempotently (re-importing changes nothing)."""
-    from ingest import files
-
-    s = settings(db, config)
-    fmt = format.value if format else None
-    try:
-        read = files.read_any(file, fmt, mapping=mapping, app_id=app_id, salt=s.author_salt)
-    except files.ImportFormatError as exc:
-        raise UserError(str(exc)) from None
-    if read.errors and not skip_bad:
-        lineno, reason = read.errors[0]
-        more = f" (and {len(read.errors) - 1} more bad lines)" if len(read.errors) > 1 else ""
-        raise UserError(
-            f"{file}, line {lineno}: {reason}{more}; nothing was imported. Fix the line or use --skip-bad."
-        )
-    with open_store(s) as store:
-        run_id = store.start_run("import", app_id=app_id)
-        counts = store.upsert_feedback(read.batch(s.author_salt))
-        store.finish_run(
-            run_id,
-            "success",
-            message=str(file),
-            fetched=read.n_read,
-            new=counts.new,
-            updated=counts.updated,
-            skipped=len(read.errors),
-        )
-    for lineno, reason in read.errors[:20]:
-        err.print(f"skipped {file}, line {lineno}: {reason}", highlight=False)
-    if len(read.errors) > 20:
-        err.print(f"... and {len(read.errors) - 20} more skipped lines", highlight=False)
-    out.print(
-        f"{file}: {read.n_read} read, {counts.new} new, {counts.updated} updated, "
-        f"{counts.unchanged} unchanged, {len(read.errors)} skipped"
-    )
+command("import")(cli_import.import_file)  # `suara import` (suara/cli_import.py)
 
 
 @command()

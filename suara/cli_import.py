@@ -1,0 +1,200 @@
+"""`suara import FILE`: load a file of reviews or tweets into the store, all or nothing, idempotently.
+
+Registered on the main app by suara/cli.py (``command("import")(import_file)``). The formats and the
+per-line checks are ingest/files.py's; this module decides what a user sees and what is stored:
+
+- arguments that cannot work (a bad --map, an unknown --tz, a missing file) are refused before the
+  database is opened;
+- every import is a row in ``runs``: a refusal after that (bad lines, a file Suara cannot read, repeated
+  ids with --strict, a database error) closes it as failed with the one-line reason, and stores no
+  feedback, since the upsert is one transaction that runs only once the whole file has been read;
+- bad lines stop the file (the first is named by its line number) unless --skip-bad, which loads the
+  good ones and names the bad; --skip-bad that leaves nothing to load is still a failure (exit 1);
+- an id on two lines: the last line wins and the summary says how many repeated (--strict refuses).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import duckdb
+import typer
+
+from suara.cli_base import ConfigOption, DbOption, UserError, err, open_store, out, settings
+from suara.config import ConfigError
+from suara.store import StoreError
+
+# Kept to short tokens: the help column is ~30 characters wide in an 80-column terminal.
+MAP_HELP = (
+    "Columns of another tool's file: field=column, comma-separated, e.g. "
+    "'native_id=id,text=isi,created_at=tgl'; field:=value sets a constant, e.g. 'source:=play_store'. "
+    "Fields: source, native_id, app_id, text, created_at, author, title, rating, app_version, lang, "
+    "country, reply_text, replied_at, likes, url, raw. A column named like a field needs no entry; "
+    "app_id defaults to --app."
+)
+
+
+class ImportFormat(StrEnum):
+    jsonl = "jsonl"
+    json = "json"
+    csv = "csv"
+    play = "play"
+    tweet_harvest = "tweet-harvest"
+
+
+def import_file(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="File to load: Suara's schema as JSONL/CSV, a google-play-scraper dump (CSV, JSONL, "
+            "JSON array), a tweet-harvest CSV, or another tool's file with --map."
+        ),
+    ],
+    format: Annotated[
+        ImportFormat | None,
+        typer.Option(
+            "--format",
+            metavar="FORMAT",
+            help="jsonl, json, csv, play (google-play-scraper) or tweet-harvest. Default: from the "
+            "name, and play or tweet-harvest from the header; .json is an array or JSON Lines by its "
+            "content.",
+        ),
+    ] = None,
+    mapping: Annotated[str | None, typer.Option("--map", metavar="SPEC", help=MAP_HELP)] = None,
+    skip_bad: Annotated[
+        bool,
+        typer.Option(
+            "--skip-bad", help="Load the good lines and report the bad ones (default: all or nothing)."
+        ),
+    ] = False,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Refuse a file in which an id appears on two lines (default: the last line wins, "
+            "and the summary counts the repeats).",
+        ),
+    ] = False,
+    app_id: Annotated[
+        str, typer.Option("--app", help="App key for rows that carry none (mapped files, dumps, tweets).")
+    ] = "mpaspor",
+    tz: Annotated[
+        str | None,
+        typer.Option(
+            "--tz",
+            help="Time zone of the naive times in a google-play-scraper dump (default Asia/Jakarta: "
+            "'at' is the scraping machine's local time). Other formats give UTC or an offset.",
+        ),
+    ] = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Load feedback from a file into the database, idempotently (re-importing changes nothing).
+
+    One bad line stops the whole file, named by its line number, unless --skip-bad.
+
+    A google-play-scraper CSV: suara import ulasan.csv --format play --app mpaspor
+    """
+    from ingest import files
+
+    s = settings(db, config)
+    fmt = format.value if format else None
+    try:
+        spec = files.parse_spec(mapping)
+    except files.ImportFormatError as exc:
+        raise UserError(str(exc)) from None
+    if tz is not None:
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise UserError(
+                f"--tz {tz!r} is not a time zone; use a name such as Asia/Jakarta or UTC"
+            ) from None
+    if not file.is_file():
+        raise UserError(f"{file}: {'not a file' if file.exists() else 'file not found'}")
+    package = _play_package(s, app_id)
+    with open_store(s) as store:
+        run_id = store.start_run("import", app_id=app_id)
+        try:
+            read, counts = _load(store, file, fmt, spec, app_id, package, tz, s.author_salt, skip_bad, strict)
+        except (UserError, files.ImportFormatError, StoreError, duckdb.Error, OSError) as exc:
+            _fail(store, run_id, exc)
+            if isinstance(exc, files.ImportFormatError):
+                raise UserError(str(exc)) from None
+            if isinstance(exc, duckdb.Error | OSError):
+                raise StoreError(f"import of {file} failed, nothing was stored: {exc}") from None
+            raise
+        except BaseException as exc:
+            _fail(store, run_id, exc)
+            raise
+        store.finish_run(
+            run_id,
+            "success",
+            message=str(file),
+            fetched=read.n_read,
+            new=counts.new,
+            updated=counts.updated,
+            skipped=len(read.errors),
+        )
+    for lineno, reason in read.errors[:20]:
+        err.print(f"skipped {file}, {read.unit} {lineno}: {reason}", highlight=False)
+    if len(read.errors) > 20:
+        err.print(f"... and {len(read.errors) - 20} more skipped {read.unit}s", highlight=False)
+    repeats = ""
+    if read.duplicates:
+        line, first = read.duplicates[0]
+        repeats = (
+            f" ({len(read.duplicates)} repeated an earlier id, e.g. {read.unit} {line} that of {read.unit} {first}; "
+            "the last one wins)"
+        )
+    out.print(
+        f"{file}: {read.n_read} read{repeats}, {counts.new} new, {counts.updated} updated, "
+        f"{counts.unchanged} unchanged, {len(read.errors)} skipped",
+        highlight=False,
+    )
+
+
+def _play_package(s, app_id: str) -> str | None:
+    """The app's Play id, for the links of a Play dump; an app not configured gets no links."""
+    try:
+        return s.app(app_id).play_package
+    except ConfigError:
+        return None
+
+
+def _load(store, file, fmt, spec, app_id, package, tz, salt, skip_bad, strict):
+    from ingest import files
+
+    read = files.read_any(file, fmt, spec, app_id=app_id, salt=salt, package=package, tz=tz)
+    unit = read.unit
+    if read.errors and not read.n_read:
+        lineno, reason = read.errors[0]
+        raise UserError(
+            f"{file}: all {len(read.errors)} {unit}s are bad (first: {unit} {lineno}: {reason}); "
+            "nothing was imported. Check the file and its --format."
+        )
+    if read.errors and not skip_bad:
+        lineno, reason = read.errors[0]
+        more = f" (and {len(read.errors) - 1} more bad {unit}s)" if len(read.errors) > 1 else ""
+        raise UserError(
+            f"{file}, {unit} {lineno}: {reason}{more}; nothing was imported. Fix the {unit} or use --skip-bad."
+        )
+    if read.duplicates and strict:
+        line, first = read.duplicates[0]
+        raise UserError(
+            f"{file}, {unit} {line}: the same id as {unit} {first} ({len(read.duplicates)} repeated ids in all); "
+            "nothing was imported (--strict). Remove the repeats, or drop --strict to keep the last of each."
+        )
+    return read, store.upsert_feedback(read.batch(salt))
+
+
+def _fail(store, run_id: int, exc: BaseException) -> None:
+    """Close the run as failed with the reason's first line; a broken store must not hide the reason."""
+    reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:500]
+    try:
+        store.finish_run(run_id, "failed", message=reason)
+    except (duckdb.Error, StoreError):
+        pass
