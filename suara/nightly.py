@@ -28,7 +28,6 @@ from __future__ import annotations
 import functools
 import logging
 import os
-import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,14 +37,13 @@ from typing import Any
 
 import duckdb
 
-from nlp.model import load
 from suara import alerts as alerts_mod
 from suara import digest as digest_mod
-from suara.classify import NoModel, classify_pending, ensure_registered, resolve_model_dir
+from suara.backup import backup_database
+from suara.classify import NoModel, classify_pending, ensure_registered, load_model, resolve_model_dir
 from suara.config import MODELS_DIR, ConfigError, Settings
 from suara.human_labels import TRAINED_ON, labels_fingerprint
 from suara.lock import JobLock, lock_path_for
-from suara.migrations import SCHEMA_VERSION
 from suara.promotion import retrain
 from suara.store import Store, StoreError, first_row, read_connection, utcnow
 from suara.training import TrainConfig, train_config
@@ -341,7 +339,7 @@ class _Job:
     def classify(self) -> str:
         with self.store() as store:
             path = resolve_model_dir(store, models_dir=self.models_dir)
-        model = load(path)  # loading takes a while: not while holding the database
+        model = load_model(path)  # loading takes a while: not while holding the database
         self.result.model_version = model.version
         with self.store() as store:
             ensure_registered(store, path)
@@ -446,7 +444,13 @@ class _Job:
         return summary
 
     def backup(self) -> Step | str:
-        path = backup_database(self.settings.db_path, self.backups_dir, self.keep_backups, self.as_of)
+        """Copy the finished database; a backup that fails also marks the run failed (it was recorded
+        before the copy, which must see the finished run)."""
+        try:
+            path = backup_database(self.settings.db_path, self.backups_dir, self.keep_backups, self.as_of)
+        except Exception as exc:
+            self._mark_failed(f"backup failed: {_one_line(exc)}")
+            raise
         if path is None:
             return Step(
                 "",
@@ -459,33 +463,18 @@ class _Job:
         return str(path)
 
 
-def backup_database(db_path: Path, backups_dir: Path, keep: int, day: datetime) -> Path | None:
-    """Copy the (closed, checkpointed) database file to backups_dir/<name>-YYYY-MM-DD.duckdb, verify the
-    copy opens, keep the newest ``keep``. None if a WAL file shows another writer is at work right now."""
-    if db_path.with_name(db_path.name + ".wal").exists():
-        return None
-    backups_dir.mkdir(parents=True, exist_ok=True)
-    target = backups_dir / f"{db_path.stem}-{day:%Y-%m-%d}.duckdb"
-    partial = backups_dir / f".{target.name}.partial"
-    shutil.copyfile(db_path, partial)
-    try:
-        con = duckdb.connect(str(partial), read_only=True)
+    def _mark_failed(self, why: str) -> None:
+        if self.result.run_id is None:
+            return
         try:
-            version = con.execute("SELECT max(version) FROM schema_version").fetchone()[0]
-        finally:
-            con.close()
-        if version != SCHEMA_VERSION:
-            raise StoreError(
-                f"backup copy of {db_path} has schema version {version}, expected {SCHEMA_VERSION}"
-            )
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
-        partial.with_name(partial.name + ".wal").unlink(missing_ok=True)
-    copies = sorted(backups_dir.glob(f"{db_path.stem}-????-??-??.duckdb"))
-    for old in copies[: max(0, len(copies) - keep)]:
-        old.unlink()
-    return target
+            with self.store() as store:
+                store.con.execute(
+                    "UPDATE runs SET status = 'failed', message = left(coalesce(message, '') || '; ' || ?, 1000) "
+                    "WHERE run_id = ?",
+                    [why, self.result.run_id],
+                )
+        except Exception as exc:  # the disk may still be full: the log and the exit code say it
+            log.warning("could not mark run %s failed: %s", self.result.run_id, _one_line(exc))
 
 
 def _one_line(exc: BaseException) -> str:
