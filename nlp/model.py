@@ -176,7 +176,9 @@ def _read_meta(meta_path: Path) -> dict:
     if isinstance(found, int) and not isinstance(found, bool) and found > FORMAT:
         raise ModelLoadError(f"{meta_path.parent} holds a model in a newer format ({found}): upgrade Suara")
     if found != FORMAT:
-        raise ModelLoadError(f"{meta_path.parent} holds a model in an older format; retrain it with `suara train`")
+        raise ModelLoadError(
+            f"{meta_path.parent} holds a model in an older format; retrain it with `suara train`"
+        )
     return meta
 
 

@@ -131,6 +131,8 @@ def options(settings: Settings) -> dict:
     """The optional ``[nightly]`` table of suara.toml, checked, over the defaults."""
     raw = settings.extra.get("nightly", {}) if isinstance(settings.extra, dict) else {}
     where = settings.config_path or "suara.toml"
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: nightly must be a table ([nightly]), not {raw!r}")
     allowed = set(DEFAULTS) | {"reports_dir", "backups_dir"}
     if set(raw) - allowed:
         raise ConfigError(
@@ -144,6 +146,10 @@ def options(settings: Settings) -> dict:
         out[key] = type(default)(value)
     base = Path(settings.config_path).resolve().parent if settings.config_path else Path.cwd()
     for key in ("reports_dir", "backups_dir"):
+        if key in raw and (not isinstance(raw[key], str) or not raw[key].strip()):
+            raise ConfigError(
+                f"{where}: [nightly] {key} must be a directory path in quotes, not {raw[key]!r}"
+            )
         out[key] = base / raw[key] if key in raw else None
     return out
 
@@ -461,7 +467,6 @@ class _Job:
         self.result.backup = path
         log.info("backup written to %s", path)
         return str(path)
-
 
     def _mark_failed(self, why: str) -> None:
         if self.result.run_id is None:
