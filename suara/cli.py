@@ -85,6 +85,7 @@ def import_(
 ) -> None:
     """Load feedback from a file into the database, idempotently (re-importing changes nothing)."""
     from ingest import files
+    from suara.integrity import refuse_damaged
 
     s = settings(db, config)
     fmt = format.value if format else None
@@ -99,6 +100,7 @@ def import_(
             f"{file}, line {lineno}: {reason}{more}; nothing was imported. Fix the line or use --skip-bad."
         )
     with open_store(s) as store:
+        refuse_damaged(store.con, s.db_path)
         run_id = store.start_run("import", app_id=app_id)
         counts = store.upsert_feedback(read.batch(s.author_salt))
         store.finish_run(

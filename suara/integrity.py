@@ -9,6 +9,8 @@ middle of a command, as a DuckDB error. Two things follow:
   `suara doctor` rather than by tonight's job. The file's size cannot tell this cheaply: DuckDB itself
   cuts trailing free blocks off after a checkpoint, so a whole file may be shorter than its header's
   block count (``SingleFileBlockManager::Truncate`` in DuckDB's src/storage/single_file_block_manager.cpp).
+- ``refuse_damaged`` is that read before `suara import` writes, so an import refuses a damaged file
+  rather than adding to it.
 - ``explain`` turns a DuckDB or OS error met while working into one line a user can act on: a damaged
   file (restore a backup, run `suara doctor`), a full disk (free space; the failed transaction was
   rolled back), a read-only location.
@@ -42,6 +44,16 @@ def scan_problem(con: duckdb.DuckDBPyConnection) -> str | None:
         except duckdb.Error as exc:
             return f"table {table} cannot be read back ({one_line(exc)})"
     return None
+
+
+def refuse_damaged(con: duckdb.DuckDBPyConnection, db: object) -> None:
+    """Raise ``StoreError`` when the database does not read back whole: for a command about to write
+    into it (``suara import``), which must not add to a damaged file."""
+    from suara.store import StoreError
+
+    damage = scan_problem(con)
+    if damage:
+        raise StoreError(f"database {db} is damaged: {damage}; nothing was written. Run `suara doctor`")
 
 
 def disk_full(exc: BaseException) -> bool:

@@ -251,7 +251,9 @@ class _Job:
             log.error("%s failed: %s", name, step.message)
         except Exception as exc:
             step.status, step.severity, step.message = "failed", failure, _one_line(exc)
-            log.error("%s failed: %s", name, step.message, exc_info=failure == "error")
+            # A bug gets its traceback in the log; the machine's refusal (a full disk, EROFS) gets one line.
+            trace = failure == "error" and not isinstance(exc, OSError)
+            log.error("%s failed: %s", name, step.message, exc_info=trace)
         step.seconds = time.monotonic() - started
         if isinstance(value, Step):  # a step that reports its own outcome (skipped, a source failure)
             step.status, step.message, step.severity = value.status, value.message, value.severity
