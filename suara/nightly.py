@@ -18,6 +18,9 @@ Built to be left alone:
   killed at any point leaves a consistent database, and the next run does exactly the work left
   (unclassified rows are found by the store, not remembered by the job). A run row left "running"
   by a killed run is marked failed ("interrupted") by the next one.
+- The backup (suara/backup.py) comes last, after the run is recorded; a backup that fails (a full
+  disk) leaves no partial copy and turns the recorded run to failed (exit code 1). An OS error in a step
+  is logged as one line; only an unexpected error gets its traceback in the log.
 
 ``run_nightly`` is the API (the CLI and the benchmark call it); ``sources`` lets a caller replay
 recorded data through the real ``ingest.collect`` or any ``SourceTask`` of its own.
