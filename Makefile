@@ -7,12 +7,13 @@ DEMO_DB ?= data/suara.duckdb
 HOST ?= 127.0.0.1
 PORT ?= 8501
 
-.PHONY: demo test bench bench-quick lint browser clean help
+.PHONY: demo test fault-test bench bench-quick lint browser clean help
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make demo         install, load the demo corpus into $(DEMO_DB), classify, serve the dashboard"
 	@echo "make test         install with the dev extra and run the test suite"
+	@echo "make fault-test   only the fault probes (tests/test_faults_*.py): broken setups, bad input, privacy"
 	@echo "make bench        benchmarks at 100k and 1M rows (prints a table, writes bench/results.json)"
 	@echo "make bench-quick  the same at 100k rows only"
 	@echo "make lint         ruff"
@@ -44,6 +45,10 @@ browser:
 
 test: $(VENV)/.dev browser
 	$(BIN)/python -m pytest
+
+# The fault probes alone (they also run in `make test`): the real CLI against broken files and machines.
+fault-test: $(VENV)/.dev
+	$(BIN)/python -m pytest tests/test_faults_*.py
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench --sizes 100000,1000000

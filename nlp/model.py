@@ -157,30 +157,71 @@ def save(model: ComplaintModel, directory: Path, metrics: dict) -> Path:
     return directory
 
 
+class ModelLoadError(ValueError):
+    """A saved model that cannot be used: missing, cut short, scribbled over or from another layout.
+    The message names the file and what to do."""
+
+
+_REDO = "retrain with `suara train`, or restore the model's directory from a backup"
+
+
+def _read_meta(meta_path: Path) -> dict:
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelLoadError(f"{meta_path} cannot be read ({_why(exc)}); {_REDO}") from exc
+    if not isinstance(meta, dict):
+        raise ModelLoadError(f"{meta_path} is not a model description (a JSON object); {_REDO}")
+    found = meta.get("format")
+    if isinstance(found, int) and not isinstance(found, bool) and found > FORMAT:
+        raise ModelLoadError(f"{meta_path.parent} holds a model in a newer format ({found}): upgrade Suara")
+    if found != FORMAT:
+        raise ModelLoadError(
+            f"{meta_path.parent} holds a model in an older format; retrain it with `suara train`"
+        )
+    return meta
+
+
+def _why(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:200] or type(exc).__name__
+
+
 def load(directory: Path) -> ComplaintModel:
-    """Load a saved model (arrays only, nothing is unpickled); a clear error when it is missing or old."""
+    """Load a saved model (arrays only, nothing is unpickled). Raises ``ModelLoadError`` naming the file
+    when it is missing, truncated, scribbled over or in an older layout; loading reads every array, so
+    a model that loads is whole."""
     directory = Path(directory)
     path = directory / MODEL_FILE
     meta_path = directory / META_FILE
     if not path.exists() or not meta_path.exists():
-        raise FileNotFoundError(f"no model at {path}: run `suara train` first")
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    if meta.get("format") != FORMAT:
-        raise ValueError(f"{directory} holds a model in an older format; retrain it with `suara train`")
-    with np.load(path, allow_pickle=False) as arrays:
-        stems = dict(zip(arrays["stem_words"].tolist(), arrays["stem_values"].tolist(), strict=True))
-        default_stemmer().remember(stems)
-        return ComplaintModel(
-            features=TextFeatures.from_arrays(meta["features"], arrays),
-            categories=meta["categories"],
-            coef=arrays["coef"],
-            intercept=arrays["intercept"],
-            stack_coef=arrays["stack_coef"],
-            stack_intercept=arrays["stack_intercept"],
-            stacked=np.array(meta["stacked"], dtype=bool),
-            thresholds=np.array(meta["thresholds"]),
-            version=meta["version"],
-            sentence_weight=meta["sentence_weight"],
-            params=meta.get("params", {}),
-            stems=stems,
-        )
+        missing = path if not path.exists() else meta_path
+        raise ModelLoadError(f"no model at {directory} ({missing.name} is missing): run `suara train` first")
+    meta = _read_meta(meta_path)
+    try:
+        with np.load(path, allow_pickle=False) as arrays:
+            stems = dict(zip(arrays["stem_words"].tolist(), arrays["stem_values"].tolist(), strict=True))
+            model = ComplaintModel(
+                features=TextFeatures.from_arrays(meta["features"], arrays),
+                categories=meta["categories"],
+                coef=arrays["coef"],
+                intercept=arrays["intercept"],
+                stack_coef=arrays["stack_coef"],
+                stack_intercept=arrays["stack_intercept"],
+                stacked=np.array(meta["stacked"], dtype=bool),
+                thresholds=np.array(meta["thresholds"]),
+                version=meta["version"],
+                sentence_weight=meta["sentence_weight"],
+                params=meta.get("params", {}),
+                stems=stems,
+            )
+    except ModelLoadError:
+        raise
+    except (KeyError, TypeError) as exc:  # an array or a field the layout needs is absent
+        raise ModelLoadError(f"{path} or {META_FILE} lacks {_why(exc)}; {_REDO}") from exc
+    except Exception as exc:  # zip, zlib, numpy header, EOF: a file cut short or scribbled over
+        raise ModelLoadError(f"{path} is damaged ({_why(exc)}); {_REDO}") from exc
+    k = len(model.categories)
+    if model.coef.shape[1:] != (2 * k,) or model.thresholds.shape != (k,) or model.stacked.shape != (k,):
+        raise ModelLoadError(f"{path} does not match {META_FILE} ({k} categories); {_REDO}")
+    default_stemmer().remember(stems)
+    return model

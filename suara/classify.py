@@ -32,15 +32,35 @@ class NoModel(StoreError):
     """No trained model exists yet."""
 
 
+class ModelUnusable(NoModel):
+    """The model to use is on disk but cannot be loaded (cut short, scribbled over, an old layout); the
+    message names the file and what to do. A setup problem, like no model at all (exit code 2)."""
+
+
+def load_model(path: Path) -> nlp_model.ComplaintModel:
+    """``nlp.model.load`` for the commands and the nightly: a broken model becomes ``ModelUnusable``."""
+    try:
+        return nlp_model.load(path)
+    except nlp_model.ModelLoadError as exc:
+        raise ModelUnusable(str(exc)) from None
+
+
 def model_dirs(models_dir: Path = MODELS_DIR) -> list[Path]:
     """Saved model versions on disk, oldest first (by the time recorded in metrics.json), without those
     the promotion gate refused (suara/promotion.py): they are kept for inspection, not for use."""
     found = []
     for meta in models_dir.glob(f"*/{nlp_model.META_FILE}"):
         if (meta.parent / nlp_model.MODEL_FILE).exists():
-            metrics = json.loads(meta.read_text(encoding="utf-8")).get("metrics", {})
-            if metrics.get("promotion", {}).get("promoted", True):
-                found.append((metrics.get("trained_at", ""), meta.parent))
+            try:
+                metrics = json.loads(meta.read_text(encoding="utf-8")).get("metrics", {})
+                trained_at = str(metrics.get("trained_at", ""))
+                promoted = metrics.get("promotion", {}).get("promoted", True)
+            except (OSError, ValueError, AttributeError):
+                # An unreadable metrics.json cannot say when it was trained: listed first (oldest), so
+                # a readable model is preferred and, when it is the only one, loading it names the file.
+                trained_at, promoted = "", True
+            if promoted:
+                found.append((trained_at, meta.parent))
     return [p for _, p in sorted(found)]
 
 

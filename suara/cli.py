@@ -56,12 +56,13 @@ command("import")(cli_import.import_file)  # `suara import` (suara/cli_import.py
 
 @command()
 def status(db: DbOption = None, config: ConfigOption = None) -> None:
-    """Show what is in the database: feedback per source and app, the last runs, the model in use."""
-    s = settings(db, config)
-    if not s.db_path.exists():
-        raise StoreError(f"database {s.db_path} does not exist yet: run `suara init` or `make demo`")
-    with open_store(s) as store:
-        st = store.status()
+    """Show what is in the database: feedback per source and app, the last runs, the model in use.
+
+    Reads only (a read-only connection): works on a read-only data directory too.
+    """
+    from suara.overview import status as read_status
+
+    st = read_status(settings(db, config).db_path)
     out.print(f"database: {st['db']} (schema version {st['schema_version']})")
     t = Table(title="Feedback per source and app")
     for col in ("source", "app", "items", "oldest", "newest"):
@@ -232,7 +233,7 @@ def eval_(
     if baseline:
         name, pred = "keyword baseline", KeywordMatcher.from_taxonomy(tax).predict(texts)
     else:
-        from nlp.model import load
+        from suara.classify import load_model
 
         s = settings(db, config)
         store = open_store(s) if s.db_path.exists() else None
@@ -241,7 +242,7 @@ def eval_(
         finally:
             if store:
                 store.close()
-        model = load(path)
+        model = load_model(path)
         name, pred = f"model {model.version}", model.predict(texts, ratings)
     metrics = evaluate(gold, pred, tax.ids, tax.headline_ids)
     if as_json:
@@ -262,8 +263,7 @@ def classify(
     """Label every feedback item that the current model has not labelled yet or whose text changed."""
     from rich.progress import Progress
 
-    from nlp.model import load
-    from suara.classify import NoModel, classify_pending, ensure_registered, resolve_model_dir
+    from suara.classify import NoModel, classify_pending, ensure_registered, load_model, resolve_model_dir
 
     s = settings(db, config)
     with open_store(s) as store:
@@ -274,7 +274,7 @@ def classify(
                 out.print(f"skipping classification: {exc}")
                 return
             raise
-        model = load(path)
+        model = load_model(path)
         ensure_registered(store, path)
         pending = store.count_pending_classification(model.version)
         run_id = store.start_run("classify")
@@ -307,14 +307,13 @@ def predict(
     config: ConfigOption = None,
 ) -> None:
     """Classify texts from a file, streaming: millions of lines run in bounded memory."""
-    from nlp.model import load
     from nlp.predict import PredictInputError, predict_stream
-    from suara.classify import resolve_model_dir
+    from suara.classify import load_model, resolve_model_dir
 
     s = settings(db, config)
     store = open_store(s) if s.db_path.exists() and not model_version else None
     try:
-        model = load(resolve_model_dir(store, model_version))
+        model = load_model(resolve_model_dir(store, model_version))
     finally:
         if store:
             store.close()
@@ -429,19 +428,21 @@ def doctor(db: DbOption = None, config: ConfigOption = None) -> None:
 
     Exits 0 when every essential check passes (warnings are things the job can run without).
     """
+    from rich.markup import escape
+
     from suara.doctor import healthy, run_checks
 
     marks = {"ok": "[green]ok  [/]", "warn": "[yellow]warn[/]", "fail": "[bold red]FAIL[/]"}
     checks = run_checks(config, db)
-    for c in checks:
-        hint = f"\n       -> {c.hint}" if c.hint and c.status != "ok" else ""
-        out.print(f"{marks[c.status]} {c.name}: {c.detail}{hint}", highlight=False)
+    for c in checks:  # details quote config tables ("[apps.x]"): text, not markup
+        hint = f"\n       -> {escape(c.hint)}" if c.hint and c.status != "ok" else ""
+        out.print(f"{marks[c.status]} {escape(c.name)}: {escape(c.detail)}{hint}", highlight=False)
     if healthy(checks):
         warns = sum(c.status == "warn" for c in checks)
         out.print(f"ready for `suara nightly`{f' ({warns} warning(s) above)' if warns else ''}")
         return
     failed = ", ".join(c.name for c in checks if c.status == "fail")
-    out.print(f"[bold red]not ready:[/] fix {failed} (see above)", highlight=False)
+    out.print(f"[bold red]not ready:[/] fix {escape(failed)} (see above)", highlight=False)
     raise typer.Exit(1)
 
 

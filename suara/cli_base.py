@@ -2,7 +2,9 @@
 
 The main app (suara/cli.py) and its command groups (suara/cli_<group>.py, typer sub-apps) register
 their commands through ``command_for(group)``, so each reports a known error the same way: one line, a
-problem with configuration or the database exits with 2, bad input (``UserError``) with 1.
+problem with configuration or the database exits with 2, bad input (``UserError``) with 1. A DuckDB or
+OS error that reaches a command (a damaged file, a full disk, a read-only directory) is the setup's
+problem too: one line from ``suara.integrity.explain``, exit code 2, never a traceback.
 """
 
 from __future__ import annotations
@@ -11,12 +13,14 @@ import functools
 from pathlib import Path
 from typing import Annotated
 
+import duckdb
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from suara.config import ConfigError, Settings, load_settings
+from suara.integrity import explain
 from suara.store import Store, StoreError
 
 out = Console(soft_wrap=True)
@@ -49,6 +53,9 @@ def command_for(group: typer.Typer):
                 except UserError as exc:
                     print_error(exc)
                     raise typer.Exit(1) from None
+                except (duckdb.Error, OSError) as exc:
+                    print_error(explain(exc, _db_named(k)))
+                    raise typer.Exit(2) from None
 
             return group.command(*args, **kwargs)(wrapper)
 
@@ -57,7 +64,15 @@ def command_for(group: typer.Typer):
     return command
 
 
-def print_error(exc: Exception) -> None:
+def _db_named(kwargs: dict) -> Path | None:
+    """The database a command was working on, to name it in an error (None if that cannot be told)."""
+    try:
+        return load_settings(config=kwargs.get("config"), db=kwargs.get("db")).db_path
+    except Exception:
+        return None
+
+
+def print_error(exc: Exception | str) -> None:
     """One red line; the message is text, not markup: "[train]" or "file.jsonl:abc:" print as written."""
     err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True, emoji=False)
 

@@ -25,6 +25,7 @@ import typer
 
 from suara.cli_base import ConfigOption, DbOption, UserError, err, open_store, out, settings
 from suara.config import ConfigError
+from suara.integrity import refuse_damaged
 from suara.store import StoreError
 
 # Kept to short tokens: the help column is ~30 characters wide in an 80-column terminal.
@@ -117,6 +118,7 @@ def import_file(
         raise UserError(f"{file}: {'not a file' if file.exists() else 'file not found'}")
     package = _play_package(s, app_id)
     with open_store(s) as store:
+        refuse_damaged(store.con, s.db_path)
         run_id = store.start_run("import", app_id=app_id)
         try:
             read, counts = _load(store, file, fmt, spec, app_id, package, tz, s.author_salt, skip_bad, strict)

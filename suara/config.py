@@ -2,7 +2,9 @@
 
 Precedence for the database path: ``--db`` flag > ``SUARA_DB`` env > ``suara.toml`` > the default
 ``data/suara.duckdb``. The config file is ``--config``, else ``SUARA_CONFIG``, else ``./suara.toml``;
-without one, Suara watches M-Paspor (the default below), so a fresh clone works as it is.
+without one, Suara watches M-Paspor (the default below), so a fresh clone works as it is. A value of
+the wrong type (``db = 5``, ``min_count = "x"``, a string where a table belongs) is a ``ConfigError``
+naming the file, the table and the key, never a traceback later.
 """
 
 from __future__ import annotations
@@ -66,6 +68,21 @@ class Settings:
         raise ConfigError(f"unknown app '{key}': configured apps are {known} (see suara.toml [apps.*])")
 
 
+def _table(raw: dict, key: str, where: Path) -> dict:
+    value = raw.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: {key} must be a table ([{key}]), not {value!r}")
+    return value
+
+
+def _text(table: dict, key: str, where: str) -> str | None:
+    """An optional non-empty string setting; anything else is a ConfigError naming it."""
+    value = table.get(key)
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise ConfigError(f"{where} {key} must be a non-empty string in quotes, not {value!r}")
+    return value
+
+
 def _parse_apps(raw: dict, where: Path) -> tuple[AppConfig, ...]:
     apps = []
     for key, spec in raw.items():
@@ -78,8 +95,16 @@ def _parse_apps(raw: dict, where: Path) -> tuple[AppConfig, ...]:
                 f"{where}: [apps.{key}] has unknown keys {sorted(unknown)}; allowed: {sorted(allowed)}"
             )
         spec = dict(spec)
+        for field_name in allowed - {"appstore_countries"}:
+            _text(spec, field_name, f"{where}: [apps.{key}]")
         if "appstore_countries" in spec:
-            spec["appstore_countries"] = tuple(spec["appstore_countries"])
+            countries = spec["appstore_countries"]
+            if not isinstance(countries, list) or not all(isinstance(c, str) and c for c in countries):
+                raise ConfigError(
+                    f'{where}: [apps.{key}] appstore_countries must be a list of country codes like ["id"], '
+                    f"not {countries!r}"
+                )
+            spec["appstore_countries"] = tuple(countries)
         apps.append(AppConfig(key=key, name=spec.pop("name", key), **spec))
     return tuple(apps)
 
@@ -99,7 +124,13 @@ def load_settings(config: str | Path | None = None, db: str | Path | None = None
             f"config file {path} not found; create it (see suara.toml.example) or drop --config"
         )
 
-    suara = raw.get("suara", {})
+    suara = _table(raw, "suara", path)
+    for key in ("db", "author_salt", "log_file"):
+        _text(suara, key, f"{path}: [suara]")
+    alerts = _table(raw, "alerts", path)
+    min_count = alerts.get("min_count", Settings.alert_min_count)
+    if isinstance(min_count, bool) or not isinstance(min_count, int) or min_count < 1:
+        raise ConfigError(f"{path}: [alerts] min_count must be a whole number >= 1, not {min_count!r}")
     db_path = db or os.environ.get("SUARA_DB") or suara.get("db")
     if (
         db_path
@@ -109,14 +140,14 @@ def load_settings(config: str | Path | None = None, db: str | Path | None = None
         and path.exists()
     ):
         db_path = path.resolve().parent / db_path  # relative to the config file
-    apps = _parse_apps(raw["apps"], path) if raw.get("apps") else (MPASPOR,)
+    apps = _parse_apps(_table(raw, "apps", path), path) if raw.get("apps") else (MPASPOR,)
     log_file = suara.get("log_file")
     return Settings(
         db_path=Path(db_path) if db_path else DEFAULT_DB,
         apps=apps,
         author_salt=os.environ.get("SUARA_SALT") or suara.get("author_salt", Settings.author_salt),
         config_path=path if path.exists() else None,
-        alert_min_count=int(raw.get("alerts", {}).get("min_count", Settings.alert_min_count)),
+        alert_min_count=min_count,
         log_file=Path(log_file) if log_file else None,
         extra=raw,
     )

@@ -4,6 +4,10 @@ Each check says ok, warn (works, but something is missing or worth knowing) or f
 cannot do its job), and what to do about it. Essential checks: configuration, database, model, data
 files. Source credentials and the webhook are warnings: the job runs without them, with less.
 Nothing here writes to the database or sends a request.
+
+The database check reads every table back (``suara.integrity.scan_problem``), so a file cut short or
+scribbled over fails here, not in tonight's run; the model check loads the model the job would use,
+every array of it. A broken setup is a failed check with a hint, never a traceback.
 """
 
 from __future__ import annotations
@@ -12,9 +16,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
+
 from suara.config import MODELS_DIR, ConfigError, Settings, load_settings
-from suara.migrations import SCHEMA_VERSION
-from suara.store import StoreError, StoreLocked, read_connection
+from suara.integrity import RESTORE_HINT, one_line, scan_problem
+from suara.migrations import SCHEMA_VERSION, schema_version
+from suara.store import NewerSchema, StoreError, StoreLocked, first_row, read_connection
 
 
 @dataclass
@@ -74,8 +81,11 @@ def check_database(settings: Settings) -> list[Check]:
     checks = []
     try:
         with read_connection(path, wait=2.0) as con:
-            version = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
-            items = con.execute("SELECT count(*) FROM feedback").fetchone()[0] if version else 0
+            version = schema_version(con)
+            damage = scan_problem(con)
+            if damage:
+                return [Check("database", "fail", f"{path} is damaged: {damage}", RESTORE_HINT)]
+            items = first_row(con, "SELECT count(*) FROM feedback")[0] if version else 0
     except StoreLocked:
         checks.append(
             Check(
@@ -86,17 +96,10 @@ def check_database(settings: Settings) -> list[Check]:
             )
         )
         version = None
-    except StoreError as exc:
-        return [Check("database", "fail", str(exc), "restore a backup from backups/ or upgrade Suara")]
-    except Exception as exc:  # not a DuckDB file, unreadable, ...
-        return [
-            Check(
-                "database",
-                "fail",
-                f"{path} cannot be opened: {exc}",
-                "restore a backup from backups/ beside it, or move it away and run `suara init`",
-            )
-        ]
+    except NewerSchema as exc:
+        return [Check("database", "fail", str(exc), "upgrade Suara to the version that wrote it")]
+    except (StoreError, duckdb.Error, OSError) as exc:  # not a DuckDB file, a damaged WAL, unreadable, ...
+        return [Check("database", "fail", one_line(exc), RESTORE_HINT)]
     if version is not None:
         if version < SCHEMA_VERSION:
             checks.append(
@@ -138,7 +141,7 @@ def _current_model_path(settings: Settings) -> Path | None:
                 if exists
                 else None
             )
-    except StoreError:
+    except (StoreError, duckdb.Error, OSError):  # the database check has said why
         return None
     if not row:
         return None
@@ -147,8 +150,8 @@ def _current_model_path(settings: Settings) -> Path | None:
 
 
 def check_model(settings: Settings, models_dir: Path = MODELS_DIR) -> Check:
-    from nlp.model import MODEL_FILE, load
-    from suara.classify import model_dirs
+    from nlp.model import MODEL_FILE
+    from suara.classify import ModelUnusable, load_model, model_dirs
 
     path = _current_model_path(settings)
     if path is None or not (path / MODEL_FILE).exists():
@@ -162,9 +165,9 @@ def check_model(settings: Settings, models_dir: Path = MODELS_DIR) -> Check:
             )
         path = dirs[-1]
     try:
-        model = load(path)
-    except Exception as exc:
-        return Check("model", "fail", f"{path} does not load: {exc}", "retrain with `suara train`")
+        model = load_model(path)
+    except ModelUnusable as exc:
+        return Check("model", "fail", str(exc), "retrain with `suara train`")
     return Check("model", "ok", f"{model.version} loads ({len(model.categories)} categories) from {path}")
 
 

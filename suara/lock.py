@@ -6,7 +6,8 @@ process dies, however it dies, so a run killed with SIGKILL never leaves the loc
 finds the old holder's details in the file, sees that nobody holds the lock, and takes it over.
 
 The file is never deleted (deleting a lock file races with a process that has just opened it); on
-release its contents are cleared.
+release its contents are cleared. A lock file that cannot be created (a read-only data directory) is
+``LockUnavailable``, a ``StoreError``: one line naming the file, exit code 2.
 """
 
 from __future__ import annotations
@@ -20,11 +21,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from suara.store import StoreError
+
 log = logging.getLogger(__name__)
 
 
 class LockHeld(Exception):
     """Another process holds the lock; the message says which and since when."""
+
+
+class LockUnavailable(StoreError):
+    """The lock file cannot be created or opened (read-only directory, ...): a setup problem, exit code 2."""
 
 
 @dataclass(frozen=True)
@@ -72,8 +79,14 @@ class JobLock:
         return False
 
     def acquire(self) -> JobLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:  # a read-only data directory, a directory in the lock file's place, ...
+            raise LockUnavailable(
+                f"cannot create the nightly lock file {self.path}: {exc.strerror}. `suara nightly` writes "
+                "beside the database: run it as the user that owns that directory, or fix its permissions"
+            ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

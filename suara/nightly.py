@@ -18,6 +18,9 @@ Built to be left alone:
   killed at any point leaves a consistent database, and the next run does exactly the work left
   (unclassified rows are found by the store, not remembered by the job). A run row left "running"
   by a killed run is marked failed ("interrupted") by the next one.
+- The backup (suara/backup.py) comes last, after the run is recorded; a backup that fails (a full
+  disk) leaves no partial copy and turns the recorded run to failed (exit code 1). An OS error in a step
+  is logged as one line; only an unexpected error gets its traceback in the log.
 
 ``run_nightly`` is the API (the CLI and the benchmark call it); ``sources`` lets a caller replay
 recorded data through the real ``ingest.collect`` or any ``SourceTask`` of its own.
@@ -28,7 +31,6 @@ from __future__ import annotations
 import functools
 import logging
 import os
-import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,14 +40,13 @@ from typing import Any
 
 import duckdb
 
-from nlp.model import load
 from suara import alerts as alerts_mod
 from suara import digest as digest_mod
-from suara.classify import NoModel, classify_pending, ensure_registered, resolve_model_dir
+from suara.backup import backup_database
+from suara.classify import NoModel, classify_pending, ensure_registered, load_model, resolve_model_dir
 from suara.config import MODELS_DIR, ConfigError, Settings
 from suara.human_labels import TRAINED_ON, labels_fingerprint
 from suara.lock import JobLock, lock_path_for
-from suara.migrations import SCHEMA_VERSION
 from suara.promotion import retrain
 from suara.store import Store, StoreError, first_row, read_connection, utcnow
 from suara.training import TrainConfig, train_config
@@ -133,6 +134,8 @@ def options(settings: Settings) -> dict:
     """The optional ``[nightly]`` table of suara.toml, checked, over the defaults."""
     raw = settings.extra.get("nightly", {}) if isinstance(settings.extra, dict) else {}
     where = settings.config_path or "suara.toml"
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: nightly must be a table ([nightly]), not {raw!r}")
     allowed = set(DEFAULTS) | {"reports_dir", "backups_dir"}
     if set(raw) - allowed:
         raise ConfigError(
@@ -146,6 +149,10 @@ def options(settings: Settings) -> dict:
         out[key] = type(default)(value)
     base = Path(settings.config_path).resolve().parent if settings.config_path else Path.cwd()
     for key in ("reports_dir", "backups_dir"):
+        if key in raw and (not isinstance(raw[key], str) or not raw[key].strip()):
+            raise ConfigError(
+                f"{where}: [nightly] {key} must be a directory path in quotes, not {raw[key]!r}"
+            )
         out[key] = base / raw[key] if key in raw else None
     return out
 
@@ -247,7 +254,9 @@ class _Job:
             log.error("%s failed: %s", name, step.message)
         except Exception as exc:
             step.status, step.severity, step.message = "failed", failure, _one_line(exc)
-            log.error("%s failed: %s", name, step.message, exc_info=failure == "error")
+            # A bug gets its traceback in the log; the machine's refusal (a full disk, EROFS) gets one line.
+            trace = failure == "error" and not isinstance(exc, OSError)
+            log.error("%s failed: %s", name, step.message, exc_info=trace)
         step.seconds = time.monotonic() - started
         if isinstance(value, Step):  # a step that reports its own outcome (skipped, a source failure)
             step.status, step.message, step.severity = value.status, value.message, value.severity
@@ -341,7 +350,7 @@ class _Job:
     def classify(self) -> str:
         with self.store() as store:
             path = resolve_model_dir(store, models_dir=self.models_dir)
-        model = load(path)  # loading takes a while: not while holding the database
+        model = load_model(path)  # loading takes a while: not while holding the database
         self.result.model_version = model.version
         with self.store() as store:
             ensure_registered(store, path)
@@ -446,7 +455,13 @@ class _Job:
         return summary
 
     def backup(self) -> Step | str:
-        path = backup_database(self.settings.db_path, self.backups_dir, self.keep_backups, self.as_of)
+        """Copy the finished database; a backup that fails also marks the run failed (it was recorded
+        before the copy, which must see the finished run)."""
+        try:
+            path = backup_database(self.settings.db_path, self.backups_dir, self.keep_backups, self.as_of)
+        except Exception as exc:
+            self._mark_failed(f"backup failed: {_one_line(exc)}")
+            raise
         if path is None:
             return Step(
                 "",
@@ -458,34 +473,18 @@ class _Job:
         log.info("backup written to %s", path)
         return str(path)
 
-
-def backup_database(db_path: Path, backups_dir: Path, keep: int, day: datetime) -> Path | None:
-    """Copy the (closed, checkpointed) database file to backups_dir/<name>-YYYY-MM-DD.duckdb, verify the
-    copy opens, keep the newest ``keep``. None if a WAL file shows another writer is at work right now."""
-    if db_path.with_name(db_path.name + ".wal").exists():
-        return None
-    backups_dir.mkdir(parents=True, exist_ok=True)
-    target = backups_dir / f"{db_path.stem}-{day:%Y-%m-%d}.duckdb"
-    partial = backups_dir / f".{target.name}.partial"
-    shutil.copyfile(db_path, partial)
-    try:
-        con = duckdb.connect(str(partial), read_only=True)
+    def _mark_failed(self, why: str) -> None:
+        if self.result.run_id is None:
+            return
         try:
-            version = con.execute("SELECT max(version) FROM schema_version").fetchone()[0]
-        finally:
-            con.close()
-        if version != SCHEMA_VERSION:
-            raise StoreError(
-                f"backup copy of {db_path} has schema version {version}, expected {SCHEMA_VERSION}"
-            )
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
-        partial.with_name(partial.name + ".wal").unlink(missing_ok=True)
-    copies = sorted(backups_dir.glob(f"{db_path.stem}-????-??-??.duckdb"))
-    for old in copies[: max(0, len(copies) - keep)]:
-        old.unlink()
-    return target
+            with self.store() as store:
+                store.con.execute(
+                    "UPDATE runs SET status = 'failed', message = left(coalesce(message, '') || '; ' || ?, 1000) "
+                    "WHERE run_id = ?",
+                    [why, self.result.run_id],
+                )
+        except Exception as exc:  # the disk may still be full: the log and the exit code say it
+            log.warning("could not mark run %s failed: %s", self.result.run_id, _one_line(exc))
 
 
 def _one_line(exc: BaseException) -> str:

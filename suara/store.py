@@ -42,6 +42,10 @@ class StoreLocked(StoreError):
     pass
 
 
+class NewerSchema(StoreError):
+    """The file was written by a newer Suara: upgrade Suara rather than open it with this one."""
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 
@@ -83,7 +87,7 @@ def read_connection(path: str | Path, wait: float = 5.0) -> Iterator[duckdb.Duck
     try:
         version = schema_version(con)
         if version > SCHEMA_VERSION:
-            raise StoreError(_newer_message(path, version))
+            raise NewerSchema(_newer_message(path, version))
         yield con
     finally:
         con.close()
@@ -97,6 +101,20 @@ def first_row(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> tuple | 
     """
     rows = con.execute(sql, params or []).fetchall()
     return rows[0] if rows else None
+
+
+def current_model(con: duckdb.DuckDBPyConnection) -> dict | None:
+    """The model in use (version, path, metrics, created_at, n_train), on a read or a write connection."""
+    row = first_row(con, "SELECT version, path, metrics, created_at, n_train FROM models WHERE is_current")
+    if not row:
+        return None
+    return {
+        "version": row[0],
+        "path": row[1],
+        "metrics": json.loads(row[2] or "{}"),
+        "created_at": row[3],
+        "n_train": row[4],
+    }
 
 
 def _newer_message(path: Path, version: int) -> str:
@@ -205,7 +223,10 @@ class Store:
     def __init__(self, path: str | Path, wait: float = LOCK_WAIT_SECONDS, salt: str = "suara-default-salt"):
         self.path = Path(path)
         self.salt = salt
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the directory of database {path}: {exc.strerror}") from exc
         self.con = _connect(self.path, read_only=False, wait=wait)
         try:
             self.migrate()
@@ -228,7 +249,7 @@ class Store:
         refuse a newer file."""
         current = schema_version(self.con)
         if current > SCHEMA_VERSION:
-            raise StoreError(_newer_message(self.path, current))
+            raise NewerSchema(_newer_message(self.path, current))
         for number in range(current + 1, SCHEMA_VERSION + 1):
             with self.transaction() as con:
                 apply_migration(con, number, utcnow())
@@ -391,18 +412,7 @@ class Store:
             con.execute("UPDATE models SET is_current = (version = ?)", [version])
 
     def current_model(self) -> dict | None:
-        row = first_row(
-            self.con, "SELECT version, path, metrics, created_at, n_train FROM models WHERE is_current"
-        )
-        if not row:
-            return None
-        return {
-            "version": row[0],
-            "path": row[1],
-            "metrics": json.loads(row[2] or "{}"),
-            "created_at": row[3],
-            "n_train": row[4],
-        }
+        return current_model(self.con)
 
     def pending_classification(self, model_version: str, batch_size: int = 5000) -> Iterator[pa.Table]:
         """Feedback not yet classified by this model version, or whose content changed since, in batches.
@@ -466,26 +476,3 @@ class Store:
                     self.con.unregister(name)
                 except duckdb.Error:
                     pass
-
-    # -- overview -----------------------------------------------------------------------------
-    def status(self) -> dict:
-        """Counts per source and app, the latest runs, and the model in use (for `suara status`)."""
-        per_source = self.con.execute(
-            "SELECT source, app_id, count(*), min(created_at), max(created_at) FROM feedback "
-            "GROUP BY ALL ORDER BY source, app_id"
-        ).fetchall()
-        runs = self.con.execute(
-            "SELECT run_id, job, source, app_id, started_at, finished_at, status, new, updated, message "
-            "FROM runs ORDER BY run_id DESC LIMIT 10"
-        ).fetchall()
-        labelled = first_row(self.con, "SELECT count(*) FROM classifications")[0]
-        human = first_row(self.con, "SELECT count(*) FROM human_reviews")[0]
-        return {
-            "db": str(self.path),
-            "schema_version": self.schema_version,
-            "per_source": per_source,
-            "runs": runs,
-            "model": self.current_model(),
-            "classified": labelled,
-            "human_reviews": human,
-        }
