@@ -25,7 +25,7 @@ import typer
 
 from suara.cli_base import ConfigOption, DbOption, UserError, err, open_store, out, settings
 from suara.config import ConfigError
-from suara.integrity import refuse_damaged
+from suara.integrity import explain, refuse_damaged
 from suara.store import StoreError
 
 # Kept to short tokens: the help column is ~30 characters wide in an 80-column terminal.
@@ -127,7 +127,9 @@ def import_file(
             if isinstance(exc, files.ImportFormatError):
                 raise UserError(str(exc)) from None
             if isinstance(exc, duckdb.Error | OSError):
-                raise StoreError(f"import of {file} failed, nothing was stored: {exc}") from None
+                raise StoreError(
+                    f"import of {file} failed, nothing was stored: {explain(exc, s.db_path)}"
+                ) from None
             raise
         except BaseException as exc:
             _fail(store, run_id, exc)
