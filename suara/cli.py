@@ -29,6 +29,7 @@ from suara.cli_base import (
     settings,
 )
 from suara.cli_labels import labels
+from suara.cli_reply import reply
 from suara.store import StoreError
 
 app = typer.Typer(
@@ -39,6 +40,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(labels, name="labels")
+app.add_typer(reply, name="reply")  # suara/cli_reply.py
 command = command_for(app)
 
 
