@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from suara.cli_base import ConfigOption, DbOption, UserError, command_for, open_store, out, settings
@@ -93,7 +94,11 @@ def draft(
                 r = make(store, fid, by, tpl, headline, text)
             except WorkflowError as exc:
                 raise UserError(str(exc)) from None
-            out.print(f"{r.feedback_id} v{r.version} draft ({len(r.text)} chars): {r.text}", highlight=False)
+            out.print(
+                f"{r.feedback_id} v{r.version} draft ({len(r.text)} chars): {r.text}",
+                highlight=False,
+                markup=False,
+            )
 
 
 @command()
@@ -109,7 +114,7 @@ def approve(ids: Ids, by: ById, db: DbOption = None, config: ConfigOption = None
                 r = ok(store, fid, by, tpl)
             except WorkflowError as exc:
                 raise UserError(str(exc)) from None
-            out.print(f"{r.feedback_id} v{r.version} approved by {by}", highlight=False)
+            out.print(f"{r.feedback_id} v{r.version} approved by {by}", highlight=False, markup=False)
 
 
 @command()
@@ -124,7 +129,7 @@ def discard(ids: Ids, by: ById, db: DbOption = None, config: ConfigOption = None
                 drop(store, fid, by)
             except WorkflowError as exc:
                 raise UserError(str(exc)) from None
-            out.print(f"{fid} discarded", highlight=False)
+            out.print(f"{fid} discarded", highlight=False, markup=False)
 
 
 @command("list")
@@ -145,7 +150,7 @@ def list_(
     for col in ("feedback", "v", "state", "by", "at", "text / error"):
         t.add_column(col)
     for fid, version, st, who, at, text, error in rows:
-        t.add_row(fid, str(version), st, who, f"{at:%Y-%m-%d %H:%M}", error or text)
+        t.add_row(fid, str(version), st, escape(who), f"{at:%Y-%m-%d %H:%M}", escape(error or text))
     out.print(t)
 
 
@@ -174,7 +179,9 @@ def send(
         outcomes = post(store, client_for, by, yes)
     for o in outcomes:
         out.print(
-            f"{o.feedback_id} v{o.version}: {o.result}{' - ' + o.detail if o.detail else ''}", highlight=False
+            f"{o.feedback_id} v{o.version}: {o.result}{' - ' + o.detail if o.detail else ''}",
+            highlight=False,
+            markup=False,
         )
     if not outcomes:
         out.print("nothing approved to send")
