@@ -169,3 +169,15 @@ def test_cli_draft_approve_list_and_send_dry_run(store, db_path):
     assert bad.exit_code == 1 and "no draft" in bad.output and "Traceback" not in bad.output
     stats = runner.invoke(app, ["reply", "stats", "--by", "rating", *base])
     assert stats.exit_code == 0 and "4 of 10 answered" in stats.output
+
+
+def test_roles_from_configuration():
+    from reply.roles import may, role_of
+
+    cfg = {"approver": ["Boss@Imigrasi.go.id"], "analyst": ["rina"]}
+    assert role_of("boss@imigrasi.go.id", cfg) == "approver"
+    assert role_of("rina", cfg, local=True) == "analyst"  # the roles list the local user otherwise
+    assert role_of("someone@x.id", cfg) == "viewer" and role_of("dev", cfg, local=True) == "approver"
+    assert role_of(None, cfg) is None
+    assert may("approver", "approve") and not may("analyst", "approve") and may("analyst", "draft")
+    assert not may("viewer", "draft") and not may(None, "draft")
