@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 
+import duckdb
 import pandas as pd
 import streamlit as st
 
@@ -21,7 +22,7 @@ from dashboard.i18n import lang, num, pct, t
 from reply import metrics, roles, workflow
 from reply.drafts import load_templates
 from suara.config import load_settings
-from suara.store import Store, StoreError, read_connection, utcnow
+from suara.store import Store, StoreError, StoreLocked, read_connection, utcnow
 
 QUEUE = 10
 FLASH = "_reply_flash"
@@ -69,6 +70,22 @@ TEXTS = {
 }
 
 
+def read(fn, *args):
+    """``fn(con, *args)`` on a short-lived read-only connection; a locked or broken file stops the page
+    with the same messages as the other pages (dashboard/common.py)."""
+    db = common.db_path()
+    try:
+        with read_connection(db, wait=queries.LOCK_WAIT) as con:
+            return fn(con, *args)
+    except StoreLocked:
+        st.error(t("db_locked", db=db))
+    except StoreError as exc:
+        st.error(t("db_error", db=db, detail=exc))
+    except duckdb.Error as exc:
+        st.error(t("db_error", db=db, detail=str(exc).splitlines()[0]))
+    st.stop()
+
+
 def tt(key: str, **values) -> str:
     text = TEXTS[key][0 if lang() == "id" else 1]
     return text.format(**values) if values else text
@@ -111,13 +128,15 @@ def act(role: str | None, action: str, fn, *args) -> None:
     st.rerun()
 
 
-def open_replies(db, who, role, tpl, headline) -> None:
-    with read_connection(db) as con:
-        rows = con.execute(
-            "SELECT r.feedback_id, r.version, r.state, r.text, r.updated_by, r.error, f.text AS review "
-            "FROM replies r JOIN feedback f ON f.id = r.feedback_id "
-            "WHERE r.state IN ('draft', 'approved', 'failed') ORDER BY r.updated_at DESC LIMIT 20"
-        ).fetchall()
+OPEN_SQL = (
+    "SELECT r.feedback_id, r.version, r.state, r.text, r.updated_by, r.error, f.text AS review "
+    "FROM replies r JOIN feedback f ON f.id = r.feedback_id "
+    "WHERE r.state IN ('draft', 'approved', 'failed') ORDER BY r.updated_at DESC LIMIT 20"
+)
+
+
+def open_replies(who, role, tpl, headline) -> None:
+    rows = read(lambda con: con.execute(OPEN_SQL).fetchall())
     st.subheader(tt("open"))
     if not rows:
         st.caption(tt("none_open"))
@@ -132,7 +151,7 @@ def open_replies(db, who, role, tpl, headline) -> None:
                 max_chars=None,
                 disabled=not roles.may(role, "draft"),
             )
-            st.caption(f"{len(new)} / {load_templates().limit(fid.split(':')[0]) or '–'}")
+            st.caption(f"{len(new)} / {tpl.limit(fid.split(':')[0]) or '–'}")
             cols = st.columns(3)
             if cols[0].button(tt("save"), key=f"save_{fid}", disabled=not roles.may(role, "draft")):
                 act(role, "draft", workflow.draft, fid, who, tpl, headline, new)
@@ -153,11 +172,9 @@ def render() -> None:
         st.success(st.session_state.pop(FLASH), icon=":material/check_circle:")
     f = filters.current()
     cond, params = queries.where(f)
-    db = common.db_path()
     headline = common.taxonomy().headline_ids
-    with read_connection(db) as con:
-        s = metrics.summary(con, cond, params)
-        (newest,) = con.execute("SELECT max(created_at) FROM feedback").fetchall()[0]
+    s = read(metrics.summary, cond, params)
+    newest = common.fetch("data_range")["last"]
     cols = st.columns(3)
     cols[0].metric(tt("answered"), f"{num(s['answered'])} / {num(s['n'])}")
     cols[1].metric(tt("share"), pct(s["share"], digits=2))
@@ -166,8 +183,7 @@ def render() -> None:
         tt("by"), list(metrics.DIMENSIONS), default="source", key="reply_dim", required=True,
         format_func=lambda d: tt(f"dim_{d}"),
     )  # fmt: skip
-    with read_connection(db) as con:
-        table = metrics.breakdown(con, dim, cond, params)
+    table = read(metrics.breakdown, dim, cond, params)
     if dim == "category":
         table["value"] = table["value"].map(common.category_label)
     elif dim == "source":
@@ -187,8 +203,7 @@ def render() -> None:
     tpl = load_templates()
     st.subheader(tt("queue"))
     now = max(utcnow(), newest) if newest else utcnow()
-    with read_connection(db) as con:
-        queue = metrics.unanswered_queue(con, headline, now, cond, params, QUEUE)
+    queue = read(metrics.unanswered_queue, headline, now, cond, params, QUEUE)
     if queue.empty:
         st.info(tt("queue_empty"))
     for row in queue.itertuples(index=False):
@@ -207,7 +222,7 @@ def render() -> None:
                 st.caption(common.category_labels(row.categories))
             if st.button(tt("make_draft"), key=f"draft_{row.id}", disabled=not roles.may(role, "draft")):
                 act(role, "draft", workflow.draft, row.id, who, tpl, headline)
-    open_replies(db, who, role, tpl, headline)
+    open_replies(who, role, tpl, headline)
 
 
 if __name__ == "__main__":
