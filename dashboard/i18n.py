@@ -22,6 +22,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "page_review": ("Pelabelan", "Review queue"),
     "page_frameworks": ("Kerangka e-government", "E-government frameworks"),
     "page_runs": ("Riwayat", "Runs"),
+    "page_replies": ("Tanggapan", "Replies"),
     # database and empty states
     "db_missing": (
         "Basis data {db} belum ada: jalankan `suara init` lalu `suara collect`, atau `make demo`.",

@@ -29,6 +29,7 @@ from suara.cli_base import (
     settings,
 )
 from suara.cli_labels import labels
+from suara.cli_reply import reply
 from suara.store import StoreError
 
 app = typer.Typer(
@@ -39,6 +40,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(labels, name="labels")
+app.add_typer(reply, name="reply")  # suara/cli_reply.py
 command = command_for(app)
 
 
@@ -330,6 +332,9 @@ def dashboard(
     host: Annotated[
         str, typer.Option(help="Address to listen on; 127.0.0.1 keeps it to this machine, 0.0.0.0 opens it.")
     ] = "127.0.0.1",
+    local_user: Annotated[
+        str | None, typer.Option("--local-user", help="Without a login: who drafts and approves replies.")
+    ] = None,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -358,7 +363,9 @@ def dashboard(
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", "--server.runOnSave", "false",
         "--client.toolbarMode", "viewer",
     ]  # fmt: skip
-    env = {**os.environ, "SUARA_DB": str(s.db_path.resolve())}
+    env = {**os.environ, "SUARA_DB": str(s.db_path.resolve())} | (
+        {"SUARA_LOCAL_USER": local_user} if local_user else {}
+    )
     out.print(
         f"Suara dashboard: http://{host}:{port} (database {s.db_path}); Ctrl+C to stop", highlight=False
     )

@@ -168,6 +168,37 @@ MIGRATIONS: list[str] = [
     ALTER TABLE feedback ADD COLUMN dup_key VARCHAR;
     UPDATE feedback SET dup_key = near_duplicate_key(title, text);
     """,
+    # 5: replies to citizens (reply/): one row per review and reply version, with its state, and an
+    # append-only audit trail of every action on it (who, when, what text). A version once 'sent' is
+    # never posted again; 'sending' marks a post in flight (reply/send.py checks the store after a crash).
+    """
+    CREATE TABLE replies (
+        feedback_id VARCHAR NOT NULL,
+        version INTEGER NOT NULL,          -- 1, 2, ...: a new version only after one was sent
+        state VARCHAR NOT NULL,            -- draft, approved, sending, sent, failed, discarded
+        text VARCHAR NOT NULL,
+        categories VARCHAR,                -- the categories the draft answered, comma-separated
+        created_by VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL,
+        updated_by VARCHAR NOT NULL,
+        updated_at TIMESTAMP NOT NULL,
+        approved_by VARCHAR,
+        approved_at TIMESTAMP,
+        sent_at TIMESTAMP,
+        error VARCHAR,                     -- the API's error of the last failed post
+        PRIMARY KEY (feedback_id, version)
+    );
+    CREATE TABLE reply_events (
+        feedback_id VARCHAR NOT NULL,
+        version INTEGER NOT NULL,
+        acted_at TIMESTAMP NOT NULL,
+        actor VARCHAR NOT NULL,
+        action VARCHAR NOT NULL,           -- draft, edit, approve, discard, send, sent, failed
+        state VARCHAR NOT NULL,            -- the state after the action
+        text VARCHAR,
+        detail VARCHAR
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

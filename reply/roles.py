@@ -1,0 +1,32 @@
+"""Who may do what with replies: viewer (read), analyst (draft, edit, discard), approver (also approve).
+
+Roles come from suara.toml, by e-mail (as the OIDC login reports it) or by the local user's name::
+
+    [reply.roles]
+    approver = ["kepala.humas@imigrasi.go.id"]
+    analyst = ["analis1@imigrasi.go.id", "rina"]
+
+Anyone logged in but not listed is a viewer. Without a login the dashboard has no identity, and the
+reply actions are off, unless it was started with ``suara dashboard --local-user NAME`` (the local
+demo): that person is an approver unless the roles list them otherwise. Pure: no Streamlit here.
+"""
+
+from __future__ import annotations
+
+ROLES = ("viewer", "analyst", "approver")
+CAN = {"draft": ("analyst", "approver"), "approve": ("approver",)}
+
+
+def role_of(identity: str | None, roles_config: dict, local: bool = False) -> str | None:
+    """The role of ``identity`` (an e-mail or a local name); None when nobody is known."""
+    if not identity:
+        return None
+    key = identity.strip().lower()
+    for role in ("approver", "analyst", "viewer"):
+        if key in {str(v).strip().lower() for v in roles_config.get(role, [])}:
+            return role
+    return "approver" if local else "viewer"
+
+
+def may(role: str | None, action: str) -> bool:
+    return role in CAN.get(action, ())

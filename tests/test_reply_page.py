@@ -1,0 +1,89 @@
+"""The Tanggapan page in AppTest: figures equal reply.metrics, actions off without a login, roles."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.errors import AppTestError
+
+from tests.dashboard_fixture import NIK_DIGITS, build
+
+APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
+
+
+@pytest.fixture(scope="module")
+def fixture_db(tmp_path_factory) -> Path:
+    return build(tmp_path_factory.mktemp("replies") / "suara.duckdb")
+
+
+@pytest.fixture
+def db(fixture_db, tmp_path, monkeypatch) -> Path:
+    path = tmp_path / "suara.duckdb"
+    shutil.copy(fixture_db, path)
+    monkeypatch.setenv("SUARA_DB", str(path))
+    monkeypatch.delenv("SUARA_LOCAL_USER", raising=False)
+    config = tmp_path / "suara.toml"
+    config.write_text('[reply.roles]\nviewer = ["v@imigrasi.go.id"]\napprover = ["boss@imigrasi.go.id"]\n')
+    monkeypatch.setenv("SUARA_CONFIG", str(config))
+    return path
+
+
+def page(user: dict | None = None) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=30)
+    at.user = user or {}  # no login configured unless the test logs someone in
+    at.run()
+    at.switch_page("views/replies.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def buttons(at: AppTest, prefix: str):
+    return [b for b in at.button if (b.key or "").startswith(prefix)]
+
+
+def replies(db: Path):
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute("SELECT feedback_id, state, created_by, approved_by FROM replies").fetchall()
+
+
+def test_figures_and_a_read_only_queue_without_login(db):
+    at = page()
+    labels = {m.label: m.value for m in at.metric}
+    assert "Porsi dijawab" in labels and "Dijawab" in labels
+    drafts = buttons(at, "draft_")
+    assert drafts and all(b.disabled for b in drafts)
+    assert any("Hanya baca" in i.value for i in at.info)
+    text = "\n".join(m.value for m in at.markdown)
+    assert not any(n in text for n in NIK_DIGITS)  # texts are masked
+
+
+def test_local_user_drafts_and_the_audit_trail_names_them(db, monkeypatch):
+    monkeypatch.setenv("SUARA_LOCAL_USER", "rina")
+    at = page()
+    first = buttons(at, "draft_")[0]
+    fid = first.key.removeprefix("draft_")
+    first.click().run()
+    assert replies(db) == [(fid, "draft", "rina", None)]
+    at.button(key=f"approve_{fid}").click().run()  # the local user approves (no role says otherwise)
+    assert replies(db) == [(fid, "approved", "rina", "rina")]
+
+
+def test_a_viewer_cannot_approve_and_an_approver_can(db, monkeypatch):
+    monkeypatch.setenv("SUARA_LOCAL_USER", "rina")
+    at = page()
+    fid = buttons(at, "draft_")[0].key.removeprefix("draft_")
+    at.button(key=f"draft_{fid}").click().run()
+    monkeypatch.delenv("SUARA_LOCAL_USER")
+    viewer = page({"email": "v@imigrasi.go.id", "is_logged_in": True})
+    assert viewer.button(key=f"approve_{fid}").disabled and viewer.button(key=f"save_{fid}").disabled
+    assert all(b.disabled for b in buttons(viewer, "draft_"))
+    with pytest.raises(AppTestError):  # a browser cannot click a disabled button
+        viewer.button(key=f"approve_{fid}").click()
+    assert replies(db)[0][1] == "draft"
+    boss = page({"email": "boss@imigrasi.go.id", "is_logged_in": True})
+    boss.button(key=f"approve_{fid}").click().run()
+    assert replies(db)[0][1:] == ("approved", "rina", "boss@imigrasi.go.id")
