@@ -6,43 +6,56 @@ saved state (a backfill's continuation token) is written only after its batch co
 interrupted run resumes at the first page not stored.
 
 Incremental rule (without ``full``): stop after a page whose every record was already stored, with the
-same content, before this run, once the page reaches back to the stream's watermark (the newest
-``created_at`` of the last run that read its stream to the end or to stored data). The watermark keeps
-a failed run from leaving a hole: the next run walks past what the failed one committed until it meets
-what was there before. ``max_items`` bounds a run (it stops after the page that reaches it).
+same content and the same reply, before this run, once the page reaches back to the stream's watermark
+(the newest ``created_at`` of the last run that read its stream to the end or to stored data) and past
+the re-read window (``[collect] reread_days``, 14 by default, counted back from the stream's newest
+item): replies and edits to recent reviews are read again. The watermark is written only when a run
+completes its stream, and a stream without one never stops early: a failed or killed run (the first
+one too, or the first after `suara import`) leaves no hole, the next run walks past what the failed
+one committed until it meets what a completed run saw, or reads to the end. ``max_items`` bounds a
+run (it stops after the page that reaches it).
+
+Gaps and warnings (ingest/health.py) are kept in source_state per stream and shown by `suara status`
+and `suara doctor`: a feed that ended before the stored items, an empty first page where a completed
+run read items before (the App Store's feed is reported to do that).
+
+Several streams of one source (Play's languages) may list the same item: it is stored once, by the
+first stream that read it in this run.
 
 A source failure (retries spent, the service refusing, a changed format, a missing token) marks that
-source's run failed and returns; the caller goes on with the next source.
+source's run failed and returns, with its cursor (backfill token, watermark) where the last stored
+page left it; the caller goes on with the next source.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import duckdb
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from ingest import appstore, http, playstore, twitter
+from ingest import appstore, health, http, playstore, twitter
 from ingest.source import FormatChanged, Page, SourceError, Stream
 from suara.config import AppConfig, ConfigError, Settings
-from suara.store import Store, StoreError, content_hash, to_batch_table, utcnow
+from suara.store import Store, StoreError, content_hash, to_batch_table
 
 log = logging.getLogger(__name__)
 
-# CLI name -> source module; each has SOURCE, STATE_KEYS and streams(fetcher, app, state, full=, max_items=)
+# CLI name -> source module; each has SOURCE and streams(fetcher, app, state, full=, max_items=), where
+# state(key, scope="") reads the source's saved state
 SOURCES = {"play": playstore, "appstore": appstore, "twitter": twitter}
 # the AppConfig field a source needs; an app without it is skipped for that source
 NEEDS = {"play": "play_package", "appstore": "appstore_id", "twitter": "twitter_query"}
 # Pages are stored together up to this many records, one transaction per batch: each upsert scans the
 # feedback table, so a batch per page would make a large store, not the network, the nightly's cost.
 BATCH_RECORDS = 5000
+REREAD_DAYS = 14
 
 
 @dataclass
@@ -57,6 +70,7 @@ class SourceResult:
     updated: int = 0
     unchanged: int = 0
     skipped: int = 0
+    duplicates: int = 0  # items another stream of this run (another language) had read
     errors: int = 0  # failed HTTP attempts, retried or not
     notes: list[str] = field(default_factory=list)  # why each stream stopped, gaps
     skip_reasons: Counter = field(default_factory=Counter)
@@ -121,15 +135,14 @@ def collect(
         _say(console, result)
         return result
 
-    default_policy, timeout = policy_from(settings)
-    run = _Run(store, module.SOURCE, app.key, result, write=not dry_run)
+    options = collect_options(settings)
+    run = _Run(store, module.SOURCE, app.key, result, write=not dry_run, reread_days=options.reread_days)
     own_client = client is None
-    client = client or http.make_client(timeout=timeout)
-    fetcher = http.Fetcher(client, policy or default_policy)
+    client = client or http.make_client(timeout=options.timeout)
+    fetcher = http.Fetcher(client, policy or options.policy)
     try:
-        state = {key: run.get(key) for key in module.STATE_KEYS}
         with _progress(console, f"{module.SOURCE} {app.key}") as advance:
-            for stream in module.streams(fetcher, app, state, full=full, max_items=max_items):
+            for stream in module.streams(fetcher, app, run.get, full=full, max_items=max_items):
                 if not run.read(stream, full=full, max_items=max_items, advance=advance):
                     break  # max_items reached
     except SourceError as exc:
@@ -158,19 +171,38 @@ def collect(
     return result
 
 
-def policy_from(settings: Settings) -> tuple[http.RetryPolicy, float]:
-    """Retry policy and timeout from the optional ``[collect]`` table of suara.toml."""
+@dataclass(frozen=True)
+class Options:
+    policy: http.RetryPolicy
+    timeout: float  # per network read
+    reread_days: float  # the re-read window of the incremental rule
+
+
+def collect_options(settings: Settings) -> Options:
+    """Retry policy, timeouts and the re-read window from the optional ``[collect]`` table of suara.toml."""
     raw = settings.extra.get("collect", {}) if isinstance(settings.extra, dict) else {}
     where = settings.config_path or "suara.toml"
 
-    def number(key: str, default: float) -> float:
+    def number(key: str, default: float, zero: bool = False) -> float:
         value = raw.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            raise ConfigError(f"{where}: [collect] {key} must be a positive number, not {value!r}")
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or value < 0
+            or (value == 0 and not zero)
+        ):
+            kind = "a number >= 0" if zero else "a positive number"
+            raise ConfigError(f"{where}: [collect] {key} must be {kind}, not {value!r}")
         return value
 
-    policy = http.RetryPolicy(attempts=int(number("attempts", 5)), max_wait=number("max_wait_seconds", 900))
-    return policy, number("timeout_seconds", http.TIMEOUT_SECONDS)
+    policy = http.RetryPolicy(
+        attempts=int(number("attempts", 5)),
+        max_wait=number("max_wait_seconds", 900),
+        deadline=number("deadline_seconds", http.DEADLINE_SECONDS),
+    )
+    return Options(
+        policy, number("timeout_seconds", http.TIMEOUT_SECONDS), number("reread_days", REREAD_DAYS, zero=True)
+    )
 
 
 def scoped(key: str, scope: str) -> str:
@@ -180,8 +212,17 @@ def scoped(key: str, scope: str) -> str:
 class _Run:
     """The bookkeeping of one source run: the runs row, source_state, counts; no writes in a dry run."""
 
-    def __init__(self, store: Store | None, source: str, app_id: str, result: SourceResult, write: bool):
+    def __init__(
+        self,
+        store: Store | None,
+        source: str,
+        app_id: str,
+        result: SourceResult,
+        write: bool,
+        reread_days: float,
+    ):
         self.store, self.source, self.app_id, self.result, self.write = store, source, app_id, result, write
+        self.reread = timedelta(days=reread_days)
         # ids read by this run: for the stop rule they are not "stored before this run"
         self.seen: set[str] = set()
         if write:
@@ -223,11 +264,12 @@ class _Run:
         r = self.result
         label = f"{stream.scope}: " if stream.scope else ""
         saved = self.get("watermark", stream.scope)
-        watermark = datetime.fromisoformat(saved) if saved else None
+        watermark = datetime.fromisoformat(saved) if saved else None  # set by a run that completed
+        earlier = frozenset(self.seen)  # read by another stream of this run
         newest = oldest = last = None
         pending: list[Page] = []
         final: dict[str, str | None] = {}
-        outcome = "end"
+        outcome, duplicates = "end", 0
         try:
             for page in stream.pages:
                 last = page
@@ -235,14 +277,27 @@ class _Run:
                 r.skipped += len(page.skipped)
                 r.skip_reasons.update(page.skipped)
                 advance(page.fetched)
+                if page.number == 1 and stream.expect_items:
+                    self._check_first_page(stream.scope, page, watermark)
+                if earlier and page.records:
+                    kept = [rec for rec in page.records if f"{self.source}:{rec['native_id']}" not in earlier]
+                    duplicates += len(page.records) - len(kept)
+                    page.records = kept
                 page_oldest = None
                 if page.records:
                     times = [rec["created_at"] for rec in page.records]
                     page_oldest = min(times)
                     newest = max(times) if newest is None else max(newest, max(times))
                     oldest = page_oldest if oldest is None else min(oldest, page_oldest)
-                # The stop rule can only fire on a page reaching back to the watermark: check only those.
-                may_stop = not full and bool(page.records) and (watermark is None or page_oldest <= watermark)
+                # The stop rule can fire only on a page reaching back to a completed run's watermark and
+                # past the re-read window: check only those.
+                may_stop = (
+                    not full
+                    and watermark is not None
+                    and page_oldest is not None
+                    and page_oldest <= watermark
+                    and page_oldest < newest - self.reread
+                )
                 already = self._already_stored(page) if may_stop or not self.write else False
                 self.seen.update(f"{self.source}:{rec['native_id']}" for rec in page.records)
                 pending.append(page)
@@ -260,7 +315,12 @@ class _Run:
                     break
         except SourceError:
             self._commit(pending, stream.scope)  # whole pages read before the failure are kept
+            r.notes.append(f"{label}{self._kept(stream, full, watermark, oldest)}")
             raise
+        finally:
+            r.duplicates += duplicates
+            if duplicates:
+                r.notes.append(f"{label}{duplicates} items already read in another stream of this run")
         self._commit(pending, stream.scope)
         if outcome == "max":
             return False
@@ -274,27 +334,50 @@ class _Run:
             self.set("watermark", newest.isoformat(), stream.scope)
         return True
 
+    def _kept(self, stream: Stream, full: bool, watermark: datetime | None, oldest: datetime | None) -> str:
+        """What a failed stream leaves for the next run (for the run's message)."""
+        read = f"stored back to {oldest.isoformat()}; " if oldest else ""
+        if full:
+            return f"{read}the backfill token stays at the last stored page: the next --full resumes there"
+        if watermark is None:
+            return f"{read}no completed run yet: the next run reads on past the stored pages to the end"
+        return f"{read}the watermark stays at {watermark.isoformat()}: the next run reads on to it"
+
+    def _check_first_page(self, scope: str, page: Page, watermark: datetime | None) -> None:
+        """An empty first page where a completed run read items is a warning; a page with items clears it."""
+        if page.fetched == 0 and watermark is not None:
+            text = health.record_warning(
+                lambda key, value: self.set(key, value, scope),
+                f"the first page was empty, though a completed run read items up to {watermark.isoformat()}; "
+                "the feed may be failing: compare with the store's page",
+            )
+            self.result.notes.append(f"{scope + ': ' if scope else ''}WARNING: {text}")
+        elif page.fetched and self.get("warning", scope):
+            self.set("warning", None, scope)
+
     def _record_gap(self, scope: str, watermark: datetime, oldest: datetime) -> None:
         """The feed ended (App Store: page 10) before reaching what was stored: some items may be lost."""
-        gap = {"after": watermark.isoformat(), "before": oldest.isoformat(), "found": utcnow().isoformat()}
-        self.set("gap", json.dumps(gap), scope)
+        gap = health.record_gap(lambda key, value: self.set(key, value, scope), watermark, oldest)
         self.result.notes.append(
             f"{scope + ': ' if scope else ''}GAP: the feed ends before the stored items; items between "
             f"{gap['after']} and {gap['before']} may be missing (collect more often)"
         )
 
     def _already_stored(self, page: Page) -> bool:
-        """True if every record of the page was stored before this run, with the same content."""
+        """True if every record of the page was stored before this run, with the same content and reply."""
         if not page.records:
             return False
         ids = [f"{self.source}:{rec['native_id']}" for rec in page.records]
-        known = self.store.known_hashes(list(set(ids))) if self.store else {}
-        hashes = [content_hash(rec["title"], rec["text"], rec["rating"]) for rec in page.records]
-        already = all(known.get(i) == h and i not in self.seen for i, h in zip(ids, hashes, strict=True))
+        known = _stored(self.store, list(set(ids))) if self.store else {}
+        versions = [
+            (content_hash(rec["title"], rec["text"], rec["rating"]), rec.get("reply_text"))
+            for rec in page.records
+        ]
+        already = all(known.get(i) == v and i not in self.seen for i, v in zip(ids, versions, strict=True))
         if not self.write:  # a dry run counts what a real run would write
-            fresh = {i: h for i, h in zip(ids, hashes, strict=True) if i not in self.seen}
+            fresh = {i: v for i, v in zip(ids, versions, strict=True) if i not in self.seen}
             self.result.new += sum(1 for i in fresh if i not in known)
-            self.result.updated += sum(1 for i, h in fresh.items() if i in known and known[i] != h)
+            self.result.updated += sum(1 for i, v in fresh.items() if i in known and known[i] != v)
         return already
 
     def _commit(self, pending: list[Page], scope: str) -> None:
@@ -309,6 +392,14 @@ class _Run:
             for key, value in page.state.items():
                 self.set(key, value, scope)
         pending.clear()
+
+
+def _stored(store: Store, ids: list[str]) -> dict[str, tuple[str, str | None]]:
+    """(content_hash, reply_text) of the given feedback ids that are stored: what the stop rule compares."""
+    rows = store.con.execute(
+        "SELECT id, content_hash, reply_text FROM feedback WHERE id IN (SELECT unnest($ids))", {"ids": ids}
+    ).fetchall()
+    return {i: (h, reply) for i, h, reply in rows}
 
 
 @contextmanager

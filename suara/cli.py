@@ -126,8 +126,11 @@ def status(db: DbOption = None, config: ConfigOption = None) -> None:
     s = settings(db, config)
     if not s.db_path.exists():
         raise StoreError(f"database {s.db_path} does not exist yet: run `suara init` or `make demo`")
+    from ingest.health import source_warnings
+
     with open_store(s) as store:
         st = store.status()
+        warnings = source_warnings(store.con)
     out.print(f"database: {st['db']} (schema version {st['schema_version']})")
     t = Table(title="Feedback per source and app")
     for col in ("source", "app", "items", "oldest", "newest"):
@@ -165,6 +168,8 @@ def status(db: DbOption = None, config: ConfigOption = None) -> None:
             (msg or "")[:60],
         )
     out.print(r)
+    for line in warnings:  # gaps and warnings of the sources (ingest/health.py)
+        out.print(f"source {line}", highlight=False, markup=False)
 
 
 class ExportFormat(StrEnum):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import httpx
 
 from ingest import http
+from suara.config import MPASPOR, Settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
 _make_client = http.make_client  # the real factory, even while a CLI test monkeypatches it
@@ -88,15 +90,26 @@ def play_review(template: list, review_id: str, text: str | None = None, at: int
     return item
 
 
-def run_source(store, answers, source: str, app=None, **kwargs):
+# M-Paspor with Play read in one language (most tests replay one stream), and the stop rule without
+# the re-read window (the fixtures' reviews are hours apart); the tests of either say so.
+MPASPOR_ID = dataclasses.replace(MPASPOR, langs=("id",))
+NO_REREAD = Settings(extra={"collect": {"reread_days": 0}})
+
+
+def run_source(store, answers, source: str, app=None, settings=None, **kwargs):
     """Run the real collector for one source against replayed answers; returns (result, replay)."""
     from ingest.collect import collect
-    from suara.config import MPASPOR, Settings
 
     replay = Replay(answers)
     policy = kwargs.pop("policy", None) or no_wait()
     result = collect(
-        store, Settings(), app or MPASPOR, source, client=replay.client(), policy=policy, **kwargs
+        store,
+        settings or NO_REREAD,
+        app or MPASPOR_ID,
+        source,
+        client=replay.client(),
+        policy=policy,
+        **kwargs,
     )
     return result, replay
 

@@ -173,9 +173,12 @@ def test_a_connect_timeout_is_retried(store):
     assert result.status == "success" and result.errors == 1
 
 
-def test_truncated_json_fails_the_source(store):
-    result, _ = run_appstore(store, [PAGE1, PAGE2[:200]])
-    assert result.status == "failed" and "page 2 is not valid JSON" in result.message
+def test_a_truncated_body_is_retried_then_fails_the_source(store):
+    result, _ = run_appstore(store, [PAGE1, PAGE2[:200], PAGE2, PAGE3])
+    assert result.status == "success" and result.new == 4 and result.errors == 1
+    store.con.execute("DELETE FROM feedback")
+    result, _ = run_appstore(store, [PAGE1] + [PAGE2[:200]] * 3)
+    assert result.status == "failed" and "page 2 is not whole JSON" in result.message
     assert query(store, "SELECT count(*) FROM feedback") == [(3,)]
 
 

@@ -90,7 +90,7 @@ def test_pagination_to_the_end_stores_each_review_once(store):
     assert TOKEN in form(second)  # the continuation token of page 1 asks for page 2
     run = query(store, "SELECT job, source, app_id, status, fetched, new, skipped, errors FROM runs")
     assert run == [("collect", "play_store", "mpaspor", "success", 9, 8, 0, 0)]
-    assert store.get_state("play_store", "mpaspor", "watermark") == "2026-03-10T09:15:00"
+    assert store.get_state("play_store", "mpaspor", "watermark:id") == "2026-03-10T09:15:00"
 
 
 def test_a_second_run_stops_at_the_first_page_already_stored(store):
@@ -111,7 +111,7 @@ def test_new_reviews_on_top_are_stored_then_the_run_stops_at_the_watermark(store
     assert result.status == "success" and len(replay.requests) == 2
     assert (result.new, result.updated) == (3, 0)
     assert "reached stored items on page 2" in result.summary()
-    assert store.get_state("play_store", "mpaspor", "watermark") == "2026-03-11T03:33:20"
+    assert store.get_state("play_store", "mpaspor", "watermark:id") == "2026-03-11T03:33:20"
 
 
 def test_a_run_whose_pages_are_all_newer_than_the_watermark_reads_to_the_end(store):
@@ -120,7 +120,7 @@ def test_a_run_whose_pages_are_all_newer_than_the_watermark_reads_to_the_end(sto
     fresh = [play_review(template, f"gp:f{i}", f"baru {i}", 1773400000 - i) for i in range(3)]
     result, _ = run_play(store, [play_body(fresh, None)])
     assert result.status == "success" and result.new == 3, result.summary()
-    assert store.get_state("play_store", "mpaspor", "watermark") == "2026-03-13T11:06:40"
+    assert store.get_state("play_store", "mpaspor", "watermark:id") == "2026-03-13T11:06:40"
 
 
 def test_a_failed_run_leaves_no_hole_the_next_run_walks_past_its_pages(store):
@@ -171,13 +171,20 @@ def test_max_bounds_the_request_and_the_run(store):
     assert "stopped at --max 3" in result.summary()
 
 
-def test_a_full_run_saves_its_token_and_the_next_full_run_resumes_there(store):
-    first, _ = run_play(store, [PAGE1], full=True, max_items=5)
-    assert store.get_state("play_store", "mpaspor", "backfill_token") == TOKEN
-    second, replay = run_play(store, [PAGE2], full=True)
-    assert TOKEN in form(replay.requests[0])  # resumed, not restarted
+DETAILS = httpx.Response(200, text="<html>M-Paspor</html>", headers={"set-cookie": "NID=511=sesi; Path=/"})
+
+
+def test_a_full_run_saves_its_token_and_the_next_full_run_resumes_there_with_a_session(store):
+    first, replay = run_play(store, [PAGE1], full=True, max_items=5)
+    assert [r.method for r in replay.requests] == ["POST"]  # no saved token: no session to open first
+    assert store.get_state("play_store", "mpaspor", "backfill_token:id") == TOKEN
+    second, replay = run_play(store, [DETAILS, PAGE2], full=True)  # a new process: a new client
+    opened, resumed = replay.requests
+    assert opened.method == "GET" and opened.url.path == "/store/apps/details"
+    assert opened.url.params["id"] == MPASPOR.play_package and opened.url.params["hl"] == "id"
+    assert TOKEN in form(resumed) and "NID=511=sesi" in resumed.headers["cookie"]  # resumed, in the session
     assert second.status == "success" and second.new == 3
-    assert store.get_state("play_store", "mpaspor", "backfill_token") is None  # the backfill is done
+    assert store.get_state("play_store", "mpaspor", "backfill_token:id") is None  # the backfill is done
 
 
 def test_batches_of_whole_pages_each_commit_with_their_token(store, monkeypatch):
@@ -190,8 +197,11 @@ def test_batches_of_whole_pages_each_commit_with_their_token(store, monkeypatch)
         store, [play_body(old, "T1"), play_body(old[:2], "T2")] + [httpx.Response(500)] * 3, full=True
     )
     assert result.status == "failed" and result.new == 5
-    assert tokens == [("backfill_token", "T1"), ("backfill_token", "T2")]  # each after its page is stored
-    assert store.get_state("play_store", "mpaspor", "backfill_token") == "T2"  # resume at page 3
+    assert tokens == [
+        ("backfill_token:id", "T1"),
+        ("backfill_token:id", "T2"),
+    ]  # each after its page is stored
+    assert store.get_state("play_store", "mpaspor", "backfill_token:id") == "T2"  # resume at page 3
 
 
 def test_an_interrupted_run_is_marked_failed_and_saves_no_token_for_pages_not_stored(store):
@@ -206,7 +216,7 @@ def test_an_interrupted_run_is_marked_failed_and_saves_no_token_for_pages_not_st
         collect(store, SETTINGS, MPASPOR, "play", full=True, client=replay.client(), policy=no_wait())
     assert query(store, "SELECT status, message FROM runs") == [("failed", "interrupted")]
     assert query(store, "SELECT count(*) FROM feedback") == [(0,)]  # page 1 was still pending: not stored...
-    assert store.get_state("play_store", "mpaspor", "backfill_token") is None  # ...so no token skips it
+    assert store.get_state("play_store", "mpaspor", "backfill_token:id") is None  # ...so no token skips it
 
 
 def test_dry_run_fetches_and_counts_but_writes_nothing(store):
@@ -247,11 +257,16 @@ def test_a_page_mostly_unreadable_fails_loudly_and_stores_none_of_it(store):
     assert query(store, "SELECT status, skipped FROM runs") == [("failed", 3)]
 
 
-def test_truncated_json_fails_the_run_and_keeps_the_pages_before(store):
-    result, _ = run_play(store, [PAGE1, PAGE2[: len(PAGE2) // 2]])
-    assert result.status == "failed" and "not valid JSON" in result.message
+def test_a_truncated_body_is_retried_then_fails_the_run_and_keeps_the_pages_before(store):
+    cut = PAGE2[: len(PAGE2) // 2]
+    result, _ = run_play(store, [PAGE1, cut, PAGE2])
+    assert result.status == "success" and result.new == 8 and result.errors == 1
+    store.con.execute("DELETE FROM feedback")
+    result, _ = run_play(store, [PAGE1, cut, cut, cut])
+    assert result.status == "failed" and "not whole JSON" in result.message
+    assert "failed after 3 attempts" in result.message
     assert query(store, "SELECT count(*) FROM feedback") == [(5,)]
-    assert query(store, "SELECT status, new FROM runs") == [("failed", 5)]
+    assert query(store, "SELECT status, new FROM runs ORDER BY run_id") == [("success", 8), ("failed", 5)]
 
 
 def test_a_body_without_the_prefix_is_a_format_change(store):
@@ -287,7 +302,7 @@ def test_500_until_retries_run_out_fails_the_run_and_keeps_earlier_batches(store
     assert all(0.5 * step <= s <= step for s, step in zip(policy.sleep, (1, 2, 4), strict=True))
     assert query(store, "SELECT count(*) FROM feedback") == [(5,)]
     assert query(store, "SELECT status, fetched, new, errors FROM runs") == [("failed", 5, 5, 4)]
-    assert store.get_state("play_store", "mpaspor", "watermark") is None  # the run did not complete
+    assert store.get_state("play_store", "mpaspor", "watermark:id") is None  # the run did not complete
 
 
 def test_a_retry_after_beyond_the_bound_fails_at_once(store):
@@ -375,12 +390,13 @@ def test_tls_verification_is_restored_after_importing_the_library(imports, verif
 # -- through the CLI ---------------------------------------------------------------------------------
 def test_suara_collect_through_the_cli_with_a_replayed_transport(tmp_path, monkeypatch):
     """`suara collect` on a temp DuckDB file; the transport is swapped by patching ingest.http.make_client."""
-    replay = Replay({"play.google.com": [PAGE1, PAGE2]})
+    replay = Replay({"play.google.com": [PAGE1, PAGE2, play_body([])]})  # "id", then "en" (empty)
     monkeypatch.setattr(http, "make_client", lambda **kw: replay.client())
     db = tmp_path / "cli.duckdb"
     result = CliRunner().invoke(cli, ["collect", "--source", "play", "--db", str(db)])
     assert result.exit_code == 0, result.output
     assert "play_store/mpaspor: 9 fetched, 8 new, 0 updated, 0 skipped, 0 errors [success]" in result.output
+    assert [r.url.params["hl"] for r in replay.requests] == ["id", "id", "en"]
     con = duckdb.connect(str(db), read_only=True)
     try:
         assert con.execute("SELECT count(*) FROM feedback").fetchone() == (8,)
@@ -418,7 +434,7 @@ def test_the_example_config_watches_mpaspor_and_every_commented_key_is_valid(tmp
     import re
     from pathlib import Path
 
-    from ingest.collect import policy_from
+    from ingest.collect import collect_options
     from suara.config import load_settings
     from suara.nightly import options
     from suara.training import DEFAULT, train_config
@@ -431,7 +447,8 @@ def test_the_example_config_watches_mpaspor_and_every_commented_key_is_valid(tmp
     everything.write_text(uncommented)
     settings = load_settings(everything)
     assert [a.key for a in settings.apps] == ["mpaspor", "contoh"]
-    assert policy_from(settings)[1] == 30 and options(settings)["keep_backups"] == 7
+    assert collect_options(settings).timeout == 30 and options(settings)["keep_backups"] == 7
+    assert collect_options(settings).reread_days == 14 and collect_options(settings).policy.deadline == 120
     train = train_config(settings)  # the documented [train] is the built-in default, from the repo root
     here, root = (lambda p: os.path.relpath(p, tmp_path)), (lambda p: os.path.relpath(p, example.parent))
     assert [(here(s.path), s.kind, s.weight, s.optional) for s in train.sources] == [
