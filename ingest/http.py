@@ -124,7 +124,7 @@ class _Deadline(httpx.SyncByteStream):
     def __iter__(self):
         for chunk in self.stream:
             if time.monotonic() > self.deadline:
-                raise httpx.ReadTimeout(f"the response took longer than the {self.limit:.0f}s deadline")
+                raise httpx.ReadTimeout(f"the response took longer than the {self.limit:g}s deadline")
             yield chunk
 
     def close(self) -> None:
