@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import random
+import socket
+import threading
 from pathlib import Path
 
 import httpx
@@ -49,6 +51,56 @@ class Replay:
 
     def left(self) -> int:
         return sum(len(q) for q in self.queues.values())
+
+
+class SlowServer:
+    """A real HTTP server on a socket answering ``body`` one way per connection, in ``modes`` order:
+    ``drip`` sends the headers, then one byte every 50 ms; ``cut`` sends half the promised body and
+    closes; ``ok`` (also once the modes run out) the whole body."""
+
+    def __init__(self, modes: list[str], body: str):
+        self.modes, self.served, self.body = list(modes), [], body.encode()
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+
+    def serve(self) -> None:
+        self.sock.settimeout(0.1)
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.recv(65536)
+                mode = self.modes.pop(0) if self.modes else "ok"
+                self.served.append(mode)
+                body = self.body
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body))
+                try:
+                    if mode == "drip":
+                        for byte in body:
+                            if self.stop.wait(0.05):
+                                break
+                            conn.sendall(bytes([byte]))
+                    elif mode == "cut":
+                        conn.sendall(body[: len(body) // 2])
+                    else:
+                        conn.sendall(body)
+                except OSError:  # the client gave up: what the deadline is for
+                    pass
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join()
+        self.sock.close()
 
 
 class Sleeps(list):

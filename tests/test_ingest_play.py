@@ -27,6 +27,7 @@ from tests.ingest_replay import (
     MPASPOR_ID,
     NO_REREAD,
     Replay,
+    SlowServer,
     fixture,
     no_wait,
     play_body,
@@ -368,61 +369,12 @@ def test_a_stalled_connection_times_out_instead_of_hanging(store, silent_server,
     assert query(store, "SELECT status FROM runs") == [("failed",)]
 
 
-class SlowServer:
-    """A real HTTP server on a socket: ``drip`` sends the headers, then one body byte every 50 ms;
-    ``cut`` sends half the promised body and closes; ``ok`` answers the whole body (PAGE2: the last page)."""
-
-    def __init__(self, modes: list[str]):
-        self.modes, self.served = list(modes), []
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self.serve, daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-
-    def serve(self) -> None:
-        self.sock.settimeout(0.1)
-        while not self.stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            with conn:
-                conn.recv(65536)
-                mode = self.modes.pop(0) if self.modes else "ok"
-                self.served.append(mode)
-                body = PAGE2.encode()
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body))
-                try:
-                    if mode == "drip":
-                        for byte in body:
-                            if self.stop.wait(0.05):
-                                break
-                            conn.sendall(bytes([byte]))
-                    elif mode == "cut":
-                        conn.sendall(body[: len(body) // 2])
-                    else:
-                        conn.sendall(body)
-                except OSError:  # the client gave up: what the deadline is for
-                    pass
-
-    def close(self) -> None:
-        self.stop.set()
-        self.thread.join()
-        self.sock.close()
-
-
 @pytest.fixture
 def slow_server(monkeypatch):
     servers = []
 
     def start(modes: list[str]) -> SlowServer:
-        server = SlowServer(modes)
+        server = SlowServer(modes, PAGE2)
         servers.append(server)
         monkeypatch.setattr(
             playstore.Formats.Reviews, "URL_FORMAT", server.url + "/batchexecute?hl={lang}&gl={country}"
