@@ -18,8 +18,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from ingest import collect as collect_module
-from ingest import http, playstore
+from ingest import http, incremental, playstore
 from ingest.collect import collect
 from suara.cli import app as cli
 from suara.config import MPASPOR, Settings
@@ -193,7 +192,7 @@ def test_a_full_run_saves_its_token_and_the_next_full_run_resumes_there_with_a_s
 
 
 def test_batches_of_whole_pages_each_commit_with_their_token(store, monkeypatch):
-    monkeypatch.setattr(collect_module, "BATCH_RECORDS", 5)  # one page per batch
+    monkeypatch.setattr(incremental, "BATCH_RECORDS", 5)  # one page per batch
     tokens = []
     real_set = store.set_state
     monkeypatch.setattr(store, "set_state", lambda *a: (tokens.append((a[2], a[3])), real_set(*a)))
@@ -602,7 +601,7 @@ def test_a_store_filled_by_import_is_read_to_the_end_by_the_first_collect(store)
 
 
 def test_a_killed_first_run_loses_nothing(store, monkeypatch):
-    monkeypatch.setattr(collect_module, "BATCH_RECORDS", 5)  # page 1 is committed before the kill
+    monkeypatch.setattr(incremental, "BATCH_RECORDS", 5)  # page 1 is committed before the kill
 
     class Killed(Replay):
         def __call__(self, request):
