@@ -185,8 +185,9 @@ _FEED_PAGE = re.compile(r"/page=(\d+)/")
 class Replay:
     """An ``httpx.MockTransport`` handler serving prepared pages, as the services would answer them.
 
-    Play requests carry the continuation token in the form body; App Store requests name the page in
-    the URL. A page past the prepared ones is empty (the end of the feed). Counts what it served.
+    Play requests carry the continuation token in the form body (pages are served for ``hl=id``); App
+    Store requests name the page in the URL. A page past the prepared ones is empty (the end of the
+    feed). Counts what it served.
     """
 
     def __init__(self, play: list[str], appstore: list[str]):
@@ -200,7 +201,12 @@ class Replay:
         url = str(request.url)
         if "batchexecute" in url:
             found = _TOKEN.search(unquote(request.content.decode()))
-            body = self.play.get(found.group(1) if found else None)
+            # the corpus is Indonesian: Play's other languages (suara.config's langs) have no reviews
+            body = (
+                self.play.get(found.group(1) if found else None)
+                if request.url.params.get("hl") == "id"
+                else None
+            )
             if body is None:  # Play's answer when there is nothing more
                 body = ")]}'\n\n" + json.dumps([["wrb.fr", "oCPfdb", None, None, None, None, "generic"]])
             return httpx.Response(200, text=body)

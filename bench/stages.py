@@ -100,10 +100,10 @@ def naive_insert_rate(path: Path, n: int, db: Path) -> float:
 # -- 2. replayed store pages -------------------------------------------------------------------------
 def stage_parse(ctx: Ctx) -> list[dict]:
     """Play and App Store pages in wire format -> parse_page -> upsert_feedback, whole pages batched into
-    transactions of up to ``ingest.collect.BATCH_RECORDS`` records as the collector does it, into the
+    transactions of up to ``ingest.incremental.BATCH_RECORDS`` records as the collector does it, into the
     database of this size (a copy); the network is left out."""
     from ingest import appstore, playstore
-    from ingest.collect import BATCH_RECORDS
+    from ingest.incremental import BATCH_RECORDS
     from suara.config import MPASPOR
     from suara.store import Store, to_batch_table
 

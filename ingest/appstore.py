@@ -6,6 +6,9 @@ reviews per country. A run that reaches page 10 without meeting already-stored r
 missed some; ``ingest.collect`` records that as a gap (run often enough that it never happens).
 
 ``feed.entry`` is a list, a single object when the page has one entry, and absent on an empty page.
+The feed is reported to answer empty for many apps: an empty first page for an app whose reviews a
+run has read before is recorded as a warning (``ingest.collect``), shown by `suara status` and
+`suara doctor`, not taken for a quiet day. A body that is not whole JSON is retried (truncated).
 """
 
 from __future__ import annotations
@@ -14,12 +17,11 @@ import json
 import re
 from collections.abc import Iterator
 
-from ingest.http import Fetcher
+from ingest.http import Fetcher, RetryBody
 from ingest.source import FormatChanged, Page, Stream, read_items
 from suara.config import MPASPOR, AppConfig
 
-SOURCE = "app_store"
-STATE_KEYS = ()  # per-country watermarks and gaps are kept by ingest.collect
+SOURCE = "app_store"  # per-country watermarks, gaps and warnings are kept by ingest.collect
 PAGE_SIZE = 50
 MAX_PAGES = 10
 FEED_URL = (
@@ -88,10 +90,11 @@ def last_page(data) -> int:
 
 
 def decode(body: str | bytes, number: int = 1):
+    """JSON text -> data; a body that is not whole JSON is retried (``RetryBody``)."""
     try:
         return json.loads(body)
     except json.JSONDecodeError as exc:
-        raise FormatChanged(f"App Store page {number} is not valid JSON ({exc.msg}; truncated?)") from None
+        raise RetryBody(f"App Store page {number} is not whole JSON ({exc.msg}; truncated)") from None
 
 
 def parse_page(data, app_id: str = MPASPOR.key, country: str = "id", number: int = 1) -> Page:
@@ -104,23 +107,24 @@ def parse_page(data, app_id: str = MPASPOR.key, country: str = "id", number: int
     return page
 
 
-def streams(
-    fetcher: Fetcher, app: AppConfig, state: dict[str, str | None], *, full: bool, max_items: int | None
-) -> list[Stream]:
+def streams(fetcher: Fetcher, app: AppConfig, state, *, full: bool, max_items: int | None) -> list[Stream]:
     """One stream per country in ``appstore_countries``; the feed always starts at the newest."""
-    return [Stream(country, _pages(fetcher, app, country)) for country in app.appstore_countries]
+    return [
+        Stream(country, _pages(fetcher, app, country), expect_items=True)
+        for country in app.appstore_countries
+    ]
 
 
 def _pages(fetcher: Fetcher, app: AppConfig, country: str) -> Iterator[Page]:
     last = MAX_PAGES
     for number in range(1, MAX_PAGES + 1):
         url = FEED_URL.format(country=country, page=number, app_id=app.appstore_id)
-        response = fetcher.get(
+        data = fetcher.get(
             url,
             what=f"App Store reviews of {app.appstore_id} ({country}), page {number}",
+            read=lambda r, n=number: decode(r.content, n),
             refused=lambda r: "check appstore_id and appstore_countries in suara.toml",
         )
-        data = decode(response.content, number)
         page = parse_page(data, app.key, country, number)
         if number == 1:
             last = last_page(data)

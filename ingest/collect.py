@@ -1,48 +1,39 @@
-"""Run one source for one app into the store: pages -> batches, incremental stops, state, a runs row.
+"""Run one source for one app into the store: the client, the retry policy, a runs row, the result.
 
-Pages are stored in batches (``BATCH_RECORDS``), each batch one transaction of whole pages
-(``Store.upsert_feedback``): a failure keeps every page read before it and never half a page. A page's
-saved state (a backfill's continuation token) is written only after its batch commits, so an
-interrupted run resumes at the first page not stored.
-
-Incremental rule (without ``full``): stop after a page whose every record was already stored, with the
-same content, before this run, once the page reaches back to the stream's watermark (the newest
-``created_at`` of the last run that read its stream to the end or to stored data). The watermark keeps
-a failed run from leaving a hole: the next run walks past what the failed one committed until it meets
-what was there before. ``max_items`` bounds a run (it stops after the page that reaches it).
+``collect`` wires a source module (ingest/playstore.py, appstore.py, twitter.py: streams of pages) to
+the reading of its streams into the store (ingest/incremental.py: batches, the incremental rule,
+saved state, gaps and warnings) and records the run. Options come from ``[collect]`` in suara.toml.
 
 A source failure (retries spent, the service refusing, a changed format, a missing token) marks that
-source's run failed and returns; the caller goes on with the next source.
+source's run failed and returns, with its cursor (backfill token, watermark) where the last stored
+page left it; the caller goes on with the next source. Only a database problem raises.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
 
 import duckdb
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from ingest import appstore, http, playstore, twitter
-from ingest.source import FormatChanged, Page, SourceError, Stream
+from ingest.incremental import REREAD_DAYS, StreamRun
+from ingest.source import FormatChanged, SourceError
 from suara.config import AppConfig, ConfigError, Settings
-from suara.store import Store, StoreError, content_hash, to_batch_table, utcnow
+from suara.store import Store, StoreError
 
 log = logging.getLogger(__name__)
 
-# CLI name -> source module; each has SOURCE, STATE_KEYS and streams(fetcher, app, state, full=, max_items=)
+# CLI name -> source module; each has SOURCE and streams(fetcher, app, state, full=, max_items=), where
+# state(key, scope="") reads the source's saved state
 SOURCES = {"play": playstore, "appstore": appstore, "twitter": twitter}
 # the AppConfig field a source needs; an app without it is skipped for that source
 NEEDS = {"play": "play_package", "appstore": "appstore_id", "twitter": "twitter_query"}
-# Pages are stored together up to this many records, one transaction per batch: each upsert scans the
-# feedback table, so a batch per page would make a large store, not the network, the nightly's cost.
-BATCH_RECORDS = 5000
 
 
 @dataclass
@@ -57,6 +48,7 @@ class SourceResult:
     updated: int = 0
     unchanged: int = 0
     skipped: int = 0
+    duplicates: int = 0  # items another stream of this run (another language) had read
     errors: int = 0  # failed HTTP attempts, retried or not
     notes: list[str] = field(default_factory=list)  # why each stream stopped, gaps
     skip_reasons: Counter = field(default_factory=Counter)
@@ -121,15 +113,14 @@ def collect(
         _say(console, result)
         return result
 
-    default_policy, timeout = policy_from(settings)
-    run = _Run(store, module.SOURCE, app.key, result, write=not dry_run)
+    options = collect_options(settings)
+    run = StreamRun(store, module.SOURCE, app.key, result, write=not dry_run, reread_days=options.reread_days)
     own_client = client is None
-    client = client or http.make_client(timeout=timeout)
-    fetcher = http.Fetcher(client, policy or default_policy)
+    client = client or http.make_client(timeout=options.timeout)
+    fetcher = http.Fetcher(client, policy or options.policy)
     try:
-        state = {key: run.get(key) for key in module.STATE_KEYS}
         with _progress(console, f"{module.SOURCE} {app.key}") as advance:
-            for stream in module.streams(fetcher, app, state, full=full, max_items=max_items):
+            for stream in module.streams(fetcher, app, run.get, full=full, max_items=max_items):
                 if not run.read(stream, full=full, max_items=max_items, advance=advance):
                     break  # max_items reached
     except SourceError as exc:
@@ -158,157 +149,38 @@ def collect(
     return result
 
 
-def policy_from(settings: Settings) -> tuple[http.RetryPolicy, float]:
-    """Retry policy and timeout from the optional ``[collect]`` table of suara.toml."""
+@dataclass(frozen=True)
+class Options:
+    policy: http.RetryPolicy
+    timeout: float  # per network read
+    reread_days: float  # the re-read window of the incremental rule
+
+
+def collect_options(settings: Settings) -> Options:
+    """Retry policy, timeouts and the re-read window from the optional ``[collect]`` table of suara.toml."""
     raw = settings.extra.get("collect", {}) if isinstance(settings.extra, dict) else {}
     where = settings.config_path or "suara.toml"
 
-    def number(key: str, default: float) -> float:
+    def number(key: str, default: float, zero: bool = False) -> float:
         value = raw.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            raise ConfigError(f"{where}: [collect] {key} must be a positive number, not {value!r}")
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or value < 0
+            or (value == 0 and not zero)
+        ):
+            kind = "a number >= 0" if zero else "a positive number"
+            raise ConfigError(f"{where}: [collect] {key} must be {kind}, not {value!r}")
         return value
 
-    policy = http.RetryPolicy(attempts=int(number("attempts", 5)), max_wait=number("max_wait_seconds", 900))
-    return policy, number("timeout_seconds", http.TIMEOUT_SECONDS)
-
-
-def scoped(key: str, scope: str) -> str:
-    return f"{key}:{scope}" if scope else key
-
-
-class _Run:
-    """The bookkeeping of one source run: the runs row, source_state, counts; no writes in a dry run."""
-
-    def __init__(self, store: Store | None, source: str, app_id: str, result: SourceResult, write: bool):
-        self.store, self.source, self.app_id, self.result, self.write = store, source, app_id, result, write
-        # ids read by this run: for the stop rule they are not "stored before this run"
-        self.seen: set[str] = set()
-        if write:
-            result.run_id = store.start_run("collect", source, app_id)
-
-    def get(self, key: str, scope: str = "") -> str | None:
-        return self.store.get_state(self.source, self.app_id, scoped(key, scope)) if self.store else None
-
-    def set(self, key: str, value: str | None, scope: str = "") -> None:
-        if self.write:
-            self.store.set_state(self.source, self.app_id, scoped(key, scope), value)
-
-    def finish(self, status: str, message: str) -> None:
-        r = self.result
-        if self.write:
-            self.store.finish_run(
-                r.run_id,
-                status,
-                message or None,
-                fetched=r.fetched,
-                new=r.new,
-                updated=r.updated,
-                skipped=r.skipped,
-                errors=r.errors,
-            )
-
-    def abandon(self, failures: int, message: str) -> None:
-        """Best effort to mark the run failed on the way out of an interruption or a database error."""
-        self.result.status, self.result.errors = "failed", failures
-        try:
-            self.finish("failed", message)
-        except Exception:  # the database may be the problem; the original error is what matters
-            log.warning("%s/%s: could not mark run %s failed", self.source, self.app_id, self.result.run_id)
-
-    def read(
-        self, stream: Stream, *, full: bool, max_items: int | None, advance: Callable[[int], None]
-    ) -> bool:
-        """Store a stream until the stop rule, its end or ``max_items`` (then return False)."""
-        r = self.result
-        label = f"{stream.scope}: " if stream.scope else ""
-        saved = self.get("watermark", stream.scope)
-        watermark = datetime.fromisoformat(saved) if saved else None
-        newest = oldest = last = None
-        pending: list[Page] = []
-        final: dict[str, str | None] = {}
-        outcome = "end"
-        try:
-            for page in stream.pages:
-                last = page
-                r.fetched += page.fetched
-                r.skipped += len(page.skipped)
-                r.skip_reasons.update(page.skipped)
-                advance(page.fetched)
-                page_oldest = None
-                if page.records:
-                    times = [rec["created_at"] for rec in page.records]
-                    page_oldest = min(times)
-                    newest = max(times) if newest is None else max(newest, max(times))
-                    oldest = page_oldest if oldest is None else min(oldest, page_oldest)
-                # The stop rule can only fire on a page reaching back to the watermark: check only those.
-                may_stop = not full and bool(page.records) and (watermark is None or page_oldest <= watermark)
-                already = self._already_stored(page) if may_stop or not self.write else False
-                self.seen.update(f"{self.source}:{rec['native_id']}" for rec in page.records)
-                pending.append(page)
-                final.update(page.final_state)
-                if sum(len(p.records) for p in pending) >= BATCH_RECORDS:
-                    self._commit(pending, stream.scope)
-                if may_stop and already:
-                    r.notes.append(f"{label}reached stored items on page {page.number}")
-                    outcome = "stored"
-                    break
-                if max_items is not None and r.fetched >= max_items:
-                    behind = "" if full or watermark is None else "; older new items wait for the next run"
-                    r.notes.append(f"{label}stopped at --max {max_items} on page {page.number}{behind}")
-                    outcome = "max"
-                    break
-        except SourceError:
-            self._commit(pending, stream.scope)  # whole pages read before the failure are kept
-            raise
-        self._commit(pending, stream.scope)
-        if outcome == "max":
-            return False
-        if outcome == "end":
-            r.notes.append(f"{label}end of the feed after page {last.number if last else 0}")
-            if last is not None and last.at_limit and watermark and oldest and oldest > watermark:
-                self._record_gap(stream.scope, watermark, oldest)
-        for key, value in final.items():
-            self.set(key, value, stream.scope)
-        if stream.from_top and newest and (watermark is None or newest > watermark):
-            self.set("watermark", newest.isoformat(), stream.scope)
-        return True
-
-    def _record_gap(self, scope: str, watermark: datetime, oldest: datetime) -> None:
-        """The feed ended (App Store: page 10) before reaching what was stored: some items may be lost."""
-        gap = {"after": watermark.isoformat(), "before": oldest.isoformat(), "found": utcnow().isoformat()}
-        self.set("gap", json.dumps(gap), scope)
-        self.result.notes.append(
-            f"{scope + ': ' if scope else ''}GAP: the feed ends before the stored items; items between "
-            f"{gap['after']} and {gap['before']} may be missing (collect more often)"
-        )
-
-    def _already_stored(self, page: Page) -> bool:
-        """True if every record of the page was stored before this run, with the same content."""
-        if not page.records:
-            return False
-        ids = [f"{self.source}:{rec['native_id']}" for rec in page.records]
-        known = self.store.known_hashes(list(set(ids))) if self.store else {}
-        hashes = [content_hash(rec["title"], rec["text"], rec["rating"]) for rec in page.records]
-        already = all(known.get(i) == h and i not in self.seen for i, h in zip(ids, hashes, strict=True))
-        if not self.write:  # a dry run counts what a real run would write
-            fresh = {i: h for i, h in zip(ids, hashes, strict=True) if i not in self.seen}
-            self.result.new += sum(1 for i in fresh if i not in known)
-            self.result.updated += sum(1 for i, h in fresh.items() if i in known and known[i] != h)
-        return already
-
-    def _commit(self, pending: list[Page], scope: str) -> None:
-        """Upsert the pending pages in one transaction, then save their state; empties ``pending``."""
-        records = [rec for page in pending for rec in page.records]
-        if self.write and records:
-            counts = self.store.upsert_feedback(to_batch_table(records, self.store.salt, validated=True))
-            self.result.new += counts.new
-            self.result.updated += counts.updated
-            self.result.unchanged += counts.unchanged
-        for page in pending:
-            for key, value in page.state.items():
-                self.set(key, value, scope)
-        pending.clear()
+    policy = http.RetryPolicy(
+        attempts=int(number("attempts", 5)),
+        max_wait=number("max_wait_seconds", 900),
+        deadline=number("deadline_seconds", http.DEADLINE_SECONDS),
+    )
+    return Options(
+        policy, number("timeout_seconds", http.TIMEOUT_SECONDS), number("reread_days", REREAD_DAYS, zero=True)
+    )
 
 
 @contextmanager

@@ -1,11 +1,15 @@
 """HTTP for every source: one client factory and one retry rule, so no request can hang or give up silently.
 
-Every request has timeouts. A 408, a 429, a 5xx, a dropped or stalled connection, or a body the caller
-recognises as a rate limit (Play's PlayGatewayError) is retried with exponential backoff and jitter,
-waiting what the server asks for (``Retry-After``, or X's ``x-rate-limit-reset``) when it says so and
-the wait is within a bound. When the retries run out, or another 4xx arrives, ``FetchError`` says
-which URL failed and why. The URL in messages and logs has no query string, and request headers (the
-X bearer token) are never logged.
+Every request has timeouts: per network read (``timeout``) and a total deadline per attempt
+(``RetryPolicy.deadline``), so a server dripping a byte every few seconds cannot hold an attempt for
+minutes. A 408, a 429, a 5xx, a dropped, stalled or too slow connection, or a 2xx body the caller's
+``read`` rejects with ``RetryBody`` (a truncated body, Play's PlayGatewayError or its error entry in
+place of reviews) is retried with exponential backoff and jitter, waiting what the server asks for
+(``Retry-After``, or X's ``x-rate-limit-reset`` plus a second) when it says so and the wait is within
+a bound (a wait of exactly the bound is still waited for). When the retries run out, another 4xx
+arrives, or the caller's ``give_up`` recognises a retryable status as final (X's monthly usage cap),
+``FetchError`` says which URL failed and why. The URL in messages and logs has no query string, and
+request headers (the X bearer token) are never logged.
 
 ``sleep``, ``clock`` and ``rng`` are fields of ``RetryPolicy`` so tests replay failures without waiting.
 Tests and the CLI tests swap the transport by passing ``client=`` to ``ingest.collect.collect`` or by
@@ -27,8 +31,10 @@ log = logging.getLogger(__name__)
 
 USER_AGENT = "Suara/0.1 (complaint analytics for Indonesian public-service apps)"
 TIMEOUT_SECONDS = 30.0
+DEADLINE_SECONDS = 120.0
 RETRY_STATUS = (408, 429)  # and every 5xx
 CONNECT_TIMEOUT_SECONDS = 10.0
+RESET_MARGIN = 1.0  # seconds waited past x-rate-limit-reset, which is given in whole seconds
 
 
 class SourceError(Exception):
@@ -43,6 +49,10 @@ class FetchError(SourceError):
         self.status = status
 
 
+class RetryBody(Exception):
+    """Raised by a ``read`` callback: this 2xx body is a transient failure; retry it. The message says why."""
+
+
 @dataclass
 class RetryPolicy:
     """How hard to try: ``attempts`` in all, waits doubling from ``base`` up to ``cap`` seconds."""
@@ -51,6 +61,7 @@ class RetryPolicy:
     base: float = 1.0
     cap: float = 60.0
     max_wait: float = 900.0  # a server asking for a longer wait fails the run instead of stalling the night
+    deadline: float = DEADLINE_SECONDS  # the longest one attempt may take, however steadily bytes arrive
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.time
     rng: random.Random = field(default_factory=random.Random)
@@ -80,7 +91,10 @@ def public_url(url: httpx.URL | str) -> str:
 
 
 def server_wait(response: httpx.Response, clock: Callable[[], float]) -> float | None:
-    """Seconds the server asks us to wait: ``Retry-After`` (seconds or a date) or ``x-rate-limit-reset``."""
+    """Seconds the server asks us to wait: ``Retry-After`` (seconds or a date) or ``x-rate-limit-reset``.
+
+    What the server asked for, compared with the bound as it is; ``pause`` adds the reset's margin.
+    """
     value = response.headers.get("retry-after")
     if value:
         value = value.strip()
@@ -92,8 +106,29 @@ def server_wait(response: httpx.Response, clock: Callable[[], float]) -> float |
             return None
     reset = response.headers.get("x-rate-limit-reset")
     if reset and reset.strip().isdigit() and (response.status_code == 429 or rate_limit_exhausted(response)):
-        return max(0.0, int(reset) - clock()) + 1.0
+        return max(0.0, int(reset) - clock())
     return None
+
+
+def pause(response: httpx.Response, wait: float) -> float:
+    """How long to sleep for a server-asked ``wait``: a reset time gets ``RESET_MARGIN`` on top."""
+    return wait if response.headers.get("retry-after") else wait + RESET_MARGIN
+
+
+class _Deadline(httpx.SyncByteStream):
+    """A response body that raises ``ReadTimeout`` once the attempt's deadline has passed."""
+
+    def __init__(self, stream: httpx.SyncByteStream, deadline: float, limit: float):
+        self.stream, self.deadline, self.limit = stream, deadline, limit
+
+    def __iter__(self):
+        for chunk in self.stream:
+            if time.monotonic() > self.deadline:
+                raise httpx.ReadTimeout(f"the response took longer than the {self.limit:g}s deadline")
+            yield chunk
+
+    def close(self) -> None:
+        self.stream.close()
 
 
 def rate_limit_exhausted(response: httpx.Response) -> bool:
@@ -108,10 +143,10 @@ class Fetcher:
         self.policy = policy or RetryPolicy()
         self.failures = 0
 
-    def get(self, url: str, **kwargs) -> httpx.Response:
+    def get(self, url: str, **kwargs):
         return self.request("GET", url, **kwargs)
 
-    def post(self, url: str, **kwargs) -> httpx.Response:
+    def post(self, url: str, **kwargs):
         return self.request("POST", url, **kwargs)
 
     def request(
@@ -120,14 +155,17 @@ class Fetcher:
         url: str,
         *,
         what: str = "request",
-        rate_limited: Callable[[httpx.Response], bool] | None = None,
+        read: Callable[[httpx.Response], object] | None = None,
         refused: Callable[[httpx.Response], str] | None = None,
+        give_up: Callable[[httpx.Response], str] | None = None,
         **kwargs,
-    ) -> httpx.Response:
+    ):
         """One request, retried as the module says. ``what`` names it in messages ("Play reviews page 3").
 
-        ``rate_limited(response)`` flags a 200 whose body is a rate-limit error; ``refused(response)``
-        turns a non-retryable 4xx into the user's next step (e.g. "check X_BEARER_TOKEN").
+        ``read(response)`` turns a 2xx response into what the caller wants (returned instead of the
+        response) and raises ``RetryBody`` for a body to retry; ``refused(response)`` turns a
+        non-retryable 4xx into the user's next step (e.g. "check X_BEARER_TOKEN"); ``give_up(response)``
+        returns a reason when a retryable status will not get better by waiting (then no retry).
         """
         policy = self.policy
         shown = public_url(url)
@@ -135,12 +173,16 @@ class Fetcher:
         for attempt in range(1, policy.attempts + 1):
             wait: float | None = None
             try:
-                response = self.client.request(method, url, **kwargs)
-            except httpx.TransportError as exc:  # connect errors, timeouts, dropped connections
+                response = self._send(method, url, **kwargs)
+            except httpx.TransportError as exc:  # connect errors, timeouts, dropped connections, deadline
                 last = f"{type(exc).__name__}{': ' + str(exc) if str(exc) else ''}"
             else:
                 status = response.status_code
                 if status in RETRY_STATUS or status >= 500:
+                    final = give_up(response) if give_up else ""
+                    if final:
+                        self.failures += 1
+                        raise FetchError(f"{what}: {method} {shown} answered HTTP {status}: {final}", status)
                     last = f"HTTP {status}"
                     wait = server_wait(response, policy.clock)
                 elif 400 <= status < 500:
@@ -149,10 +191,13 @@ class Fetcher:
                         f"{what}: {method} {shown} was refused with HTTP {status}{'; ' + hint if hint else ''}",
                         status=status,
                     )
-                elif rate_limited and rate_limited(response):
-                    last = "rate-limit error in the response body"
-                else:
+                elif read is None:
                     return response
+                else:
+                    try:
+                        return read(response)
+                    except RetryBody as exc:
+                        last = str(exc)
             self.failures += 1
             if attempt == policy.attempts:
                 break
@@ -161,7 +206,7 @@ class Fetcher:
                     f"{what}: {shown} asks to wait {wait:.0f}s ({last}), more than the {policy.max_wait:.0f}s "
                     "bound; try again later"
                 )
-            delay = wait if wait is not None else policy.backoff(attempt)
+            delay = pause(response, wait) if wait is not None else policy.backoff(attempt)
             log.warning(
                 "%s: %s %s failed (%s); retry %d/%d in %.1fs",
                 what,
@@ -175,6 +220,18 @@ class Fetcher:
             policy.sleep(delay)
         raise FetchError(f"{what}: {method} {shown} failed after {policy.attempts} attempts ({last})")
 
+    def _send(self, method: str, url: str, **kwargs) -> httpx.Response:
+        """Send and read the whole body within the policy's deadline (``ReadTimeout`` past it)."""
+        limit = self.policy.deadline
+        request = self.client.build_request(method, url, **kwargs)
+        response = self.client.send(request, stream=True)
+        try:
+            response.stream = _Deadline(response.stream, time.monotonic() + limit, limit)
+            response.read()
+        finally:
+            response.close()
+        return response
+
     def wait_for_reset(self, response: httpx.Response, what: str) -> None:
         """The quota is spent (``x-rate-limit-remaining: 0``): wait for its reset, or fail if that is too far."""
         wait = server_wait(response, self.policy.clock)
@@ -186,4 +243,4 @@ class Fetcher:
                 "bound; the next run catches up"
             )
         log.info("%s: rate limit spent, waiting %.0fs for its reset", what, wait)
-        self.policy.sleep(wait)
+        self.policy.sleep(pause(response, wait))

@@ -6,9 +6,24 @@ call in the process. So the import below is followed by restoring the default, a
 through ``ingest.http`` (timeouts, retries, PlayGatewayError treated as a rate limit).
 
 The wire format (batchexecute): the body starts with ``)]}'``, then a JSON envelope
-``[["wrb.fr", "oCPfdb", "<inner JSON as a string>", ...], ...]``; the inner JSON is
-``[[review, ...], ..., [null, "<continuation token>"], ...]`` and each review is an array read by
-``ElementSpecs.Review``'s paths.
+``[["wrb.fr", "oCPfdb", "<inner JSON as a string>", null, null, <error status>, ...], ...]``; the
+inner JSON is ``[[review, ...], ..., [null, "<continuation token>"], ...]`` and each review is an
+array read by ``ElementSpecs.Review``'s paths.
+
+Never an end by mistake: when Play cuts paging off it answers with a null payload *and* an error
+status in the envelope (runs stopping at multiples of ~199 reviews, JoMingyu/google-play-scraper#209);
+that, a PlayGatewayError and a body that is not whole JSON are retried like a gateway error and then
+fail the source, so the saved token and the watermark stay where they were. Only a null payload
+without an error status (or a page without a token) is the end of the feed.
+
+Sessions: the load balancer sends a continuation token only to the backend that issued it, which it
+finds by the ``NID`` cookie (facundoolano/google-play-scraper#676, fixed by a cookie jar in #677). The
+httpx client keeps cookies within a run; a ``--full`` run resuming a saved token in a new process
+first opens the app's page to get a session before it sends the token.
+
+Languages: Play filters reviews by the language asked for (``hl``), so each of the app's ``langs`` is a
+stream of its own (its own watermark and backfill token, scoped by the language); ``ingest.collect``
+stores a review found in two languages once, with the first language that listed it.
 """
 
 from __future__ import annotations
@@ -23,7 +38,7 @@ from google_play_scraper.constants.google_play import Sort
 from google_play_scraper.constants.regex import Regex
 from google_play_scraper.constants.request import Formats
 
-from ingest.http import Fetcher
+from ingest.http import Fetcher, RetryBody
 from ingest.source import FormatChanged, Page, Stream, read_items
 from suara.config import MPASPOR, AppConfig
 
@@ -32,7 +47,6 @@ from suara.config import MPASPOR, AppConfig
 ssl._create_default_https_context = ssl.create_default_context
 
 SOURCE = "play_store"
-STATE_KEYS = ("backfill_token",)  # a --full run resumes here
 PAGE_SIZE = 200
 GATEWAY_ERROR = "com.google.play.gateway.proto.PlayGatewayError"
 
@@ -99,7 +113,13 @@ def parse_review(
 
 
 def split_response(body: str) -> tuple[list, str | None]:
-    """A batchexecute body -> (review arrays, continuation token or None on the last page)."""
+    """A batchexecute body -> (review arrays, continuation token or None on the last page).
+
+    Raises ``RetryBody`` for an answer to retry (a PlayGatewayError, an error status in place of the
+    reviews, a body that is not whole JSON) and ``FormatChanged`` for one no retry can fix.
+    """
+    if GATEWAY_ERROR in body:
+        raise RetryBody("PlayGatewayError in the response body (Play's rate limit)")
     found = Regex.REVIEWS.findall(body)
     if not found:
         raise FormatChanged("Play response does not start with the )]}' prefix")
@@ -110,19 +130,36 @@ def split_response(body: str) -> tuple[list, str | None]:
             raise ValueError(entry[0])
         inner_text = entry[2]
     except json.JSONDecodeError as exc:
-        raise FormatChanged(f"Play response is not valid JSON ({exc.msg}; truncated?)") from None
+        raise RetryBody(f"Play response is not whole JSON ({exc.msg}; truncated)") from None
     except (IndexError, KeyError, TypeError, ValueError):
         raise FormatChanged("Play response has no wrb.fr envelope") from None
-    if inner_text is None:  # Play's answer when there is nothing (more) to return
-        return [], None
+    if inner_text is None:
+        error = error_status(entry)
+        if error:  # Play cut paging off: not the end of the feed
+            raise RetryBody(f"Play answered with an error ({error}) and no reviews")
+        return [], None  # Play's answer when there is nothing (more) to return
     try:
         inner = json.loads(inner_text)
     except (json.JSONDecodeError, TypeError) as exc:
-        raise FormatChanged(f"Play reviews payload is not valid JSON ({exc}; truncated?)") from None
+        raise RetryBody(f"Play reviews payload is not whole JSON ({exc}; truncated)") from None
     if not isinstance(inner, list) or not inner:
         return [], None
     items = inner[0] if isinstance(inner[0], list) else []
     return items, _token(inner)
+
+
+def error_status(entry: list) -> str | None:
+    """The error status of a ``wrb.fr`` entry (index 5: ``[code, null, [[type URL, ...], ...]]``), named."""
+    status = entry[5] if len(entry) > 5 else None
+    if not status:
+        return None
+    names = []
+    try:
+        names = [d[0].rsplit(".", 1)[-1] for d in status[2] if isinstance(d, list) and isinstance(d[0], str)]
+    except (IndexError, TypeError):
+        pass
+    code = status[0] if isinstance(status, list) and status else status
+    return f"{', '.join(names) or 'status'} {code}".strip()
 
 
 def _token(inner: list) -> str | None:
@@ -142,11 +179,22 @@ def parse_page(
     app_id: str = MPASPOR.key,
     package: str = MPASPOR.play_package,
     number: int = 1,
-    lang: str | None = MPASPOR.lang,
+    lang: str | None = MPASPOR.langs[0],
     country: str | None = MPASPOR.country,
 ) -> Page:
     """A whole batchexecute response -> a Page of normalized records, ``cursor`` = the next token. No I/O."""
-    items, token = split_response(body)
+    return read_page(split_response(body), app_id, package, number, lang, country)
+
+
+def read_page(
+    split: tuple[list, str | None],
+    app_id: str,
+    package: str,
+    number: int,
+    lang: str | None,
+    country: str | None,
+) -> Page:
+    items, token = split
     page = read_items(
         number, items, lambda item: parse_review(item, app_id, package, lang, country), "Play reviews"
     )
@@ -154,32 +202,41 @@ def parse_page(
     return page
 
 
-def streams(
-    fetcher: Fetcher, app: AppConfig, state: dict[str, str | None], *, full: bool, max_items: int | None
-) -> list[Stream]:
-    """Newest first from the top; a ``full`` run resumes a backfill at its saved continuation token."""
-    token = state.get("backfill_token") if full else None
-    return [Stream("", _pages(fetcher, app, token, full, max_items), from_top=token is None)]
+def streams(fetcher: Fetcher, app: AppConfig, state, *, full: bool, max_items: int | None) -> list[Stream]:
+    """One stream per language, newest first from the top; a ``full`` run resumes each language's
+    backfill at its saved continuation token (``state(key, scope)`` reads the saved state)."""
+    out = []
+    for lang in app.langs:
+        token = state("backfill_token", lang) if full else None
+        pages = _pages(fetcher, app, lang, token, full, max_items)
+        out.append(Stream(lang, pages, from_top=token is None, expect_items=token is None))
+    return out
 
 
 def _pages(
-    fetcher: Fetcher, app: AppConfig, token: str | None, full: bool, max_items: int | None
+    fetcher: Fetcher, app: AppConfig, lang: str, token: str | None, full: bool, max_items: int | None
 ) -> Iterator[Page]:
-    url = Formats.Reviews.build(lang=app.lang, country=app.country)
+    url = Formats.Reviews.build(lang=lang, country=app.country)
+    if token is not None:  # a token saved by another process needs a session of its own first
+        fetcher.get(
+            Formats.Detail.build(app_id=app.play_package, lang=lang, country=app.country),
+            what=f"Play page of {app.play_package} (a session for the saved backfill token)",
+            refused=lambda r: "check play_package in suara.toml" if r.status_code == 404 else "",
+        )
     fetched, number = 0, 0
     while True:
         number += 1
         count = PAGE_SIZE if max_items is None else max(1, min(PAGE_SIZE, max_items - fetched))
         body = Formats.Reviews.build_body(app.play_package, Sort.NEWEST.value, count, "null", "null", token)
-        response = fetcher.post(
+        split = fetcher.post(
             url,
             content=body,
             headers={"content-type": "application/x-www-form-urlencoded"},
-            what=f"Play reviews of {app.play_package}, page {number}",
-            rate_limited=lambda r: GATEWAY_ERROR in r.text,
+            what=f"Play reviews of {app.play_package} ({lang}), page {number}",
+            read=lambda r: split_response(r.text),
             refused=lambda r: "check play_package in suara.toml" if r.status_code == 404 else "",
         )
-        page = parse_page(response.text, app.key, app.play_package, number, app.lang, app.country)
+        page = read_page(split, app.key, app.play_package, number, lang, app.country)
         if full:  # where a stopped backfill resumes; cleared when it reaches the end
             page.state["backfill_token"] = page.cursor
         fetched += page.fetched

@@ -45,6 +45,9 @@ class Stream:
     scope: str
     pages: Iterator[Page]
     from_top: bool = True  # False when resuming in the middle: the stream cannot move the watermark
+    # True where an empty first page is suspicious once a run has read items (a store's reviews; not
+    # X's search, which has nothing new on a quiet day): ingest.collect then records a warning
+    expect_items: bool = False
 
 
 def read_items(number: int, items: Iterable, parse: Callable[[object], dict], what: str) -> Page:

@@ -5,6 +5,9 @@ request and nowhere else (not the client, the logs, the store or an error messag
 ``meta.next_token``; a completed run saves ``meta.newest_id`` as ``since_id`` so the next run asks only
 for newer tweets. When ``x-rate-limit-remaining`` hits 0 the run waits for ``x-rate-limit-reset`` if it
 is within the retry policy's bound, else it fails with a clear message and the next run catches up.
+A 429 whose body says ``UsageCapExceeded`` is the project's monthly cap, not the 15-minute window
+(xdevplatform/xdk#25 shows the body): no wait helps, so the run fails at once with the API's words.
+A body that is not whole JSON is retried (truncated).
 
 For tweets crawled with tweet-harvest, see ``suara import --format tweet-harvest`` (ingest/files.py).
 """
@@ -17,12 +20,11 @@ from collections.abc import Iterator
 
 import httpx
 
-from ingest.http import Fetcher, FetchError, SourceError, rate_limit_exhausted
+from ingest.http import Fetcher, FetchError, RetryBody, SourceError, rate_limit_exhausted
 from ingest.source import FormatChanged, Page, Stream, read_items
 from suara.config import MPASPOR, AppConfig
 
 SOURCE = "twitter"
-STATE_KEYS = ("since_id",)
 SEARCH_URL = "https://api.x.com/2/tweets/search/recent"
 TOKEN_ENV = "X_BEARER_TOKEN"
 PAGE_SIZE = 100  # the endpoint accepts 10..100
@@ -75,10 +77,11 @@ def parse_tweet(tweet, app_id: str) -> dict:
 
 
 def decode(body: str | bytes, number: int = 1):
+    """JSON text -> data; a body that is not whole JSON is retried (``RetryBody``)."""
     try:
         return json.loads(body)
     except json.JSONDecodeError as exc:
-        raise FormatChanged(f"X search page {number} is not valid JSON ({exc.msg}; truncated?)") from None
+        raise RetryBody(f"X search page {number} is not whole JSON ({exc.msg}; truncated)") from None
 
 
 def parse_page(data, app_id: str = MPASPOR.key, number: int = 1) -> Page:
@@ -95,12 +98,10 @@ def parse_page(data, app_id: str = MPASPOR.key, number: int = 1) -> Page:
     return page
 
 
-def streams(
-    fetcher: Fetcher, app: AppConfig, state: dict[str, str | None], *, full: bool, max_items: int | None
-) -> list[Stream]:
+def streams(fetcher: Fetcher, app: AppConfig, state, *, full: bool, max_items: int | None) -> list[Stream]:
     """One stream; a normal run asks only for tweets newer than the saved ``since_id``."""
     token = bearer_token()
-    since_id = None if full else state.get("since_id")
+    since_id = None if full else state("since_id")
     return [Stream("", _pages(fetcher, app, token, since_id, max_items))]
 
 
@@ -114,6 +115,22 @@ def _refused(response: httpx.Response) -> str:
         return str(body.get("detail") or body.get("title") or "")[:200]
     except (ValueError, AttributeError):
         return ""
+
+
+def usage_capped(response: httpx.Response) -> str:
+    """A 429 for the monthly usage cap (``"title": "UsageCapExceeded"``): the API's own words, else ""."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    if not isinstance(body, dict) or body.get("title") != "UsageCapExceeded":
+        return ""
+    detail = str(body.get("detail") or "Usage cap exceeded")[:200]
+    plan = f" ({body['product_name']})" if isinstance(body.get("product_name"), str) else ""
+    return (
+        f"{detail}{plan}: the X project's {str(body.get('period') or 'monthly').lower()} post cap is spent; "
+        "waiting does not help: collect tweets again after the cap resets, or raise it in the X developer portal"
+    )
 
 
 def _pages(
@@ -131,13 +148,20 @@ def _pages(
             params["next_token"] = next_token
         what = f"X recent search for {app.key}, page {number}"
         try:
-            response = fetcher.get(SEARCH_URL, params=params, headers=auth, what=what, refused=_refused)
+            response, data = fetcher.get(
+                SEARCH_URL,
+                params=params,
+                headers=auth,
+                what=what,
+                read=lambda r, n=number: (r, decode(r.content, n)),
+                refused=_refused,
+                give_up=usage_capped,
+            )
         except FetchError as exc:
             if exc.status == 400 and since_id and number == 1:  # since_id older than the 7-day window
                 since_id, number = None, 0
                 continue
             raise
-        data = decode(response.content, number)
         page = parse_page(data, app.key, number)
         newest = data["meta"].get("newest_id") if number == 1 else None
         if newest:

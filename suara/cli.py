@@ -102,6 +102,8 @@ def status(db: DbOption = None, config: ConfigOption = None) -> None:
             (msg or "")[:60],
         )
     out.print(r)
+    for line in st["warnings"]:  # gaps and warnings of the sources (ingest/health.py)
+        out.print(f"source {line}", highlight=False, markup=False)
 
 
 class ExportFormat(StrEnum):

@@ -37,7 +37,8 @@ class AppConfig:
     appstore_id: str | None = None
     appstore_countries: tuple[str, ...] = ("id",)
     twitter_query: str | None = None
-    lang: str = "id"
+    # Google Play filters reviews by language (hl): each one listed is read, a review found in two once
+    langs: tuple[str, ...] = ("id", "en")
     country: str = "id"
 
 
@@ -90,6 +91,11 @@ def _parse_apps(raw: dict, where: Path) -> tuple[AppConfig, ...]:
             raise ConfigError(f"{where}: [apps.{key}] must be a table")
         allowed = set(AppConfig.__dataclass_fields__) - {"key"}
         unknown = set(spec) - allowed
+        if "lang" in unknown:
+            raise ConfigError(
+                f'{where}: [apps.{key}] lang is now a list, langs: write langs = ["{spec["lang"]}"] '
+                '(default ["id", "en"]: Google Play shows each language\'s reviews apart)'
+            )
         if unknown:
             raise ConfigError(
                 f"{where}: [apps.{key}] has unknown keys {sorted(unknown)}; allowed: {sorted(allowed)}"
@@ -105,8 +111,19 @@ def _parse_apps(raw: dict, where: Path) -> tuple[AppConfig, ...]:
                     f"not {countries!r}"
                 )
             spec["appstore_countries"] = tuple(countries)
+        if "langs" in spec:
+            spec["langs"] = _langs(spec["langs"], f"{where}: [apps.{key}] langs")
         apps.append(AppConfig(key=key, name=spec.pop("name", key), **spec))
     return tuple(apps)
+
+
+def _langs(value, where: str) -> tuple[str, ...]:
+    """A non-empty list of language codes, each once, in the order given."""
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigError(
+            f'{where} must be a non-empty list of language codes, e.g. ["id", "en"]; not {value!r}'
+        )
+    return tuple(dict.fromkeys(v.strip() for v in value))
 
 
 def load_settings(config: str | Path | None = None, db: str | Path | None = None) -> Settings:

@@ -44,12 +44,12 @@ def _writable_dir(path: Path) -> bool:
 def check_config(config: str | Path | None, db: str | Path | None) -> tuple[Check, Settings | None]:
     try:
         settings = load_settings(config=config, db=db)
-        from ingest.collect import policy_from
+        from ingest.collect import collect_options
         from suara.nightly import options
         from suara.training import train_config
 
         options(settings)
-        policy_from(settings)
+        collect_options(settings)
         train_config(settings)
     except ConfigError as exc:
         return Check("configuration", "fail", str(exc), "fix the file named above"), None
@@ -209,6 +209,21 @@ def check_sources(settings: Settings) -> list[Check]:
     return checks
 
 
+def check_source_health(settings: Settings) -> list[Check]:
+    """Gaps and warnings the collector recorded (ingest/health.py): signs that reviews may be missing."""
+    from ingest.health import source_warnings
+
+    if not settings.db_path.exists():
+        return []
+    try:
+        with read_connection(settings.db_path, wait=2.0) as con:
+            lines = source_warnings(con)
+    except Exception:  # an unreadable database is check_database's to report
+        return []
+    hint = "look at the store's page; collect more often; a file import (`suara import`) can fill a gap"
+    return [Check("source data", "warn", line, hint) for line in lines]
+
+
 def check_data_files(settings: Settings) -> list[Check]:
     from nlp.offices import OfficeMatcher
     from nlp.resources import OFFICES_FILE
@@ -325,6 +340,7 @@ def run_checks(
     checks += check_database(settings)
     checks.append(check_model(settings, models_dir))
     checks += check_sources(settings)
+    checks += check_source_health(settings)
     checks += check_data_files(settings)
     checks += check_outputs(settings)
     return checks

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ingest.health import source_warnings
 from suara.migrations import SCHEMA_VERSION, schema_version
 from suara.store import StoreError, current_model, first_row, read_connection
 
@@ -39,4 +40,5 @@ def status(path: Path) -> dict:
             "model": current_model(con),
             "classified": first_row(con, "SELECT count(*) FROM classifications")[0],
             "human_reviews": first_row(con, "SELECT count(*) FROM human_reviews")[0],
+            "warnings": source_warnings(con),  # gaps and warnings of the sources (ingest/health.py)
         }

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
+import socket
+import threading
 from pathlib import Path
 
 import httpx
 
 from ingest import http
+from suara.config import MPASPOR, Settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
 _make_client = http.make_client  # the real factory, even while a CLI test monkeypatches it
@@ -47,6 +51,56 @@ class Replay:
 
     def left(self) -> int:
         return sum(len(q) for q in self.queues.values())
+
+
+class SlowServer:
+    """A real HTTP server on a socket answering ``body`` one way per connection, in ``modes`` order:
+    ``drip`` sends the headers, then one byte every 50 ms; ``cut`` sends half the promised body and
+    closes; ``ok`` (also once the modes run out) the whole body."""
+
+    def __init__(self, modes: list[str], body: str):
+        self.modes, self.served, self.body = list(modes), [], body.encode()
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+
+    def serve(self) -> None:
+        self.sock.settimeout(0.1)
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.recv(65536)
+                mode = self.modes.pop(0) if self.modes else "ok"
+                self.served.append(mode)
+                body = self.body
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body))
+                try:
+                    if mode == "drip":
+                        for byte in body:
+                            if self.stop.wait(0.05):
+                                break
+                            conn.sendall(bytes([byte]))
+                    elif mode == "cut":
+                        conn.sendall(body[: len(body) // 2])
+                    else:
+                        conn.sendall(body)
+                except OSError:  # the client gave up: what the deadline is for
+                    pass
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join()
+        self.sock.close()
 
 
 class Sleeps(list):
@@ -88,15 +142,26 @@ def play_review(template: list, review_id: str, text: str | None = None, at: int
     return item
 
 
-def run_source(store, answers, source: str, app=None, **kwargs):
+# M-Paspor with Play read in one language (most tests replay one stream), and the stop rule without
+# the re-read window (the fixtures' reviews are hours apart); the tests of either say so.
+MPASPOR_ID = dataclasses.replace(MPASPOR, langs=("id",))
+NO_REREAD = Settings(extra={"collect": {"reread_days": 0}})
+
+
+def run_source(store, answers, source: str, app=None, settings=None, **kwargs):
     """Run the real collector for one source against replayed answers; returns (result, replay)."""
     from ingest.collect import collect
-    from suara.config import MPASPOR, Settings
 
     replay = Replay(answers)
     policy = kwargs.pop("policy", None) or no_wait()
     result = collect(
-        store, Settings(), app or MPASPOR, source, client=replay.client(), policy=policy, **kwargs
+        store,
+        settings or NO_REREAD,
+        app or MPASPOR_ID,
+        source,
+        client=replay.client(),
+        policy=policy,
+        **kwargs,
     )
     return result, replay
 

@@ -173,9 +173,12 @@ def test_a_connect_timeout_is_retried(store):
     assert result.status == "success" and result.errors == 1
 
 
-def test_truncated_json_fails_the_source(store):
-    result, _ = run_appstore(store, [PAGE1, PAGE2[:200]])
-    assert result.status == "failed" and "page 2 is not valid JSON" in result.message
+def test_a_truncated_body_is_retried_then_fails_the_source(store):
+    result, _ = run_appstore(store, [PAGE1, PAGE2[:200], PAGE2, PAGE3])
+    assert result.status == "success" and result.new == 4 and result.errors == 1
+    store.con.execute("DELETE FROM feedback")
+    result, _ = run_appstore(store, [PAGE1] + [PAGE2[:200]] * 3)
+    assert result.status == "failed" and "page 2 is not whole JSON" in result.message
     assert query(store, "SELECT count(*) FROM feedback") == [(3,)]
 
 
@@ -199,3 +202,37 @@ def test_an_app_without_an_app_store_id_is_skipped_not_failed(store):
     result = collect(store, SETTINGS, app, "appstore", client=Replay([]).client())
     assert result.status == "skipped" and "appstore_id" in result.message
     assert query(store, "SELECT count(*) FROM runs") == [(0,)]
+
+
+# -- an empty first page (issue 16.3) ------------------------------------------------------------------
+def test_an_empty_first_page_after_reviews_were_read_is_a_warning_not_a_silent_zero(store):
+    from ingest.health import source_warnings
+
+    run_appstore(store, [PAGE1, PAGE2, PAGE3])  # a completed run read reviews
+    result, replay = run_appstore(store, [feed_page(1, None)])
+    assert result.status == "success" and len(replay.requests) == 1 and result.fetched == 0
+    assert (
+        "id: WARNING: the first page was empty, though a completed run read items up to" in result.summary()
+    )
+    assert "WARNING" in query(store, "SELECT message FROM runs ORDER BY run_id DESC LIMIT 1")[0][0]
+    (line,) = source_warnings(store.con)
+    assert line.startswith("app_store/mpaspor (id): WARNING: the first page was empty")
+    run_appstore(store, [PAGE1])  # the feed answers again: the warning is cleared
+    assert source_warnings(store.con) == []
+
+
+def test_an_empty_first_page_of_a_first_run_is_no_warning(store):
+    result, _ = run_appstore(store, [feed_page(1, None)])
+    assert result.status == "success" and "WARNING" not in result.summary()
+    assert store.get_state("app_store", "mpaspor", "warning:id") is None
+
+
+def test_a_gap_is_listed_with_the_warnings(store):
+    from ingest.health import source_warnings
+
+    run_appstore(store, [PAGE1, PAGE2, PAGE3])
+    run_appstore(store, ten_pages(datetime(2026, 3, 20, tzinfo=UTC)))
+    assert source_warnings(store.con) == [
+        f"app_store/mpaspor (id): GAP: items between 2026-03-10T08:12:33 and 2026-03-13T01:40:00 may be "
+        f"missing (found {json.loads(store.get_state('app_store', 'mpaspor', 'gap:id'))['found'][:16]} UTC)"
+    ]

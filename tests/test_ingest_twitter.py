@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from ingest import http, twitter
 from suara.cli import app as cli
 from suara.config import MPASPOR, Settings
-from tests.ingest_replay import Replay, fixture, no_wait, query, run_source
+from tests.ingest_replay import Replay, fixture, no_wait, play_body, query, run_source
 
 PAGE1, PAGE2, EMPTY = (
     fixture("x_search_page1.json"),
@@ -92,7 +92,47 @@ def test_a_reset_beyond_the_bound_fails_the_run_clearly(store, monkeypatch):
     reset = str(int(policy.clock()) + 900)
     limited = httpx.Response(429, headers={"x-rate-limit-remaining": "0", "x-rate-limit-reset": reset})
     result, _ = run_x(store, [limited], policy=policy)
-    assert result.status == "failed" and "asks to wait 901s" in result.message and policy.sleep == []
+    assert result.status == "failed" and "asks to wait 900s" in result.message and policy.sleep == []
+
+
+def test_a_reset_exactly_at_the_bound_is_still_waited_for(store, monkeypatch):
+    monkeypatch.setenv("X_BEARER_TOKEN", SECRET)
+    policy = no_wait(max_wait=60)
+    limited = httpx.Response(
+        429, headers={"x-rate-limit-remaining": "0", "x-rate-limit-reset": str(int(policy.clock()) + 60)}
+    )
+    result, _ = run_x(store, [limited, PAGE1, PAGE2], policy=policy)
+    assert result.status == "success" and result.new == 5
+    assert policy.sleep == [61.0]  # the reset, then a second for its rounding
+
+
+def test_the_monthly_usage_cap_fails_at_once_with_the_apis_message(store, monkeypatch):
+    """X's 429 for a spent monthly cap (body and headers as xdevplatform/xdk#25 shows them): the
+    15-minute window is fine, so waiting for its reset would only stall the night."""
+    monkeypatch.setenv("X_BEARER_TOKEN", SECRET)
+    policy = no_wait()
+    capped = httpx.Response(
+        429,
+        text=fixture("x_usage_capped.json"),
+        headers={"x-rate-limit-limit": "40000", "x-rate-limit-remaining": "39999",
+                 "x-rate-limit-reset": str(int(policy.clock()) + 600)},
+    )  # fmt: skip
+    result, replay = run_x(store, [capped], policy=policy)
+    assert result.status == "failed" and len(replay.requests) == 1 and policy.sleep == []
+    assert "HTTP 429: Usage cap exceeded: Monthly product cap (standard-basic)" in result.message
+    assert "waiting does not help" in result.message and result.errors == 1
+    assert query(store, "SELECT status, errors FROM runs") == [("failed", 1)]
+
+
+def test_a_429_without_the_cap_in_its_body_is_still_a_rate_limit(store, monkeypatch):
+    monkeypatch.setenv("X_BEARER_TOKEN", SECRET)
+    body = json.dumps(
+        {"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429}
+    )
+    policy = no_wait()
+    limited = httpx.Response(429, text=body, headers={"x-rate-limit-reset": str(int(policy.clock()) + 5)})
+    result, _ = run_x(store, [limited, PAGE1, PAGE2], policy=policy)
+    assert result.status == "success" and policy.sleep == [6.0]
 
 
 def test_a_spent_quota_waits_for_its_reset_before_the_next_page(store, monkeypatch):
@@ -135,10 +175,12 @@ def test_a_since_id_older_than_the_search_window_is_dropped(store, monkeypatch):
     )
 
 
-def test_truncated_json_fails_the_source(store, monkeypatch):
+def test_a_truncated_body_is_retried_then_fails_the_source(store, monkeypatch):
     monkeypatch.setenv("X_BEARER_TOKEN", SECRET)
-    result, _ = run_x(store, [PAGE1[:150]])
-    assert result.status == "failed" and "not valid JSON" in result.message
+    result, _ = run_x(store, [PAGE1[:150], PAGE1, PAGE2])
+    assert result.status == "success" and result.new == 5 and result.errors == 1
+    result, _ = run_x(store, [PAGE1[:150]] * 3)
+    assert result.status == "failed" and "not whole JSON" in result.message
 
 
 def test_a_tweet_without_text_is_skipped(store, monkeypatch):
@@ -155,7 +197,11 @@ def test_collect_all_goes_on_when_twitter_has_no_token_and_exits_1(tmp_path, mon
     monkeypatch.delenv("X_BEARER_TOKEN", raising=False)
     replay = Replay(
         {
-            "play.google.com": [fixture("play_reviews_page1.txt"), fixture("play_reviews_page2.txt")],
+            "play.google.com": [
+                fixture("play_reviews_page1.txt"),
+                fixture("play_reviews_page2.txt"),
+                play_body([]),
+            ],
             "itunes.apple.com": [
                 fixture("appstore_page1.json"),
                 fixture("appstore_page2_single.json"),
