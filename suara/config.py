@@ -101,7 +101,7 @@ def _parse_apps(raw: dict, where: Path) -> tuple[AppConfig, ...]:
                 f"{where}: [apps.{key}] has unknown keys {sorted(unknown)}; allowed: {sorted(allowed)}"
             )
         spec = dict(spec)
-        for field_name in allowed - {"appstore_countries"}:
+        for field_name in allowed - {"appstore_countries", "langs"}:
             _text(spec, field_name, f"{where}: [apps.{key}]")
         if "appstore_countries" in spec:
             countries = spec["appstore_countries"]
