@@ -35,7 +35,7 @@ from tests.serving import free_port, wait_until_serving
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"
-PAGES = ["overview", "category", "versions", "offices", "alerts", "review", "frameworks", "runs"]
+PAGES = ["overview", "category", "feedback", "versions", "offices", "alerts", "review", "frameworks", "runs"]
 ANY_NIK = re.compile(r"(?<!\d)\d(?:[ .\-\\]?\d){15}(?!\d)")
 
 
@@ -206,7 +206,7 @@ def test_category_page(db):
     assert any(c.value == f"{n} teks, terbaru di atas" for c in at.caption)
     # newest first, masked, with the model's score and a link to the original
     assert "[NIK]" in at.markdown[1].value or any("\\[NIK\\]" in m.value for m in at.markdown)
-    assert any("skor model 0,80" in c.value and "buka aslinya" in c.value for c in at.caption)
+    assert any("keyakinan model 80%" in c.value and "buka aslinya" in c.value for c in at.caption)
 
     at.text_input(key="q").input("jaksel").run()
     hits = sql(
@@ -493,7 +493,7 @@ def test_empty_database_says_what_to_do(tmp_path, monkeypatch):
 
 
 def test_locked_database_says_so(writable_db, monkeypatch):
-    monkeypatch.setattr(queries, "LOCK_WAIT", 0.3)
+    monkeypatch.setattr(queries.base, "LOCK_WAIT", 0.3)
     code = "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); print('locked', flush=True); time.sleep(30)"
     holder = subprocess.Popen(
         [sys.executable, "-c", code, str(writable_db)], stdout=subprocess.PIPE, text=True
