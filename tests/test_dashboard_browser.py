@@ -178,9 +178,11 @@ def test_every_page_at_two_widths_without_outside_requests(server):
                     expect(page.locator("h1").first).to_be_visible(timeout=30_000)
                     page.wait_for_load_state("networkidle")
                     assert not page.get_by_test_id("stException").count(), (path, width)
-                    if path in ("ringkasan", "versi"):
+                    assert not page.get_by_text("Page not found").count(), (path, width)
+                    if path in ("", "versi", "masukan"):
                         page.wait_for_timeout(800)
-                        page.screenshot(path=str(ARTIFACTS / f"{path}_{width}.png"), full_page=True)
+                        name = path or "ringkasan"
+                        page.screenshot(path=str(ARTIFACTS / f"{name}_{width}.png"), full_page=True)
                 context.close()
         finally:
             browser.close()
