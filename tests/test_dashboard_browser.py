@@ -137,7 +137,7 @@ def test_overview_in_chromium(server):
 
 
 PAGES = [
-    "ringkasan",
+    "",  # the landing page
     "kategori",
     "masukan",
     "versi",
