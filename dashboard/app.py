@@ -1,7 +1,9 @@
 """Suara's dashboard: `suara dashboard` runs `streamlit run dashboard/app.py` (database in $SUARA_DB).
 
 This main script draws what every page shares (navigation, language switch, filters, downloads) and
-then runs the page the URL names; each page is one module in dashboard/views/.
+then runs the page the URL names; each page is one module in dashboard/views/. Nothing is loaded from
+outside this server (a government network may be closed): the favicon is dashboard/favicon.png, and
+Streamlit serves its own fonts and icons.
 """
 
 from __future__ import annotations
@@ -15,13 +17,14 @@ if str(HERE.parent) not in sys.path:  # run from a checkout without `pip install
 
 import streamlit as st  # noqa: E402
 
-from dashboard import common, filters  # noqa: E402
+from dashboard import common, filters, queries  # noqa: E402
 from dashboard.i18n import LANGUAGES, t  # noqa: E402
 
 # (module, url path, title key, icon); the first page is the landing page.
 PAGES = [
     ("overview", "ringkasan", "page_overview", ":material/dashboard:"),
     ("category", "kategori", "page_category", ":material/category:"),
+    ("feedback", "masukan", "page_feedback", ":material/forum:"),
     ("versions", "versi", "page_versions", ":material/new_releases:"),
     ("offices", "kantor", "page_offices", ":material/apartment:"),
     ("alerts", "peringatan", "page_alerts", ":material/notifications_active:"),
@@ -31,7 +34,7 @@ PAGES = [
     ("runs", "riwayat", "page_runs", ":material/history:"),
 ]
 
-st.set_page_config(page_title="Suara", page_icon=":material/campaign:", layout="wide")
+st.set_page_config(page_title="Suara", page_icon=str(HERE / "favicon.png"), layout="wide")
 
 filters.bound(
     st.sidebar.segmented_control,
@@ -52,7 +55,8 @@ page = st.navigation(
 
 data_range = common.fetch("data_range")
 options = common.fetch("filter_options")
-view = filters.sidebar(data_range, options, common.taxonomy().ids, common.category_formatter())
+categories = [*common.taxonomy().ids, queries.UNCATEGORIZED]  # "tanpa kategori" is a value too
+view = filters.sidebar(data_range, options, categories, common.category_formatter())
 with st.sidebar.expander(t("download_view"), icon=":material/download:"):
     common.download_buttons(view, key="dl_view")
 

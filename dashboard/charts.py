@@ -1,7 +1,11 @@
-"""Altair charts shared by the pages, sized and labelled for a laptop screen.
+"""Altair charts shared by the pages, sized and labelled for a laptop screen and readable at 400 px.
 
+Every chart speaks the page's language: its axes and tooltips format numbers and months with the
+language's locale (``LOCALES``: 30,9% and 7.780 in Indonesian, 30.9% and 7,780 in English), and
+values printed on marks are strings made by dashboard.i18n, so a chart reads like the cards beside it.
 Heights given to Altair include the axes (Streamlit fits the chart with ``autosize: fit``), so they
-grow with the number of rows a chart shows.
+grow with the number of rows a chart shows. Trend lines break where a bucket has no share to show
+(too few texts), they never bridge a gap.
 """
 
 from __future__ import annotations
@@ -9,91 +13,166 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from dashboard.i18n import t
+from dashboard.i18n import lang, num, pct, pp, t
 
 HEIGHT = 320
+_ID_MONTHS = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
+              "Oktober", "November", "Desember"]  # fmt: skip
+_EN_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+              "October", "November", "December"]  # fmt: skip
+LOCALES = {  # d3-format and d3-time-format locales, as Vega-Lite's config.locale takes them
+    "id": {
+        "number": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["Rp", ""]},
+        "time": {
+            "dateTime": "%A, %e %B %Y %X",
+            "date": "%d/%m/%Y",
+            "time": "%H.%M.%S",
+            "periods": ["AM", "PM"],
+            "days": ["Minggu", "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu"],
+            "shortDays": ["Min", "Sen", "Sel", "Rab", "Kam", "Jum", "Sab"],
+            "months": _ID_MONTHS,
+            "shortMonths": [m[:3] for m in _ID_MONTHS[:7]] + ["Agu", "Sep", "Okt", "Nov", "Des"],
+        },
+    },
+    "en": {
+        "number": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["$", ""]},
+        "time": {
+            "dateTime": "%a %b %e %X %Y",
+            "date": "%m/%d/%Y",
+            "time": "%H:%M:%S",
+            "periods": ["AM", "PM"],
+            "days": ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"],
+            "shortDays": ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"],
+            "months": _EN_MONTHS,
+            "shortMonths": [m[:3] for m in _EN_MONTHS],
+        },
+    },
+}
+AXIS_DATE = {"day": "%d %b", "week": "%d %b %y", "month": "%b %Y"}
 
 
-def weekly_lines(df: pd.DataFrame, measure: str, y_title: str, color_title: str) -> alt.Chart:
-    """One line per category over weeks; ``df`` has week, label, n, share."""
+def localized(chart):
+    """The chart with the current language's number and time locale."""
+    return chart.configure(locale=LOCALES[lang()])
+
+
+def bucket_name(bucket: pd.Timestamp, unit: str) -> str:
+    """A bucket as people say it: 2025-03-24, 24–30 Mar 2025, Maret 2025."""
+    months = _ID_MONTHS if lang() == "id" else _EN_MONTHS
+    if unit == "month":
+        return f"{months[bucket.month - 1]} {bucket.year}"
+    if unit == "week":
+        last = bucket + pd.Timedelta(days=6)
+        return t("week_of", start=f"{bucket:%Y-%m-%d}", last=f"{last:%Y-%m-%d}")
+    return f"{bucket:%Y-%m-%d}"
+
+
+def trend_lines(df: pd.DataFrame, unit: str, measure: str, y_title: str, color_title: str):
+    """One line per category over the buckets of ``unit``; ``df`` has bucket, label, n, total, share.
+
+    A share is drawn only where its bucket holds enough texts (``share`` is NaN elsewhere): the line
+    breaks there instead of joining its neighbours.
+    """
     several = df["label"].nunique() > 1
+    df = df.assign(
+        period=[bucket_name(b, unit) for b in df["bucket"]],
+        n_label=df["n"].map(num),
+        total_label=df["total"].map(num),
+        share_label=[pct(s) if s == s else t("too_few") for s in df["share"]],
+    )
     legend = alt.Legend(orient="bottom", columns=1, labelLimit=400) if several else None
     y = (
         alt.Y("share:Q", title=y_title, axis=alt.Axis(format="%"))
         if measure == "share"
-        else alt.Y("n:Q", title=y_title)
+        else alt.Y("n:Q", title=y_title, axis=alt.Axis(format=",d", tickMinStep=1))
     )
-    return (
+    chart = (
         alt.Chart(df)
-        .mark_line(point=alt.OverlayMarkDef(size=25))
+        .mark_line(point=alt.OverlayMarkDef(size=25), invalid="break-paths-show-domains")
         .encode(
-            x=alt.X("week:T", title=None, axis=alt.Axis(format="%d %b %y")),
+            x=alt.X("bucket:T", title=None, axis=alt.Axis(format=AXIS_DATE[unit], labelOverlap=True)),
             y=y,
             color=alt.Color("label:N", title=color_title, legend=legend),
             tooltip=[
-                alt.Tooltip("week:T", title=t("week"), format="%Y-%m-%d"),
+                alt.Tooltip("period:N", title=t(f"unit_{unit}")),
                 alt.Tooltip("label:N", title=color_title),
-                alt.Tooltip("n:Q", title=t("axis_n")),
-                alt.Tooltip("total:Q", title=t("feedback_in_week")),
-                alt.Tooltip("share:Q", title=t("axis_share"), format=".1%"),
+                alt.Tooltip("n_label:N", title=t("axis_n")),
+                alt.Tooltip("total_label:N", title=t("feedback_in_bucket")),
+                alt.Tooltip("share_label:N", title=t("axis_share")),
             ],
         )
         .properties(height=HEIGHT + (22 * df["label"].nunique() if several else 0))  # room for the legend
     )
+    return localized(chart)
 
 
 def hbar(
-    df: pd.DataFrame, label: str, value: str, title: str, fmt: str = ",d", color: str = "#d9534f", sort="-x"
-) -> alt.Chart:
-    """Horizontal bars (longest on top unless ``sort`` lists the labels), each with its value printed."""
+    df: pd.DataFrame,
+    label: str,
+    value: str,
+    title: str,
+    kind: str = "count",
+    color: str = "#d9534f",
+    sort="-x",
+):
+    """Horizontal bars (longest on top unless ``sort`` lists the labels), each with its value printed
+    as the cards print it (``kind``: count or share)."""
+    fmt = pct if kind == "share" else num
+    df = df.assign(value_label=df[value].map(fmt))
     base = alt.Chart(df).encode(
-        y=alt.Y(f"{label}:N", sort=sort, title=None, axis=alt.Axis(labelLimit=300)),
+        y=alt.Y(f"{label}:N", sort=sort, title=None, axis=alt.Axis(labelLimit=180)),
         x=alt.X(
             f"{value}:Q",
             title=title,
             axis=alt.Axis(labels=False, ticks=False, grid=False, domain=False, titleAnchor="start"),
-            scale=alt.Scale(domain=[0, float(df[value].max() or 1) * 1.3]),  # room for the printed values
+            scale=alt.Scale(domain=[0, float(df[value].max() or 1) * 1.35]),  # room for the printed values
         ),
-        tooltip=[alt.Tooltip(f"{label}:N", title=" "), alt.Tooltip(f"{value}:Q", title=title, format=fmt)],
+        tooltip=[alt.Tooltip(f"{label}:N", title=" "), alt.Tooltip("value_label:N", title=title)],
     )
     bars = base.mark_bar(color=color)
-    text = base.mark_text(align="left", dx=3).encode(text=alt.Text(f"{value}:Q", format=fmt))
-    return (bars + text).properties(height=50 + 28 * len(df))
+    text = base.mark_text(align="left", dx=3).encode(text="value_label:N")
+    return localized((bars + text).properties(height=50 + 28 * len(df)))
 
 
-def share_grid(df: pd.DataFrame, x: str, x_title: str, x_order: list[str], jumps: bool = True) -> alt.Chart:
-    """Categories (rows) by ``x`` (columns): each cell a share, printed and coloured; jumps outlined."""
+def share_grid(df: pd.DataFrame, x: str, x_title: str, x_order: list[str]):
+    """Categories (rows) by ``x`` (columns): each cell a share, printed and coloured; jumps outlined.
+
+    ``df`` has label, share, change, n, total and jump. Labels are cut short and cells printed small,
+    so a dozen releases still fit a phone's 400 px.
+    """
     rows = df["label"].drop_duplicates().tolist()
+    df = df.assign(
+        share_label=df["share"].map(lambda s: pct(s, digits=0)),
+        share_tip=df["share"].map(pct),
+        change_tip=[pp(c) if c == c else "–" for c in df["change"]],
+        n_label=df["n"].map(num),
+        total_label=df["total"].map(num),
+    )
     base = alt.Chart(df).encode(
         x=alt.X(
-            f"{x}:N", title=x_title, sort=x_order, axis=alt.Axis(labelAngle=0, orient="top", labelLimit=120)
+            f"{x}:N", title=x_title, sort=x_order, axis=alt.Axis(labelAngle=-45, orient="top", labelLimit=80)
         ),
-        y=alt.Y("label:N", title=None, sort=rows, axis=alt.Axis(labelLimit=320)),
+        y=alt.Y("label:N", title=None, sort=rows, axis=alt.Axis(labelLimit=150)),
     )
     cells = base.mark_rect().encode(
         color=alt.Color(
             "share:Q",
             title=t("share"),
             scale=alt.Scale(scheme="orangered", domainMin=0),
-            legend=alt.Legend(format="%"),
+            legend=alt.Legend(format="%", orient="bottom"),
         ),
         tooltip=[
             alt.Tooltip(f"{x}:N", title=x_title),
             alt.Tooltip("label:N", title=t("category")),
-            alt.Tooltip("share:Q", title=t("share"), format=".1%"),
-            alt.Tooltip("change:Q", title=t("change_pp"), format="+.1%"),
-            alt.Tooltip("n:Q", title=t("axis_n")),
-            alt.Tooltip("total:Q", title=t("feedback_in_version")),
+            alt.Tooltip("share_tip:N", title=t("share")),
+            alt.Tooltip("change_tip:N", title=t("change_pp")),
+            alt.Tooltip("n_label:N", title=t("axis_n")),
+            alt.Tooltip("total_label:N", title=t("feedback_in_version")),
         ],
     )
-    text = base.mark_text(fontSize=12).encode(
-        text=alt.Text("share:Q", format=".0%"),
+    outline = base.transform_filter("datum.jump").mark_rect(fill=None, stroke="#1f4e9c", strokeWidth=3)
+    text = base.mark_text(fontSize=10).encode(
+        text="share_label:N",
         color=alt.condition("datum.share > 0.3", alt.value("white"), alt.value("#333")),
     )
-    layers = [cells]
-    if jumps:
-        layers.append(
-            base.transform_filter("datum.jump").mark_rect(fill=None, stroke="#1f4e9c", strokeWidth=3)
-        )
-    layers.append(text)
-    return alt.layer(*layers).properties(height=60 + 30 * len(rows))
+    return localized(alt.layer(cells, outline, text).properties(height=90 + 26 * len(rows)))

@@ -20,7 +20,7 @@ import streamlit as st
 
 from dashboard import queries
 from dashboard.filters import Filters, source_name
-from dashboard.i18n import dec, lang, t
+from dashboard.i18n import lang, pct, t
 from nlp.pii import mask
 from suara.config import ConfigError, load_settings
 from suara.export import safe_frame
@@ -73,6 +73,8 @@ def taxonomy():
 
 
 def category_label(category_id: str, language: str | None = None) -> str:
+    if category_id == queries.UNCATEGORIZED:
+        return t("no_category", language=language)
     try:
         return taxonomy().get(category_id).label(language or lang())
     except KeyError:
@@ -121,8 +123,9 @@ def require_data() -> None:
 
 
 # -- texts ---------------------------------------------------------------------------------------
-def text_cards(rows: pd.DataFrame, score: bool = False) -> None:
-    """One bordered card per text: date, source, rating, version, (score), categories, link; then the text."""
+def text_cards(rows: pd.DataFrame, score: bool = False, all_categories: bool = False) -> None:
+    """One bordered card per text: date, source, rating, version, (likes), (score), link; then the text
+    and its categories (``all_categories``: "no category" too, where it has none)."""
     for row in rows.itertuples(index=False):
         with st.container(border=True):
             meta = [
@@ -131,18 +134,24 @@ def text_cards(rows: pd.DataFrame, score: bool = False) -> None:
                 "★" * int(row.rating) if pd.notna(row.rating) else t("no_rating"),
                 f"v{row.app_version}" if isinstance(row.app_version, str) else t("no_version"),
             ]
-            if score and pd.notna(getattr(row, "score", None)):
-                meta.append(t("score", score=dec(row.score)))
+            likes = getattr(row, "likes", None)
+            if pd.notna(likes) and likes:
+                meta.append(t("likes", n=int(likes)))
+            shows_score = score and pd.notna(getattr(row, "score", None))
+            if shows_score:
+                meta.append(t("score", score=pct(row.score, digits=0)))
             url = safe_url(row.url)
             if url:
                 meta.append(f"[{t('open_original')}]({url})")
-            st.caption(" · ".join(meta))
+            st.caption(" · ".join(meta), help=t("score_help") if shows_score else None)
             if isinstance(row.title, str) and row.title:
                 st.markdown(f"**{md(row.title)}**")
             st.markdown(md(row.text))
             cats = getattr(row, "categories", None)
             if isinstance(cats, str) and cats:
                 st.caption(t("categories_of_text", cats=category_labels(cats)))
+            elif all_categories:
+                st.caption(t("categories_of_text", cats=t("no_category")))
 
 
 # -- downloads -----------------------------------------------------------------------------------
@@ -157,7 +166,12 @@ def export_bytes(df: pd.DataFrame, fmt: str) -> bytes:
 
 
 def download_buttons(
-    f: Filters, key: str, category: str | None = None, search: str | None = None, where=None
+    f: Filters,
+    key: str,
+    category: str | None = None,
+    search: str | None = None,
+    where=None,
+    sort: str = "newest",
 ) -> None:
     """CSV and Excel of the current view, built only when clicked (masked, at most EXPORT_LIMIT rows)."""
     db = str(db_path())
@@ -166,7 +180,7 @@ def download_buttons(
     name = f"suara_{category or 'feedback'}_{f.start or 'awal'}_{last}"
 
     def build(fmt: str):
-        return lambda: export_bytes(queries.export_rows(db, f, category, search, EXPORT_LIMIT), fmt)
+        return lambda: export_bytes(queries.export_rows(db, f, category, search, EXPORT_LIMIT, sort), fmt)
 
     cols = where.columns(2)
     cols[0].download_button(

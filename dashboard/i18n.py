@@ -23,6 +23,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "page_frameworks": ("Kerangka e-government", "E-government frameworks"),
     "page_runs": ("Riwayat", "Runs"),
     "page_replies": ("Tanggapan", "Replies"),
+    "page_feedback": ("Semua masukan", "All feedback"),
     # database and empty states
     "db_missing": (
         "Basis data {db} belum ada: jalankan `suara init` lalu `suara collect`, atau `make demo`.",
@@ -103,19 +104,35 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "kpi_top_name": ("**{name}** ({n} teks)", "**{name}** ({n} texts)"),
     "axis_n": ("Jumlah teks", "Texts"),
-    "week": ("Minggu", "Week"),
-    "feedback_in_week": ("Masukan minggu itu", "Feedback that week"),
+    "unit_day": ("Hari", "Day"),
+    "unit_week": ("Minggu", "Week"),
+    "unit_month": ("Bulan", "Month"),
+    "week_of": ("{start} s.d. {last}", "{start} to {last}"),
+    "feedback_in_bucket": ("Semua masukan pada waktu itu", "All feedback in that time"),
+    "too_few": ("terlalu sedikit masukan", "too little feedback"),
     "axis_share": ("Porsi", "Share"),
     "keywords": ("Contoh kata kunci: {words}", "Example keywords: {words}"),
-    "trend_title": ("Tren mingguan enam kategori utama", "Weekly trend of the six headline categories"),
-    "trend_title_one": ("Tren mingguan", "Weekly trend"),
-    "trend_caption": (
-        "Minggu dimulai hari Senin (UTC); minggu pertama dan terakhir bisa tidak penuh.",
-        "Weeks start on Monday (UTC); the first and last week may be partial.",
+    "trend_title": ("Tren enam kategori utama", "Trend of the six headline categories"),
+    "trend_title_one": ("Tren", "Trend"),
+    "trend_caption_day": (
+        "Per hari (UTC). Porsi dari waktu dengan kurang dari {min} masukan tidak digambar: garisnya putus.",
+        "Per day (UTC). A share from a time with fewer than {min} texts is not drawn: the line breaks.",
+    ),
+    "trend_caption_week": (
+        "Per minggu (mulai Senin, UTC); minggu pertama dan terakhir bisa tidak penuh. Porsi dari minggu "
+        "dengan kurang dari {min} masukan tidak digambar: garisnya putus.",
+        "Per week (from Monday, UTC); the first and last week may be partial. A share from a week with "
+        "fewer than {min} texts is not drawn: the line breaks.",
+    ),
+    "trend_caption_month": (
+        "Per bulan (UTC); bulan pertama dan terakhir bisa tidak penuh. Porsi dari bulan dengan kurang "
+        "dari {min} masukan tidak digambar: garisnya putus.",
+        "Per month (UTC); the first and last month may be partial. A share from a month with fewer "
+        "than {min} texts is not drawn: the line breaks.",
     ),
     "measure": ("Ukuran", "Measure"),
     "measure_n": ("Jumlah teks", "Texts"),
-    "measure_share": ("Porsi dari masukan minggu itu", "Share of that week's feedback"),
+    "measure_share": ("Porsi dari semua masukan", "Share of all feedback"),
     "categories_title": ("Semua kategori", "All categories"),
     "share_of_feedback": ("Porsi dari masukan", "Share of feedback"),
     # category page
@@ -139,24 +156,56 @@ TEXTS: dict[str, tuple[str, str]] = {
     "no_texts": ("Tidak ada teks yang cocok.", "No matching texts."),
     "no_rating": ("tanpa rating", "no rating"),
     "no_version": ("versi tidak diketahui", "version unknown"),
-    "score": ("skor model {score}", "model score {score}"),
+    "score": ("keyakinan model {score}", "model certainty {score}"),
+    "score_help": (
+        "Seberapa yakin model bahwa teks ini termasuk kategori ini; 100% berarti label dari analis.",
+        "How sure the model is that this text belongs to this category; 100% means an analyst's label.",
+    ),
     "open_original": ("buka aslinya", "open original"),
     "categories_of_text": ("Kategori: {cats}", "Categories: {cats}"),
+    # all-feedback page
+    "feedback_intro": (
+        "Semua ulasan dan cuitan dalam tampilan, termasuk yang tanpa kategori: cari, urutkan, buka aslinya.",
+        "Every review and post in the view, those without a category too: search, sort, open the original.",
+    ),
+    "search_all": ("Cari dalam semua masukan", "Search all feedback"),
+    "search_all_help": (
+        "Setiap kata harus ada (tanpa membedakan huruf besar/kecil); frasa dalam tanda kutip dicari utuh, "
+        'mis. "kode billing".',
+        'Every word must occur (case does not matter); a phrase in quotes is found as a whole, e.g. "kode billing".',
+    ),
+    "sort": ("Urutkan", "Sort"),
+    "sort_newest": ("Terbaru", "Newest"),
+    "sort_lowest": ("Rating terendah", "Lowest rating"),
+    "sort_liked": ("Paling banyak disukai", "Most liked"),
+    "feedback_count": ("{n} masukan", "{n} feedback items"),
+    "likes": ("{n} suka", "{n} likes"),
     # versions page
     "versions_intro": (
-        "Porsi setiap kategori dari masukan tiap rilis. Rilis yang membuat suatu kategori melonjak diberi bingkai.",
-        "Each category's share of each release's feedback. Releases where a category jumps are outlined.",
+        "Rilis dengan masukan terbanyak dalam periode ini, dan porsi setiap kategori dari masukan tiap "
+        "rilis. Rilis yang membuat suatu keluhan melonjak diberi bingkai.",
+        "The releases with the most feedback in this period, and each category's share of each "
+        "release's feedback. Releases where a complaint jumps are outlined.",
     ),
     "min_per_release": ("Minimal masukan per rilis", "Minimum feedback per release"),
+    "min_per_release_help": (
+        "Rilis dengan lebih sedikit masukan tidak ditampilkan dan tidak dibandingkan: porsi dari sedikit "
+        "teks terlalu untung-untungan.",
+        "Releases with less feedback are neither shown nor compared: shares from few texts are luck.",
+    ),
+    "releases_shown": ("Rilis yang ditampilkan", "Releases shown"),
+    "releases_by_volume": ("Masukan per rilis", "Feedback per release"),
     "no_versions": (
         "Tidak ada rilis dengan cukup masukan di tampilan ini. Turunkan batas minimal atau perluas periode.",
         "No release has enough feedback in this view. Lower the minimum or widen the period.",
     ),
     "versions_caption": (
-        "Bingkai biru: porsi naik sedikitnya {pp} poin dan menjadi ≥ {ratio}× rilis sebelumnya. "
-        "Rilis terbaru di kanan.",
-        "Blue outline: the share rose by at least {pp} points and to ≥ {ratio}× the release before. "
-        "Newest release on the right.",
+        "Urut menurut nomor versi, terbaru di kanan. Bingkai biru: sebuah keluhan (bukan pujian) naik "
+        "sedikitnya {pp} poin persentase dari rilis sebelumnya, dari sedikitnya {k} teks, dan uji "
+        "statistik menyatakan kenaikan itu bukan kebetulan (peluang kebetulan di bawah {alpha}).",
+        "In version order, newest on the right. Blue outline: a complaint (not praise) rose by at "
+        "least {pp} percentage points over the release before, from at least {k} texts, and a "
+        "statistical test says the rise is no chance (a chance below {alpha}).",
     ),
     "change_pp": ("Perubahan", "Change"),
     "jumps_title": ("Lonjakan per rilis", "Jumps by release"),
@@ -165,8 +214,8 @@ TEXTS: dict[str, tuple[str, str]] = {
         "No jumps between releases in this view.",
     ),
     "jump_line": (
-        "**v{version}** · {category}: {share} ({change} dari rilis sebelumnya; {n} dari {total} teks)",
-        "**v{version}** · {category}: {share} ({change} from the release before; {n} of {total} texts)",
+        "**v{version}** · {category}: {share} ({change} dari v{previous}; {n} dari {total} teks)",
+        "**v{version}** · {category}: {share} ({change} from v{previous}; {n} of {total} texts)",
     ),
     # offices page
     "offices_intro": (
@@ -263,7 +312,13 @@ TEXTS: dict[str, tuple[str, str]] = {
         "atau pilih Sampel acak.",
         "No unreviewed model predictions in this view (run `suara classify`), or pick Random sample.",
     ),
-    "confidence": ("margin keputusan {value}", "decision margin {value}"),
+    "confidence": ("kepastian model {value}", "model certainty {value}"),
+    "confidence_help": (
+        "0 berarti model sama sekali tidak bisa memutuskan, 1 berarti model sangat yakin. Teks yang "
+        "membuat model ragu didahulukan: label Anda paling berguna di sana.",
+        "0 means the model cannot decide at all, 1 that it is quite sure. Texts the model is unsure "
+        "about come first: that is where your label helps most.",
+    ),
     "model_says": ("Model: {scores}", "Model: {scores}"),
     "right_categories": ("Kategori yang benar", "Right categories"),
     "save_labels": ("Simpan", "Save"),
@@ -308,13 +363,38 @@ TEXTS: dict[str, tuple[str, str]] = {
     "models_title": ("Model", "Model"),
     "no_model": ("Belum ada model: jalankan `suara train`.", "No model yet: run `suara train`."),
     "model_current": (
-        "Model yang dipakai: **{version}**, dilatih {date} (UTC) dengan {n} teks.",
-        "Model in use: **{version}**, trained {date} (UTC) on {n} texts.",
+        "Model yang dipakai: **{version}**, dilatih {date} (UTC) dengan {n} teks; terdaftar {registered}.",
+        "Model in use: **{version}**, trained {date} (UTC) on {n} texts; registered {registered}.",
     ),
+    "metric_macro_f1_headline": (
+        "Ketepatan, enam kategori utama (F1 makro)",
+        "Accuracy, six headline categories (macro F1)",
+    ),
+    "metric_macro_f1_headline_help": (
+        "Rata-rata F1 enam kategori utama pada teks yang tidak dipakai melatih: 1 berarti sempurna. F1 "
+        "menggabungkan ketepatan (yang ditandai memang benar) dan kelengkapan (yang benar tidak terlewat).",
+        "The mean F1 of the six headline categories on texts held out from training: 1 is perfect. F1 "
+        "combines precision (what is flagged is right) and recall (nothing right is missed).",
+    ),
+    "metric_n_train": ("Teks latih", "Training texts"),
+    "metric_n_real": ("Di antaranya ulasan asli", "Of which real reviews"),
+    "metric_seed": ("Benih acak", "Random seed"),
+    "metric_validation": ("Validasi (teks yang disisihkan)", "Validation (held-out texts)"),
+    "metric_test": ("Uji (set uji)", "Test (test set)"),
+    "metric_per_category": ("Per kategori", "Per category"),
+    "metric_macro_f1": ("Ketepatan, semua kategori (F1 makro)", "Accuracy, all categories (macro F1)"),
+    "metric_micro_f1": ("Ketepatan per label (F1 mikro)", "Accuracy per label (micro F1)"),
+    "metric_exact_match": ("Semua kategori tepat", "All categories right"),
+    "metric_n": ("Teks yang dinilai", "Texts scored"),
+    "metric_precision": ("Ketepatan", "Precision"),
+    "metric_recall": ("Kelengkapan", "Recall"),
+    "metric_f1": ("F1", "F1"),
+    "metric_support": ("Teks", "Texts"),
     "other_metrics": ("Metrik lain", "Other metrics"),
     "all_models": ("Semua model ({n})", "All models ({n})"),
     "model": ("Model", "Model"),
     "trained_at": ("Dilatih (UTC)", "Trained (UTC)"),
+    "registered_at": ("Terdaftar (UTC)", "Registered (UTC)"),
     "n_train": ("Teks latih", "Training texts"),
     "current": ("Dipakai", "In use"),
     "runs_title": ("Riwayat jalan", "Runs"),

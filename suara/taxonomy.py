@@ -1,4 +1,8 @@
-"""The complaint taxonomy, read from data/taxonomy.toml: ids, labels, keywords, framework mapping."""
+"""The complaint taxonomy, read from data/taxonomy.toml: ids, labels, keywords, framework mapping.
+
+A category is a complaint unless the data says ``complaint = false`` (praise): figures such as "share
+with a complaint" or an office's "most complaints" count only ``complaint_ids``.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ class Category:
     keywords: tuple[str, ...]
     gartner: str
     harvard: str
+    complaint: bool = True
 
     def label(self, lang: str = "id") -> str:
         return self.label_id if lang == "id" else self.label_en
@@ -39,6 +44,10 @@ class Taxonomy:
     @property
     def headline_ids(self) -> list[str]:
         return [c.id for c in self.categories if c.headline]
+
+    @property
+    def complaint_ids(self) -> list[str]:
+        return [c.id for c in self.categories if c.complaint]
 
     def get(self, category_id: str) -> Category:
         for c in self.categories:
@@ -60,6 +69,7 @@ def load_taxonomy(path: Path = TAXONOMY_FILE) -> Taxonomy:
             keywords=tuple(c.get("keywords", ())),
             gartner=c["gartner"],
             harvard=c["harvard"],
+            complaint=bool(c.get("complaint", True)),
         )
         for c in raw["category"]
     )

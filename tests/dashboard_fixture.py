@@ -1,7 +1,7 @@
 """A small Suara database for the dashboard tests, built through the real Store.
 
-Twenty weeks of M-Paspor feedback ending on LAST_DAY from three sources and three releases (5.2.0
-makes app errors jump), model labels with scores and confidences, office mentions, a registered
+Twenty weeks of M-Paspor feedback ending on LAST_DAY, three texts a day (enough for weekly shares),
+from three sources and three releases (5.2.0 makes app errors jump, and praise too: good news, not a jump), model labels with scores and confidences, office mentions, a registered
 model, analysts' corrections, runs and alerts. The newest texts carry NIK numbers, so every page
 that shows texts has personal data to mask.
 """
@@ -49,11 +49,15 @@ def version_at(day: datetime) -> str:
 def records() -> list[dict]:
     rng = random.Random(7)
     recs = []
-    for i in range(140):
-        day = LAST_DAY - timedelta(days=i, hours=rng.randrange(0, 20))
+    for i in range(3 * 140):
+        day = LAST_DAY - timedelta(days=i // 3, hours=rng.randrange(0, 20))
         text, cats, office = TEMPLATES[rng.randrange(len(TEMPLATES))]
-        if version_at(day) == "5.2.0" and rng.random() < 0.35:  # the release that broke things
-            text, cats, office = TEMPLATES[0]
+        if version_at(day) == "5.2.0":  # the release that broke things, and was praised for its looks
+            r = rng.random()
+            if r < 0.6:
+                text, cats, office = TEMPLATES[0]
+            elif r < 0.8:
+                text, cats, office = TEMPLATES[8]
         source = SOURCES[i % len(SOURCES)]
         recs.append(
             {
@@ -62,6 +66,7 @@ def records() -> list[dict]:
                 "native_id": f"n{i:04d}",
                 "text": f"{text} ({i})",
                 "rating": (1 if cats and cats != ["praise"] else 5) if source != "twitter" else None,
+                "likes": rng.choice((0, 0, 0, 1, 2, 7, 40)),
                 "app_version": version_at(day) if source != "twitter" else None,
                 "created_at": day.isoformat(),
                 "url": f"https://play.google.com/store/apps/details?id=x&reviewId=n{i:04d}"

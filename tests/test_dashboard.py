@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import re
 import shutil
@@ -21,21 +22,24 @@ from pathlib import Path
 import duckdb
 import httpx
 import openpyxl
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import common, queries
 from dashboard.filters import Filters
-from dashboard.i18n import TEXTS
+from dashboard.i18n import TEXTS, num, pct, pp
+from dashboard.queries import trends
 from nlp.text import clean
 from suara.review_queue import HALF_LIFE
 from suara.store import Store
+from suara.taxonomy import load_taxonomy
 from tests.dashboard_fixture import FORMULA_ID, NIK_DIGITS, NIKS, build
 from tests.serving import free_port, wait_until_serving
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"
-PAGES = ["overview", "category", "versions", "offices", "alerts", "review", "frameworks", "runs"]
+PAGES = ["overview", "category", "feedback", "versions", "offices", "alerts", "review", "frameworks", "runs"]
 ANY_NIK = re.compile(r"(?<!\d)\d(?:[ .\-\\]?\d){15}(?!\d)")
 
 
@@ -206,7 +210,7 @@ def test_category_page(db):
     assert any(c.value == f"{n} teks, terbaru di atas" for c in at.caption)
     # newest first, masked, with the model's score and a link to the original
     assert "[NIK]" in at.markdown[1].value or any("\\[NIK\\]" in m.value for m in at.markdown)
-    assert any("skor model 0,80" in c.value and "buka aslinya" in c.value for c in at.caption)
+    assert any("keyakinan model 80%" in c.value and "buka aslinya" in c.value for c in at.caption)
 
     at.text_input(key="q").input("jaksel").run()
     hits = sql(
@@ -243,7 +247,8 @@ def test_versions_page_flags_the_release_that_broke_things(db):
         f"Gangguan sistem / aplikasi error: {pct_id(k / n)}" in line and f"{k} dari {n} teks" in line
         for line in lines
     )
-    assert len(at.get("vega_lite_chart")) == 1
+    assert len(lines) == 1  # praise rose as much in 5.2.0, but good news is no jump
+    assert len(at.get("vega_lite_chart")) == 2  # feedback per release, and the grid
 
 
 # -- Kantor -------------------------------------------------------------------------------------------
@@ -262,7 +267,7 @@ def test_offices_page_ranks_offices_by_complaints(db):
     )
     assert metrics(at)["Kantor yang disebut"] == str(len(rows))
     table = at.dataframe[0].value
-    assert table["complaints"].tolist() == [c for _, c in rows]
+    assert table["complaints"].tolist() == [str(c) for _, c in rows]
     assert table["name"].iloc[0].startswith("Kantor Imigrasi")  # names from data/offices.csv
     assert at.selectbox(key="office").value == rows[0][0]
 
@@ -369,7 +374,10 @@ def test_review_queue_groups_near_duplicates_by_expected_value(writable_db):
     )[0]
     assert len(group) == n
     chosen = next(p for p in at.get("button_group") if p.key == f"cats_{first_id}")
-    assert sorted(chosen.value) == ["app_error"]  # the model's labels
+    model = sql(
+        writable_db, "SELECT category FROM effective_labels WHERE feedback_id = ? ORDER BY 1", [first_id]
+    )
+    assert sorted(chosen.value) == [c for (c,) in model]  # the model's labels
     at.text_input(key="analyst").input("Budi Santoso")
     chosen.set_value(["nik_not_detected", "office_unavailable"])
     at.button(key=f"save_{first_id}").click().run()
@@ -445,7 +453,7 @@ def test_frameworks_page_reads_the_mapping_from_the_taxonomy(db):
         )
     )
     row = table[table["Kategori"] == "Kuota selalu penuh"].iloc[0]
-    assert row["Teks"] == counts["quota_full"]
+    assert row["Teks"] == str(counts["quota_full"])
     assert row["Tahap Gartner"] == "Transaksi"  # data/taxonomy.toml: quota_full -> transaction
     assert row["Elemen Harvard"] == "Kapasitas (capacity)"
     assert len(at.get("vega_lite_chart")) == 2
@@ -456,7 +464,7 @@ def test_runs_page(db):
     at = app("runs")
     shown = metrics(at)
     assert shown["Jalan gagal"] == "1"
-    assert shown["macro_f1_headline"] == "0.870"
+    assert shown["Ketepatan, enam kategori utama (F1 makro)"] == "0,870"  # plain words, id-ID number
     runs = at.dataframe[-1].value
     assert len(runs) == sql(db, "SELECT count(*) FROM runs")[0][0]
     assert "[NIK]" in " ".join(runs["message"])  # error messages are masked too
@@ -493,7 +501,7 @@ def test_empty_database_says_what_to_do(tmp_path, monkeypatch):
 
 
 def test_locked_database_says_so(writable_db, monkeypatch):
-    monkeypatch.setattr(queries, "LOCK_WAIT", 0.3)
+    monkeypatch.setattr(queries.base, "LOCK_WAIT", 0.3)
     code = "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); print('locked', flush=True); time.sleep(30)"
     holder = subprocess.Popen(
         [sys.executable, "-c", code, str(writable_db)], stdout=subprocess.PIPE, text=True
@@ -550,7 +558,8 @@ def test_overview_queries_run_without_streamlit(fixture_db):
         "office_unavailable",
         "quota_full",
     }
-    weekly = result["trend"].groupby("week")["total"].first().sum()
+    assert result["unit"] == "week"
+    weekly = result["trend"].groupby("bucket")["total"].first().sum()
     assert weekly == truth["n"]
     assert result["kpis"]["prev"]["n"] > 0
     everything = queries.overview(fixture_db, Filters())
@@ -645,3 +654,126 @@ def test_suara_dashboard_refuses_what_it_cannot_serve(tmp_path, fixture_db):
 
 def test_fixture_period_is_what_the_tests_assume(fixture_db):
     assert period(fixture_db)[1].date() == date(2025, 3, 30)
+
+
+# -- trends at real volume ----------------------------------------------------------------------------------
+def test_the_bucket_follows_the_period_and_its_volume():
+    assert trends.bucket_unit(7, 7) == "day"  # a week of sparse data: still days, a week would be one point
+    assert trends.bucket_unit(30, 3000) == "day"
+    assert trends.bucket_unit(30, 60) == "week"  # 2 a day: daily shares would swing, weeks hold 14
+    assert trends.bucket_unit(90, 1300) == "week"
+    assert trends.bucket_unit(1500, 17_000) == "month"  # "all time": months, not 220 weeks
+    assert trends.bucket_unit(200, 60) == "month"
+
+
+def test_buckets_keep_gaps_and_hide_thin_shares():
+    days = pd.DataFrame(
+        {
+            "day": pd.to_datetime(["2025-01-06", "2025-01-07", "2025-01-20", "2025-02-03"]),
+            "total": [30, 10, 3, 12],
+        }
+    )
+    per_day = pd.DataFrame(
+        {"day": pd.to_datetime(["2025-01-06", "2025-01-20"]), "category": ["x", "x"], "n": [8, 3]}
+    )
+    unit, out = trends.bucketed(days, per_day, ["x"], date(2025, 1, 6), date(2025, 2, 10))
+    assert unit == "week"
+    assert out["bucket"].dt.strftime("%m-%d").tolist() == ["01-06", "01-13", "01-20", "01-27", "02-03"]
+    assert out["total"].tolist() == [40, 0, 3, 0, 12]  # empty weeks are there, as gaps
+    assert out["n"].tolist() == [8, 0, 3, 0, 0]
+    assert out["share"].iloc[0] == pytest.approx(0.2) and out["share"].iloc[4] == 0
+    assert out["share"].iloc[1:4].isna().all()  # 3 of 3 is not "100%"; an empty week has no share
+
+
+def test_trend_chart_breaks_lines_and_speaks_the_language(db):
+    at = app()
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    assert spec["config"]["locale"]["number"]["decimal"] == ","
+    assert spec["mark"]["invalid"] == "break-paths-show-domains"
+    at.button_group(key="lang").set_value("en").run()
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    assert spec["config"]["locale"]["number"]["decimal"] == "."
+    assert any(c.value.startswith("Per week") for c in at.caption)
+
+
+def test_numbers_follow_the_language():
+    assert (num(7780), pct(0.309), pp(0.021)) == ("7.780", "30,9%", "+2,1 pp")
+
+
+# -- Semua masukan ---------------------------------------------------------------------------------------
+def test_feedback_page_finds_every_text(db):
+    at = app("feedback")
+    start, end = period(db)
+    window = "f.created_at >= ? AND f.created_at < ?"
+    (n,) = sql(db, f"SELECT count(*) FROM feedback f WHERE {window}", [start, end])[0]
+    assert any(c.value == f"{num(n)} masukan" for c in at.caption)
+    assert len(at.get("pagination")) == 1
+    assert "\\[NIK\\]" in " ".join(m.value for m in at.markdown)  # newest first, masked
+    at.text_input(key="search").input('"tidak masuk" email').run()
+    (hits,) = sql(
+        db,
+        f"SELECT count(*) FROM feedback f WHERE {window} AND text ILIKE '%tidak masuk%' AND text ILIKE '%email%'",
+        [start, end],
+    )[0]
+    assert 0 < hits < n and any(c.value == f"{hits} masukan" for c in at.caption)
+    assert at.query_params["search"] == '"tidak masuk" email'
+
+
+def test_feedback_page_sorts_and_shows_texts_without_a_category(db):
+    at = app("feedback", category="none", sort="liked")
+    start, end = period(db)
+    rows = sql(
+        db,
+        "SELECT id, likes FROM feedback f WHERE f.created_at >= ? AND f.created_at < ? "
+        "AND f.id NOT IN (SELECT feedback_id FROM effective_labels) ORDER BY likes DESC, created_at DESC, id",
+        [start, end],
+    )
+    assert rows and any(c.value == f"{len(rows)} masukan" for c in at.caption)
+    assert at.multiselect(key="category").value == ["none"]
+    assert any("Kategori: tanpa kategori" == c.value for c in at.caption)
+    if rows[0][1]:
+        assert any(f"{rows[0][1]} suka" in c.value for c in at.caption)
+    total, page = queries.texts(
+        db, Filters(start=start.date(), end=end.date(), categories=("none",)), sort="liked"
+    )
+    assert total == len(rows) and page["id"].tolist() == [r[0] for r in rows[:20]]
+    _, lowest = queries.texts(db, Filters(), sort="lowest", page_size=400)
+    rated = lowest["rating"].notna()
+    assert (
+        lowest["rating"][rated].is_monotonic_increasing and not rated[rated.idxmin() :].any()
+        if (~rated).any()
+        else True
+    )
+    assert lowest["rating"][rated].is_monotonic_increasing
+
+
+def test_offices_chart_counts_complaints_only(fixture_db):
+    _, per_category = queries.offices(fixture_db, Filters())
+    assert "praise" not in set(per_category["category"]) and len(per_category)
+
+
+# -- every page and filter value --------------------------------------------------------------------------
+FILTER_VALUES = [
+    *[("period", p) for p in ("7d", "30d", "90d", "365d", "all", "custom")],
+    *[("source", s) for s in ("play_store", "app_store", "twitter")],
+    *[("rating", str(r)) for r in (1, 2, 3, 4, 5)],
+    *[("version", v) for v in ("5.0.0", "5.1.0", "5.2.0")],
+    ("app", "mpaspor"),
+    ("lang", "en"),
+    ("category", "none"),
+    ("category", "praise"),
+]
+# Every category goes through the same WHERE clause; each is tried on the pages that list texts by it.
+CATEGORY_VALUES = [("category", c) for c in load_taxonomy().ids]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_takes_every_filter_value(db, page):
+    at = app(page)
+    values = FILTER_VALUES + (CATEGORY_VALUES if page in ("overview", "feedback") else [])
+    for key, value in values:
+        at.query_params.clear()
+        at.query_params[key] = value
+        at.run()
+        assert not at.exception, (page, key, value, [e.value for e in at.exception])
+        assert not at.error, (page, key, value)

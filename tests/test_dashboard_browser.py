@@ -2,7 +2,9 @@
 
 Loads the overview, reads a figure, changes a filter, reads it again (both equal to SQL on the same
 file), checks the view became a link, downloads the CSV of the view, and leaves a screenshot in
-tests/artifacts/. Skipped only where /usr/bin/chromium is absent (`make browser` installs it).
+tests/artifacts/. Then visits every page at desktop width and at a phone's 400 px, and asserts that
+no request left the host: a dashboard on a closed network must need nothing from outside (fonts,
+icons, favicons included). Skipped only where /usr/bin/chromium is absent (`make browser` installs it).
 """
 
 from __future__ import annotations
@@ -132,3 +134,56 @@ def test_overview_in_chromium(server):
             assert not any(nik in data for nik in (*NIKS, *NIK_DIGITS))
         finally:
             browser.close()
+
+
+PAGES = [
+    "",  # the landing page
+    "kategori",
+    "masukan",
+    "versi",
+    "kantor",
+    "peringatan",
+    "pelabelan",
+    "kerangka",
+    "riwayat",
+]
+
+
+def test_every_page_at_two_widths_without_outside_requests(server):
+    from urllib.parse import urlsplit
+
+    from playwright.sync_api import expect, sync_playwright
+
+    url, _ = server
+    ARTIFACTS.mkdir(exist_ok=True)
+    outside = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            for width, height in ((1366, 900), (400, 860)):
+                context = browser.new_context(viewport={"width": width, "height": height})
+                context.on(
+                    "request",
+                    lambda r: (
+                        outside.append(r.url)
+                        if urlsplit(r.url).hostname not in ("127.0.0.1", None)
+                        and not r.url.startswith("data:")
+                        else None
+                    ),
+                )
+                page = context.new_page()
+                for path in PAGES:
+                    page.goto(f"{url}/{path}")
+                    expect(page.get_by_test_id("stApp")).to_be_visible(timeout=30_000)
+                    expect(page.locator("h1").first).to_be_visible(timeout=30_000)
+                    page.wait_for_load_state("networkidle")
+                    assert not page.get_by_test_id("stException").count(), (path, width)
+                    assert not page.get_by_text("Page not found").count(), (path, width)
+                    if path in ("", "versi", "masukan"):
+                        page.wait_for_timeout(800)
+                        name = path or "ringkasan"
+                        page.screenshot(path=str(ARTIFACTS / f"{name}_{width}.png"), full_page=True)
+                context.close()
+        finally:
+            browser.close()
+    assert not outside, sorted(set(outside))

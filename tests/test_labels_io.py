@@ -154,9 +154,14 @@ def test_export_is_the_review_queue_one_row_a_group_masked_with_the_model_decisi
     assert all(texts[fid].startswith(stem) for fid in group(big))
     # the groups whose twin an analyst labelled come last, with that decision in the note
     notes = [(r["note"], int(r["similar"])) for r in rows[-2:]]
+    twins = """SELECT count(*) FROM feedback f WHERE f.id NOT IN (SELECT feedback_id FROM human_reviews)
+        AND f.dup_key = (SELECT dup_key FROM feedback WHERE id = (SELECT h.feedback_id FROM human_reviews h
+        WHERE {} (SELECT feedback_id FROM labels WHERE origin = 'human' AND category = 'payment_stuck')))"""
+    (paid,) = sql(db, twins.format("h.feedback_id IN"))[0]
+    (none,) = sql(db, twins.format("h.feedback_id NOT IN"))[0]
     assert sorted(notes) == [
-        ("sebelumnya dilabeli: payment_stuck", 13),
-        ("sebelumnya dilabeli: tanpa kategori", 13),
+        ("sebelumnya dilabeli: payment_stuck", paid),
+        ("sebelumnya dilabeli: tanpa kategori", none),
     ]
     assert not any(r["note"] for r in rows[:-2])
     by_id = {r["id"]: r for r in rows}
@@ -326,14 +331,15 @@ def test_semicolon_csv_from_excel_is_read(db, tmp_path):
 def test_dry_run_counts_and_stores_nothing(db, tmp_path):
     target = tmp_path / "queue.xlsx"
     rows = export(db, target, "--limit", 4)
-    write_rows(target, [mark(rows[0], []), *rows[1:]])
+    first = next(i for i, r in enumerate(rows) if chosen(r))  # a group the model gave categories
+    write_rows(target, [mark(r, []) if i == first else r for i, r in enumerate(rows)])
     state = human_state(db)
     result = run("labels", "import", target, "--reviewer", "Sari", "--dry-run", "--db", db)
     assert result.exit_code == 0, result.output
     sizes = [int(r["similar"]) for r in rows]
-    assert chosen(rows[0])  # the first group changes from the model's categories to none
-    empty = sizes[0] + sum(n for n, r in zip(sizes[1:], rows[1:], strict=True) if not chosen(r))
-    counts = f"would label {sum(sizes)} items from 4 rows, {sizes[0]} changed from before, {empty} marked"
+    # that group changes from the model's categories to none; groups without any stay "marked" none
+    empty = sum(n for i, (n, r) in enumerate(zip(sizes, rows, strict=True)) if i == first or not chosen(r))
+    counts = f"would label {sum(sizes)} items from 4 rows, {sizes[first]} changed from before, {empty} marked"
     assert counts in result.output
     assert "nothing was saved" in result.output
     assert human_state(db) == state

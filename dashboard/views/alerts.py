@@ -7,7 +7,7 @@ from datetime import timedelta
 import streamlit as st
 
 from dashboard import common, filters
-from dashboard.i18n import num, t
+from dashboard.i18n import num, pct, t
 
 KINDS = ("spike_day", "spike_week", "version_jump")
 
@@ -46,9 +46,10 @@ def render() -> None:
         )
         with st.expander(label, expanded=i == 0, icon=":material/trending_up:"):
             cols = st.columns(3)
-            cols[0].metric(t("observed"), num(alert["observed"]))
-            cols[1].metric(t("expected"), num(alert["expected"]))
-            cols[2].metric(t("threshold"), num(alert["threshold"]))
+            fmt = pct if alert["kind"] == "version_jump" else num  # a version jump compares shares
+            cols[0].metric(t("observed"), fmt(alert["observed"]))
+            cols[1].metric(t("expected"), fmt(alert["expected"]))
+            cols[2].metric(t("threshold"), fmt(alert["threshold"]))
             st.caption(
                 t(
                     "alert_period",

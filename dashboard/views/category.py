@@ -1,4 +1,5 @@
-"""Kategori: one category in depth: trend, share, by source and by version, and the texts behind it."""
+"""Kategori: one category in depth: trend, share, by source and by the busiest versions, and the texts
+behind it."""
 
 from __future__ import annotations
 
@@ -43,24 +44,30 @@ def render() -> None:
     with left:
         st.subheader(t("trend_title_one"))
         trend = d["trend"].assign(label=common.category_label(category))
-        st.altair_chart(charts.weekly_lines(trend, "share", t("axis_share"), t("category")), width="stretch")
+        st.altair_chart(
+            charts.trend_lines(trend, d["unit"], "share", t("axis_share"), t("category")), width="stretch"
+        )
+        st.caption(t(f"trend_caption_{d['unit']}", min=common.queries.MIN_BUCKET))
     with right:
         st.subheader(t("by_source"))
         by_source = d["by_source"].assign(label=d["by_source"]["source"].map(filters.source_name))
         st.altair_chart(
-            charts.hbar(by_source, "label", "share", t("share_in_source"), fmt=".1%"), width="stretch"
+            charts.hbar(by_source, "label", "share", t("share_in_source"), kind="share"), width="stretch"
         )
         st.subheader(t("by_version"))
         by_version = d["by_version"].replace({"app_version": {"?": t("no_version")}})
         st.dataframe(
-            by_version[["app_version", "n", "share"]],
+            by_version.assign(
+                n=by_version["n"].map(num),
+                total=by_version["total"].map(num),
+                share=by_version["share"].map(pct),
+            )[["app_version", "total", "n", "share"]],
             hide_index=True,
             column_config={
                 "app_version": t("version"),
-                "n": st.column_config.NumberColumn(t("texts_in_category")),
-                "share": st.column_config.ProgressColumn(
-                    t("share"), format="percent", min_value=0, max_value=1
-                ),
+                "total": st.column_config.TextColumn(t("feedback_in_version")),
+                "n": st.column_config.TextColumn(t("texts_in_category")),
+                "share": st.column_config.TextColumn(t("share")),
             },
             width="stretch",
             height=min(38 + 35 * len(by_version), 420),

@@ -39,7 +39,7 @@ def framework_chart(f, framework: str) -> int:
             "label",
             "share",
             t("share_of_feedback"),
-            fmt=".1%",
+            kind="share",
             color="#4c78a8",
             sort=df["label"].tolist(),
         ),
@@ -64,7 +64,7 @@ def render() -> None:
             {
                 t("category"): c.label(lang()),
                 **{t(column): element_name(fw, getattr(c, fw)) for fw, column in FRAMEWORKS.items()},
-                t("texts"): int(per_cat.get(c.id, 0)),
+                t("texts"): num(int(per_cat.get(c.id, 0))),
             }
             for c in tax.categories
         ]

@@ -1,4 +1,5 @@
-"""Kantor: immigration offices ranked by the complaints that mention them, and each office's categories.
+"""Kantor: immigration offices ranked by the complaints that mention them, and each office's complaint
+categories (praise names offices too, but is no complaint: it is left out of both).
 
 Mentions come from the classifier run (`suara classify` finds them with nlp.offices and stores them
 in feedback_offices); names and places come from the gazetteer data/offices.csv.
@@ -10,7 +11,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboard import common, filters
+from dashboard import charts, common, filters
 from dashboard.i18n import num, t
 from nlp.offices import load_offices
 
@@ -29,24 +30,26 @@ def gazetteer() -> pd.DataFrame:
     )
 
 
-def stacked(per_category: pd.DataFrame, order: list[str]) -> alt.Chart:
-    return (
+def stacked(per_category: pd.DataFrame, order: list[str]):
+    per_category = per_category.assign(n_label=per_category["n"].map(num))
+    chart = (
         alt.Chart(per_category)
         .mark_bar()
         .encode(
-            y=alt.Y("short_name:N", sort=order, title=None, axis=alt.Axis(labelLimit=320)),
-            x=alt.X("n:Q", title=t("texts"), axis=alt.Axis(format="d", tickMinStep=1)),
+            y=alt.Y("short_name:N", sort=order, title=None, axis=alt.Axis(labelLimit=160)),
+            x=alt.X("n:Q", title=t("complaints"), axis=alt.Axis(format=",d", tickMinStep=1)),
             color=alt.Color(
-                "label:N", title=t("category"), legend=alt.Legend(orient="right", labelLimit=320)
+                "label:N", title=t("category"), legend=alt.Legend(orient="bottom", columns=1, labelLimit=320)
             ),
             tooltip=[
                 alt.Tooltip("short_name:N", title=t("office")),
                 alt.Tooltip("label:N", title=t("category")),
-                alt.Tooltip("n:Q", title=t("texts")),
+                alt.Tooltip("n_label:N", title=t("texts")),
             ],
         )
         .properties(height=50 + 34 * len(order))
     )
+    return charts.localized(chart)
 
 
 def render() -> None:
@@ -69,7 +72,7 @@ def render() -> None:
         per_category.sort_values("n", ascending=False)
         .groupby("office_id")
         .head(3)
-        .assign(item=lambda d: d["label"] + " (" + d["n"].astype(str) + ")")
+        .assign(item=lambda d: d["label"] + " (" + d["n"].map(num) + ")")
         .groupby("office_id")["item"]
         .agg("; ".join)
     )
@@ -86,16 +89,17 @@ def render() -> None:
         st.altair_chart(stacked(chart_data, top["short_name"].tolist()), width="stretch")
 
     st.subheader(t("offices_table"))
+    table = ranking.assign(complaints=ranking["complaints"].map(num), mentions=ranking["mentions"].map(num))
     st.dataframe(
-        ranking[["name", "city", "province", "complaints", "mentions", "top_categories"]],
+        table[["name", "city", "province", "complaints", "mentions", "top_categories"]],
         hide_index=True,
         width="stretch",
         column_config={
             "name": t("office"),
             "city": t("city"),
             "province": t("province"),
-            "complaints": st.column_config.NumberColumn(t("complaints"), help=t("complaints_help")),
-            "mentions": st.column_config.NumberColumn(t("mentions")),
+            "complaints": st.column_config.TextColumn(t("complaints"), help=t("complaints_help")),
+            "mentions": st.column_config.TextColumn(t("mentions")),
             "top_categories": t("top_categories"),
         },
     )

@@ -1,4 +1,5 @@
-"""Ringkasan: the headline figures of the period against the one before, and the weekly trend."""
+"""Ringkasan: the headline figures of the period against the one before, and the trend in buckets
+chosen from the period (days, weeks or months; see dashboard.queries.trends)."""
 
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ def kpi_cards(k: dict) -> None:
         cols[3].metric(t("kpi_top"), "–", help=t("kpi_top_help"))
 
 
-def trend_chart(trend: pd.DataFrame) -> None:
+def trend_chart(trend: pd.DataFrame, unit: str) -> None:
     st.subheader(t("trend_title"))
     measure = st.segmented_control(
         t("measure"),
@@ -62,8 +63,10 @@ def trend_chart(trend: pd.DataFrame) -> None:
         st.info(t("no_data_filtered"))
         return
     trend = trend.assign(label=trend["category"].map(common.category_label))
-    st.altair_chart(charts.weekly_lines(trend, measure, t(f"axis_{measure}"), t("category")), width="stretch")
-    st.caption(t("trend_caption"))
+    st.altair_chart(
+        charts.trend_lines(trend, unit, measure, t(f"axis_{measure}"), t("category")), width="stretch"
+    )
+    st.caption(t(f"trend_caption_{unit}", min=common.queries.MIN_BUCKET))
 
 
 def category_bars(k: dict) -> None:
@@ -75,7 +78,7 @@ def category_bars(k: dict) -> None:
     df = pd.DataFrame({"category": list(cats), "n": list(cats.values())})
     df["label"] = df["category"].map(common.category_label)
     df["share"] = df["n"] / k["cur"]["n"]
-    st.altair_chart(charts.hbar(df, "label", "share", t("share_of_feedback"), fmt=".1%"), width="stretch")
+    st.altair_chart(charts.hbar(df, "label", "share", t("share_of_feedback"), kind="share"), width="stretch")
 
 
 def render() -> None:
@@ -91,7 +94,7 @@ def render() -> None:
     kpi_cards(k)
     left, right = st.columns([3, 2], gap="large")
     with left:
-        trend_chart(data["trend"])
+        trend_chart(data["trend"], data["unit"])
     with right:
         category_bars(k)
 

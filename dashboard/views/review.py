@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import common, filters
-from dashboard.i18n import dec, formatter, num, t
+from dashboard.i18n import dec, formatter, num, pct, t
 from suara.human_labels import save_human_labels
 from suara.store import Store, StoreError, StoreLocked
 
@@ -64,7 +64,7 @@ def item(row, analyst: str, tax) -> None:
             meta.append("★" * int(row.rating))
         if pd.notna(row.confidence):
             meta.append(t("confidence", value=dec(row.confidence)))
-        st.caption(" · ".join(meta))
+        st.caption(" · ".join(meta), help=t("confidence_help") if pd.notna(row.confidence) else None)
         if row.n > 1:
             st.caption(t("similar_reviews", n=int(row.n)), help=t("similar_reviews_help"))
         if row.labelled_before:
@@ -75,8 +75,10 @@ def item(row, analyst: str, tax) -> None:
         st.markdown(common.md(row.text))
         scores = row.scores if isinstance(row.scores, list | np.ndarray) else []  # NA: the model gave none
         if len(scores):
-            said = ", ".join(f"{common.category_label(s['category'])} {dec(s['score'])}" for s in scores)
-            st.caption(t("model_says", scores=said))
+            said = ", ".join(
+                f"{common.category_label(s['category'])} {pct(s['score'], digits=0)}" for s in scores
+            )
+            st.caption(t("model_says", scores=said), help=t("score_help"))
         chosen = st.pills(
             t("right_categories"),
             tax.ids,

@@ -1,0 +1,45 @@
+"""Every SQL query the dashboard runs: aggregates over the filtered feedback, or one page of texts.
+
+Each function opens its own short-lived read-only connection (``base.connect``). These are plain
+functions of (database path, filters, ...): the Streamlit layer (dashboard/common.py) caches them
+with a TTL and calls them by name from here, and the benchmark calls them directly (``overview`` is
+the overview page's whole workload). They are split along what they read:
+
+- ``base``: the connection, the filters as one WHERE clause, ``NOT_COMPLAINTS``, ``UNCATEGORIZED``;
+- ``trends``: the data's range and filter options, the overview, trends bucketed to the period;
+- ``texts``: pages of texts (search, sort, pagination), an alert's texts, download rows;
+- ``releases``: the Versi aplikasi grid and its jumps;
+- ``breakdowns``: offices, alerts, framework elements, category counts;
+- ``pipeline``: the labelling queue, analysts' label counts, runs, models.
+"""
+
+from dashboard.queries.base import NOT_COMPLAINTS, UNCATEGORIZED, where
+from dashboard.queries.breakdowns import alerts, category_counts, framework_counts, offices
+from dashboard.queries.pipeline import human_label_counts, models, review_queue, runs
+from dashboard.queries.releases import versions
+from dashboard.queries.texts import SORTS, alert_texts, export_rows, texts
+from dashboard.queries.trends import MIN_BUCKET, category_detail, data_range, filter_options, overview
+
+__all__ = [
+    "MIN_BUCKET",
+    "NOT_COMPLAINTS",
+    "SORTS",
+    "UNCATEGORIZED",
+    "alert_texts",
+    "alerts",
+    "category_counts",
+    "category_detail",
+    "data_range",
+    "export_rows",
+    "filter_options",
+    "framework_counts",
+    "human_label_counts",
+    "models",
+    "offices",
+    "overview",
+    "review_queue",
+    "runs",
+    "texts",
+    "versions",
+    "where",
+]

@@ -1,0 +1,84 @@
+"""What every dashboard query shares: the read-only connection, the filters as one WHERE clause, and
+the parameters a statement names.
+
+Filters arrive as a ``dashboard.filters.Filters``; they become one parameterized WHERE clause on the
+feedback table (``f``); categories always come from the ``effective_labels`` view, where an analyst's
+labels override the model's. The category filter may hold ``UNCATEGORIZED``: feedback with no
+category at all (a quarter of real reviews), so those texts are findable like any other.
+"""
+
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from suara.store import read_connection
+from suara.taxonomy import load_taxonomy
+
+if TYPE_CHECKING:
+    from dashboard.filters import Filters
+
+LOCK_WAIT = 5.0  # seconds a query waits for the nightly writer to let go before saying the file is locked
+UNCATEGORIZED = "none"  # the category filter's value for feedback without any category
+# Categories that are not complaints (praise): "share with a complaint" and "most complaints" leave them out.
+NOT_COMPLAINTS = tuple(c.id for c in load_taxonomy().categories if not c.complaint)
+_PARAM = re.compile(r"\$([A-Za-z_]\w*)")
+
+
+@contextmanager
+def connect(db: str | Path):
+    """A short-lived read-only connection (``suara.store.read_connection``): the nightly writer is
+    never locked out for more than a query's milliseconds."""
+    with read_connection(db, wait=LOCK_WAIT) as con:
+        yield con
+
+
+def ts(d: date | datetime | None) -> datetime | None:
+    return d if isinstance(d, datetime) or d is None else datetime(d.year, d.month, d.day)
+
+
+def where(f: Filters, period: bool = True) -> tuple[str, dict]:
+    """The filters as a WHERE clause on ``feedback f`` and its parameters (period optional)."""
+    clauses, params = ["true"], {}
+    if period and f.start:
+        clauses.append("f.created_at >= $start")
+        params["start"] = ts(f.start)
+    if period and f.end:
+        clauses.append("f.created_at < $end")
+        params["end"] = ts(f.end)
+    for column, name, values in (
+        ("f.source", "sources", f.sources),
+        ("f.app_id", "apps", f.apps),
+        ("f.rating", "ratings", f.ratings),
+        ("f.app_version", "versions", f.versions),
+    ):
+        if values:
+            clauses.append(f"list_contains(${name}, {column})")
+            params[name] = list(values)
+    named = [c for c in f.categories if c != UNCATEGORIZED]
+    either = []
+    if named:
+        either.append(
+            "f.id IN (SELECT feedback_id FROM effective_labels WHERE list_contains($categories, category))"
+        )
+        params["categories"] = named
+    if UNCATEGORIZED in f.categories:
+        either.append("f.id NOT IN (SELECT feedback_id FROM effective_labels)")
+    if either:
+        clauses.append("(" + " OR ".join(either) + ")")
+    return " AND ".join(clauses), params
+
+
+def run(con, sql: str, params: dict | None = None):
+    """Execute with the parameters the statement names (DuckDB rejects extra ones)."""
+    used = set(_PARAM.findall(sql))
+    return con.execute(sql, {k: v for k, v in (params or {}).items() if k in used})
+
+
+def frame(con, sql: str, params: dict | None = None) -> pd.DataFrame:
+    return run(con, sql, params).df()
