@@ -19,10 +19,11 @@ import streamlit as st
 
 from dashboard import common, filters, queries
 from dashboard.i18n import lang, num, pct, t
+from dashboard.queries.base import connect
 from reply import metrics, roles, workflow
 from reply.drafts import load_templates
 from suara.config import load_settings
-from suara.store import Store, StoreError, StoreLocked, read_connection, utcnow
+from suara.store import Store, StoreError, StoreLocked, utcnow
 
 QUEUE = 10
 FLASH = "_reply_flash"
@@ -75,7 +76,7 @@ def read(fn, *args):
     with the same messages as the other pages (dashboard/common.py)."""
     db = common.db_path()
     try:
-        with read_connection(db, wait=queries.LOCK_WAIT) as con:
+        with connect(db) as con:
             return fn(con, *args)
     except StoreLocked:
         st.error(t("db_locked", db=db))
