@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 import streamlit as st
 
 from dashboard.i18n import formatter, t
+from suara.records import EARLIEST, latest_time
 
 PERIODS = ("7d", "30d", "90d", "365d", "all", "custom")
 PERIOD_DAYS = {"7d": 7, "30d": 30, "90d": 90, "365d": 365}
@@ -124,10 +125,15 @@ def many_of(options, cast=str):
 
 
 def date_range(raw: list[str]):
+    """The (first, last) days of a link's custom range, clamped to the days feedback can have
+    (``suara.records``: from 2000-01-01 to tomorrow), so ``?dates=0001-01-01&dates=9999-12-31`` is
+    "everything" and not a chart of eight thousand years."""
     try:
         days = tuple(date.fromisoformat(r) for r in raw[:2])
     except ValueError:
         return None
+    low, high = EARLIEST.date(), latest_time().date()
+    days = tuple(min(max(d, low), high) for d in days)
     return days if days and days[0] <= days[-1] else None
 
 

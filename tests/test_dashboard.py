@@ -178,6 +178,16 @@ def test_a_bad_link_falls_back_to_defaults(db):
     assert metrics(at)["Jumlah masukan"] == str(overview_truth(db)["n"])
 
 
+def test_a_link_with_dates_out_of_range_shows_everything(db):
+    """?dates=0001-01-01&dates=9999-12-31 is clamped to the days feedback can have (issue 17.8)."""
+    for page in ("overview", "category", "feedback", "versions"):
+        at = app(page, period="custom", dates=["0001-01-01", "9999-12-31"], category="app_error")
+        assert not at.error, [e.value for e in at.error]
+    at = app(period="custom", dates=["0001-01-01", "9999-12-31"])
+    n = sql(db, "SELECT count(*) FROM feedback")[0][0]
+    assert metrics(at)["Jumlah masukan"] == f"{n:,}".replace(",", ".")
+
+
 def test_language_switch(db):
     at = app()
     assert "Jumlah masukan" in metrics(at)
