@@ -188,6 +188,14 @@ def test_a_link_with_dates_out_of_range_shows_everything(db):
     assert metrics(at)["Jumlah masukan"] == f"{n:,}".replace(",", ".")
 
 
+def test_a_stored_row_dated_9999_does_not_break_the_pages(writable_db):
+    with duckdb.connect(str(writable_db)) as con:
+        con.execute("UPDATE feedback SET created_at = TIMESTAMP '9999-12-31 00:00:00' WHERE rowid = 0")
+    for page in ("overview", "category", "feedback", "versions", "offices", "alerts"):
+        at = app(page, period="all")
+        assert not at.error, [e.value for e in at.error]
+
+
 def test_language_switch(db):
     at = app()
     assert "Jumlah masukan" in metrics(at)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from dashboard.queries.base import NOT_COMPLAINTS, connect, frame, run, ts, where
+from suara.records import EARLIEST, latest_time
 
 if TYPE_CHECKING:
     from dashboard.filters import Filters
@@ -34,6 +35,10 @@ def data_range(db: str | Path) -> dict:
         first, last, n = run(
             con, "SELECT min(created_at), max(created_at), count(*) FROM feedback"
         ).fetchone()
+    if (
+        last is not None
+    ):  # a stray row dated 9999 (stored before imports checked dates) must not move the period
+        first, last = max(first, EARLIEST), min(last, latest_time())
     return {"first": first, "last": last, "n": n}
 
 
@@ -88,6 +93,10 @@ def bucketed(
         return "week", pd.DataFrame(columns=columns)
     first = start or pd.Timestamp(days["day"].min()).date()
     last = end - timedelta(days=1) if end else pd.Timestamp(days["day"].max()).date()
+    first, last = (
+        max(first, EARLIEST.date()),
+        min(last, latest_time().date()),
+    )  # a stray 9999 row: no 8,000-year grid
     unit = bucket_unit((last - first).days + 1, int(days["total"].sum()))
     grid = truncate(pd.Series(pd.date_range(first, last, freq="D")), unit).drop_duplicates()
     totals = days.assign(bucket=truncate(days["day"], unit)).groupby("bucket")["total"].sum()
