@@ -468,6 +468,7 @@ def nightly(
     from suara.lock import LockHeld
     from suara.logs import setup_logging
     from suara.nightly import run_nightly
+    from suara.redact import scrub
 
     s = settings(db, config)
     setup_logging(json_file=log_file or s.log_file)
@@ -481,7 +482,7 @@ def nightly(
     for col in ("step", "status", "seconds", "note"):
         t.add_column(col)
     for step in result.steps:
-        t.add_row(step.name, step.status, f"{step.seconds:.1f}", step.message[:100])
+        t.add_row(step.name, step.status, f"{step.seconds:.1f}", scrub(step.message)[:100])
     out.print(t)
     if result.digest:
         out.print(f"digest: {result.digest[0]} and {result.digest[1].name}", highlight=False)

@@ -17,6 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from suara.config import ConfigError, Settings, load_settings
+from suara.redact import scrub
 from suara.store import Store, StoreError
 
 out = Console(soft_wrap=True)
@@ -58,8 +59,9 @@ def command_for(group: typer.Typer):
 
 
 def print_error(exc: Exception) -> None:
-    """One red line; the message is text, not markup: "[train]" or "file.jsonl:abc:" print as written."""
-    err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True, emoji=False)
+    """One red line, scrubbed (suara/redact.py); the message is text, not markup: "[train]" or
+    "file.jsonl:abc:" print as written."""
+    err.print(f"[bold red]error:[/] {escape(scrub(str(exc)))}", highlight=False, soft_wrap=True, emoji=False)
 
 
 def settings(db: Path | None, config: Path | None) -> Settings:

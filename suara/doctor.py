@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from suara.config import MODELS_DIR, ConfigError, Settings, load_settings
+from suara.credentials import TOKEN_ENV, CredentialError, credential
 from suara.migrations import SCHEMA_VERSION
 from suara.store import StoreError, StoreLocked, read_connection
 
@@ -168,8 +169,16 @@ def check_model(settings: Settings, models_dir: Path = MODELS_DIR) -> Check:
     return Check("model", "ok", f"{model.version} loads ({len(model.categories)} categories) from {path}")
 
 
+def _credential(name: str) -> tuple[str | None, str | None]:
+    """(value, None) or (None, what is wrong with it): a malformed secret is described, never shown."""
+    try:
+        return credential(name), None
+    except CredentialError as exc:
+        return None, str(exc)
+
+
 def check_sources(settings: Settings) -> list[Check]:
-    token = bool(os.environ.get("X_BEARER_TOKEN", "").strip())
+    token, fault = _credential(TOKEN_ENV)
     checks = []
     for app in settings.apps:
         have = []
@@ -191,7 +200,16 @@ def check_sources(settings: Settings) -> list[Check]:
                 )
             )
         if app.twitter_query:
-            if token:
+            if fault:
+                checks.append(
+                    Check(
+                        f"twitter {app.key}",
+                        "warn",
+                        f"{fault}: the nightly will report the twitter source as failed (exit code 1)",
+                        f"export {TOKEN_ENV} again, or run `suara nightly --sources play,appstore`",
+                    )
+                )
+            elif token:
                 checks.append(Check(f"twitter {app.key}", "ok", "X_BEARER_TOKEN is set"))
             else:
                 checks.append(
@@ -280,8 +298,10 @@ def check_outputs(settings: Settings) -> list[Check]:
                 "" if ok else "its directory is not writable",
             )
         )
-    url = os.environ.get(WEBHOOK_ENV, "").strip()
-    if not url:
+    url, fault = _credential(WEBHOOK_ENV)
+    if fault:
+        checks.append(Check("webhook", "warn", f"{fault}: alerts are stored and shown, not sent", "fix it"))
+    elif not url:
         checks.append(
             Check(
                 "webhook",
@@ -290,8 +310,6 @@ def check_outputs(settings: Settings) -> list[Check]:
                 "set it to a Slack/Mattermost incoming-webhook URL or a Telegram bridge",
             )
         )
-    elif not url.startswith(("https://", "http://")):
-        checks.append(Check("webhook", "warn", f"{WEBHOOK_ENV} is not an http(s) URL", "check the value"))
     else:
         checks.append(Check("webhook", "ok", f"alerts go to {redact_url(url)}"))
     lock = lock_path_for(settings.db_path)
