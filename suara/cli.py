@@ -45,10 +45,17 @@ command = command_for(app)
 # -- init / import / status / export ----------------------------------------------------------
 @command()
 def init(db: DbOption = None, config: ConfigOption = None) -> None:
-    """Create the database (or upgrade an older one) with the current schema."""
+    """Create the database (or upgrade an older one) with the current schema, and the installation's
+    secret salt for author hashes (.suara-salt beside suara.toml, or the database) if none is set."""
+    from suara.salt import init_salt
+
     s = settings(db, config)
     with open_store(s) as store:
         out.print(f"database {s.db_path} ready (schema version {store.schema_version})")
+        hashed = store.con.execute("SELECT count(*) FROM feedback WHERE author_hash IS NOT NULL").fetchone()[
+            0
+        ]
+    out.print(init_salt(s, hashed), highlight=False)
 
 
 class ImportFormat(StrEnum):

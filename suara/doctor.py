@@ -177,6 +177,32 @@ def _credential(name: str) -> tuple[str | None, str | None]:
         return None, str(exc)
 
 
+def check_salt(settings: Settings) -> Check:
+    """Author names are hashed with a salt: a public one lets anyone test guessed names (suara/salt.py)."""
+    from suara.salt import PUBLIC_SALTS, loose_permissions, salt_path
+
+    path = salt_path(settings.config_path, settings.db_path)
+    if settings.salt_source == "default":
+        return Check(
+            "author salt",
+            "warn",
+            "author names are hashed with the public default salt: anyone with the database can test a "
+            "guessed name against the hashes",
+            f"`suara init` creates a secret per-installation salt in {path} (items stored before keep "
+            "their hashes)",
+        )
+    if settings.author_salt in PUBLIC_SALTS:
+        return Check(
+            "author salt",
+            "warn",
+            f"the salt from {settings.salt_source} is a public value (the default or the example's)",
+            "remove it and run `suara init` for a random salt file, or set a secret value of your own",
+        )
+    if settings.salt_source == str(path) and loose_permissions(path):
+        return Check("author salt", "warn", f"{path} is readable by other users", f"chmod 600 {path}")
+    return Check("author salt", "ok", f"a per-installation salt from {settings.salt_source}")
+
+
 def check_sources(settings: Settings) -> list[Check]:
     token, fault = _credential(TOKEN_ENV)
     checks = []
@@ -338,6 +364,7 @@ def run_checks(
     if settings is None:
         return checks
     checks += check_database(settings)
+    checks.append(check_salt(settings))
     checks.append(check_model(settings, models_dir))
     checks += check_sources(settings)
     checks += check_data_files(settings)

@@ -222,3 +222,84 @@ def test_webhook_payload_is_masked_like_the_digest(env, monkeypatch, server):
     assert "[TELEPON]" in text and "[EMAIL]" in text and "[NIK]" in text
     assert not any(p in text for p in PERSONAL)
     assert not any(p in everything_written(env, result.output) for p in PERSONAL)
+
+
+# -- 17.6: a per-installation salt, beside the config, never in the database -------------------------
+def import_file(path: Path, author: str, native_id: str) -> Path:
+    record = {
+        "source": "play_store",
+        "native_id": native_id,
+        "app_id": "mpaspor",
+        "author": author,
+        "text": "aplikasi error terus",
+        "rating": 1,
+        "created_at": "2026-03-01T08:00:00Z",
+    }
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    return path
+
+
+def stored_hash(db: Path, native_id: str) -> str:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("SELECT author_hash FROM feedback WHERE native_id = ?", [native_id]).fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_init_creates_a_secret_salt_beside_the_config_and_uses_it(env, monkeypatch):
+    from suara.store import author_hash
+
+    runner = CliRunner()
+    doctor = runner.invoke(app, ["doctor"])
+    assert "author salt: author names are hashed with the public default salt" in doctor.output
+    first = runner.invoke(app, ["init"])
+    assert first.exit_code == 0, first.output
+    salt_file = env / ".suara-salt"
+    assert f"author salt: created {salt_file} (mode 0600" in first.output
+    salt = salt_file.read_text().strip()
+    assert len(salt) == 64 and (salt_file.stat().st_mode & 0o777) == 0o600
+    assert salt not in first.output
+    again = runner.invoke(app, ["init"])
+    assert again.exit_code == 0 and salt_file.read_text().strip() == salt  # never overwritten
+    assert f"author salt: from {salt_file}" in again.output
+    result = runner.invoke(app, ["import", str(import_file(env / "a.jsonl", "Budi Santoso", "a1"))])
+    assert result.exit_code == 0, result.output
+    db = env / "suara.duckdb"
+    assert stored_hash(db, "a1") == author_hash("Budi Santoso", salt)
+    assert stored_hash(db, "a1") != author_hash("Budi Santoso", "suara-default-salt")
+    assert salt.encode() not in db.read_bytes()  # the salt is never in the database
+    assert "ok   author salt: a per-installation salt from" in runner.invoke(app, ["doctor"]).output
+    monkeypatch.setenv("SUARA_SALT", "an-operator-chosen-secret")  # still overrides the file
+    assert (
+        runner.invoke(app, ["import", str(import_file(env / "b.jsonl", "Budi Santoso", "b1"))]).exit_code == 0
+    )
+    assert stored_hash(db, "b1") == author_hash("Budi Santoso", "an-operator-chosen-secret")
+
+
+def test_an_existing_install_keeps_working_and_its_old_hashes(env):
+    from suara.store import author_hash
+
+    runner = CliRunner()
+    db = env / "suara.duckdb"
+    assert runner.invoke(app, ["import", str(import_file(env / "a.jsonl", "Siti", "old1"))]).exit_code == 0
+    before = stored_hash(db, "old1")
+    assert before == author_hash("Siti", "suara-default-salt")  # an install from before this change
+    result = runner.invoke(app, ["init"])
+    assert result.exit_code == 0 and "the 1 items stored before keep their old author hashes" in result.output
+    assert stored_hash(db, "old1") == before
+    assert runner.invoke(app, ["import", str(import_file(env / "b.jsonl", "Siti", "new1"))]).exit_code == 0
+    salt = (env / ".suara-salt").read_text().strip()
+    assert stored_hash(db, "new1") == author_hash("Siti", salt) != before
+
+
+def test_a_public_or_broken_salt_is_named(env, monkeypatch):
+    runner = CliRunner()
+    monkeypatch.setenv("SUARA_SALT", "change-me-to-a-long-random-string")  # copied from the example
+    assert "is a public value" in runner.invoke(app, ["doctor"]).output
+    monkeypatch.delenv("SUARA_SALT")
+    (env / ".suara-salt").write_text("\n")
+    result = runner.invoke(app, ["status"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert f"salt file {env / '.suara-salt'} is empty" in result.output
+    assert len(result.output.strip().splitlines()) == 1
