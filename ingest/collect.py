@@ -25,6 +25,7 @@ from ingest import appstore, http, playstore, twitter
 from ingest.incremental import REREAD_DAYS, StreamRun
 from ingest.source import FormatChanged, SourceError
 from suara.config import AppConfig, ConfigError, Settings
+from suara.redact import scrub
 from suara.store import Store, StoreError
 
 log = logging.getLogger(__name__)
@@ -201,4 +202,4 @@ def _progress(console: Console | None, label: str) -> Iterator[Callable[[int], N
 
 def _say(console: Console | None, result: SourceResult) -> None:
     if console is not None:
-        console.print(result.summary(), markup=False, highlight=False, soft_wrap=True)
+        console.print(scrub(result.summary()), markup=False, highlight=False, soft_wrap=True)

@@ -15,7 +15,6 @@ For tweets crawled with tweet-harvest, see ``suara import --format tweet-harvest
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 
 import httpx
@@ -23,10 +22,10 @@ import httpx
 from ingest.http import Fetcher, FetchError, RetryBody, SourceError, rate_limit_exhausted
 from ingest.source import FormatChanged, Page, Stream, read_items
 from suara.config import MPASPOR, AppConfig
+from suara.credentials import TOKEN_ENV, CredentialError, credential
 
 SOURCE = "twitter"
 SEARCH_URL = "https://api.x.com/2/tweets/search/recent"
-TOKEN_ENV = "X_BEARER_TOKEN"
 PAGE_SIZE = 100  # the endpoint accepts 10..100
 TWEET_FIELDS = "created_at,lang,public_metrics,author_id,conversation_id,in_reply_to_user_id,note_tweet"
 
@@ -36,7 +35,12 @@ class MissingToken(SourceError):
 
 
 def bearer_token() -> str:
-    token = os.environ.get(TOKEN_ENV, "").strip()
+    """The X token from the environment, checked before any request (suara/credentials.py): a
+    malformed one fails the source with a line that names the fault, never the value."""
+    try:
+        token = credential(TOKEN_ENV)
+    except CredentialError as exc:
+        raise MissingToken(str(exc)) from None
     if not token:
         raise MissingToken(
             f"{TOKEN_ENV} is not set: create a bearer token in the X developer portal and export {TOKEN_ENV}, "

@@ -18,6 +18,9 @@ Deduplication. A candidate continues an existing alert of the same kind, app, ca
 when their periods overlap or touch (within ``EPISODE_GAP``): the stored alert is extended, not
 repeated, so a surge that lasts a week is one alert, not seven. Its ``alert_id`` is the kind, app,
 category, version and the episode's start, so running the same night twice stores nothing new.
+
+Sending. New alerts go to ``$SUARA_WEBHOOK_URL`` as one ``{"text": ...}`` POST; the text passes
+through ``suara.redact.scrub`` like every outbound text, and the URL (a credential) is never logged.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import httpx
 import numpy as np
 from scipy import stats
 
+from suara.redact import scrub
 from suara.store import Store, first_row, utcnow
 from suara.taxonomy import Taxonomy, load_taxonomy
 
@@ -312,8 +316,10 @@ def redact_url(url: str) -> str:
 
 
 def webhook_text(messages: list[str]) -> str:
+    """The payload's text, through the one outbound path (suara/redact.py): personal data masked,
+    secrets scrubbed, like the digest and the logs."""
     head = "Suara: 1 new alert" if len(messages) == 1 else f"Suara: {len(messages)} new alerts"
-    return "\n".join([head, *(f"• {m}" for m in messages)])
+    return "\n".join([head, *(f"• {scrub(m)}" for m in messages)])
 
 
 def send_webhook(

@@ -47,10 +47,17 @@ command = command_for(app)
 # -- init / import / status / export ----------------------------------------------------------
 @command()
 def init(db: DbOption = None, config: ConfigOption = None) -> None:
-    """Create the database (or upgrade an older one) with the current schema."""
+    """Create the database (or upgrade an older one) with the current schema, and the installation's
+    secret salt for author hashes (.suara-salt beside suara.toml, or the database) if none is set."""
+    from suara.salt import init_salt
+
     s = settings(db, config)
     with open_store(s) as store:
         out.print(f"database {s.db_path} ready (schema version {store.schema_version})")
+        hashed = store.con.execute("SELECT count(*) FROM feedback WHERE author_hash IS NOT NULL").fetchone()[
+            0
+        ]
+    out.print(init_salt(s, hashed), highlight=False)
 
 
 command("import")(cli_import.import_file)  # `suara import` (suara/cli_import.py)
@@ -410,6 +417,7 @@ def nightly(
     from suara.lock import LockHeld
     from suara.logs import setup_logging
     from suara.nightly import run_nightly
+    from suara.redact import scrub
 
     s = settings(db, config)
     setup_logging(json_file=log_file or s.log_file)
@@ -423,7 +431,7 @@ def nightly(
     for col in ("step", "status", "seconds", "note"):
         t.add_column(col)
     for step in result.steps:
-        t.add_row(step.name, step.status, f"{step.seconds:.1f}", step.message[:100])
+        t.add_row(step.name, step.status, f"{step.seconds:.1f}", scrub(step.message)[:100])
     out.print(t)
     if result.digest:
         out.print(f"digest: {result.digest[0]} and {result.digest[1].name}", highlight=False)

@@ -21,6 +21,7 @@ from rich.table import Table
 
 from suara.config import ConfigError, Settings, load_settings
 from suara.integrity import explain
+from suara.redact import scrub
 from suara.store import Store, StoreError
 
 out = Console(soft_wrap=True)
@@ -72,9 +73,10 @@ def _db_named(kwargs: dict) -> Path | None:
         return None
 
 
-def print_error(exc: Exception | str) -> None:
-    """One red line; the message is text, not markup: "[train]" or "file.jsonl:abc:" print as written."""
-    err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True, emoji=False)
+def print_error(exc: Exception) -> None:
+    """One red line, scrubbed (suara/redact.py); the message is text, not markup: "[train]" or
+    "file.jsonl:abc:" print as written."""
+    err.print(f"[bold red]error:[/] {escape(scrub(str(exc)))}", highlight=False, soft_wrap=True, emoji=False)
 
 
 def settings(db: Path | None, config: Path | None) -> Settings:

@@ -1,10 +1,12 @@
 """Configuration: which database, which apps to watch, where data lives.
 
 Precedence for the database path: ``--db`` flag > ``SUARA_DB`` env > ``suara.toml`` > the default
-``data/suara.duckdb``. The config file is ``--config``, else ``SUARA_CONFIG``, else ``./suara.toml``;
-without one, Suara watches M-Paspor (the default below), so a fresh clone works as it is. A value of
-the wrong type (``db = 5``, ``min_count = "x"``, a string where a table belongs) is a ``ConfigError``
-naming the file, the table and the key, never a traceback later.
+``data/suara.duckdb``. The salt for author hashes: ``SUARA_SALT`` > ``author_salt`` in suara.toml >
+the per-installation salt file `suara init` creates (suara/salt.py) > a public default. The config
+file is ``--config``, else ``SUARA_CONFIG``, else ``./suara.toml``; without one, Suara watches
+M-Paspor (the default below), so a fresh clone works as it is. A value of the wrong type (``db = 5``,
+``min_count = "x"``, a string where a table belongs) is a ``ConfigError`` naming the file, the table
+and the key, never a traceback later.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ class Settings:
     db_path: Path = DEFAULT_DB
     apps: tuple[AppConfig, ...] = (MPASPOR,)
     author_salt: str = "suara-default-salt"
+    salt_source: str = "default"  # $SUARA_SALT, suara.toml, the salt file (suara/salt.py) or default
     config_path: Path | None = None
     alert_min_count: int = 5
     log_file: Path | None = None
@@ -159,12 +162,32 @@ def load_settings(config: str | Path | None = None, db: str | Path | None = None
         db_path = path.resolve().parent / db_path  # relative to the config file
     apps = _parse_apps(_table(raw, "apps", path), path) if raw.get("apps") else (MPASPOR,)
     log_file = suara.get("log_file")
+    db_path = Path(db_path) if db_path else DEFAULT_DB
+    config_path = path if path.exists() else None
+    salt, salt_source = _author_salt(suara, config_path, db_path)
     return Settings(
-        db_path=Path(db_path) if db_path else DEFAULT_DB,
+        db_path=db_path,
         apps=apps,
-        author_salt=os.environ.get("SUARA_SALT") or suara.get("author_salt", Settings.author_salt),
-        config_path=path if path.exists() else None,
+        author_salt=salt,
+        salt_source=salt_source,
+        config_path=config_path,
         alert_min_count=min_count,
         log_file=Path(log_file) if log_file else None,
         extra=raw,
     )
+
+
+def _author_salt(suara: dict, config_path: Path | None, db_path: Path) -> tuple[str, str]:
+    """The salt for author hashes and where it came from: $SUARA_SALT, suara.toml, the salt file
+    beside the config (or the database) that `suara init` creates, else the public default."""
+    from suara.salt import read_salt, salt_path
+
+    if os.environ.get("SUARA_SALT"):
+        return os.environ["SUARA_SALT"], "$SUARA_SALT"
+    if suara.get("author_salt"):
+        return str(suara["author_salt"]), f"author_salt in {config_path}"
+    path = salt_path(config_path, db_path)
+    value = read_salt(path)
+    if value:
+        return value, str(path)
+    return Settings.author_salt, "default"

@@ -2,7 +2,8 @@
 
 One page a person can read over coffee: each source's counts and status, how many new items came
 in, the headline categories of the last 7 days against the 7 before, the new alerts and anything that
-failed. Figures come from SQL aggregates; every text shown goes through ``nlp.pii.mask``.
+failed. Figures come from SQL aggregates; every text shown goes through ``suara.redact.scrub``
+(personal data masked, secrets scrubbed).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from suara.logs import scrub
+from suara.redact import scrub
 from suara.taxonomy import load_taxonomy
 
 

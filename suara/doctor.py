@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 
 from suara.config import MODELS_DIR, ConfigError, Settings, load_settings
+from suara.credentials import TOKEN_ENV, CredentialError, credential
 from suara.integrity import RESTORE_HINT, one_line, scan_problem
 from suara.migrations import SCHEMA_VERSION, schema_version
 from suara.store import NewerSchema, StoreError, StoreLocked, first_row, read_connection
@@ -171,8 +172,42 @@ def check_model(settings: Settings, models_dir: Path = MODELS_DIR) -> Check:
     return Check("model", "ok", f"{model.version} loads ({len(model.categories)} categories) from {path}")
 
 
+def _credential(name: str) -> tuple[str | None, str | None]:
+    """(value, None) or (None, what is wrong with it): a malformed secret is described, never shown."""
+    try:
+        return credential(name), None
+    except CredentialError as exc:
+        return None, str(exc)
+
+
+def check_salt(settings: Settings) -> Check:
+    """Author names are hashed with a salt: a public one lets anyone test guessed names (suara/salt.py)."""
+    from suara.salt import PUBLIC_SALTS, loose_permissions, salt_path
+
+    path = salt_path(settings.config_path, settings.db_path)
+    if settings.salt_source == "default":
+        return Check(
+            "author salt",
+            "warn",
+            "author names are hashed with the public default salt: anyone with the database can test a "
+            "guessed name against the hashes",
+            f"`suara init` creates a secret per-installation salt in {path} (items stored before keep "
+            "their hashes)",
+        )
+    if settings.author_salt in PUBLIC_SALTS:
+        return Check(
+            "author salt",
+            "warn",
+            f"the salt from {settings.salt_source} is a public value (the default or the example's)",
+            "remove it and run `suara init` for a random salt file, or set a secret value of your own",
+        )
+    if settings.salt_source == str(path) and loose_permissions(path):
+        return Check("author salt", "warn", f"{path} is readable by other users", f"chmod 600 {path}")
+    return Check("author salt", "ok", f"a per-installation salt from {settings.salt_source}")
+
+
 def check_sources(settings: Settings) -> list[Check]:
-    token = bool(os.environ.get("X_BEARER_TOKEN", "").strip())
+    token, fault = _credential(TOKEN_ENV)
     checks = []
     for app in settings.apps:
         have = []
@@ -194,7 +229,16 @@ def check_sources(settings: Settings) -> list[Check]:
                 )
             )
         if app.twitter_query:
-            if token:
+            if fault:
+                checks.append(
+                    Check(
+                        f"twitter {app.key}",
+                        "warn",
+                        f"{fault}: the nightly will report the twitter source as failed (exit code 1)",
+                        f"export {TOKEN_ENV} again, or run `suara nightly --sources play,appstore`",
+                    )
+                )
+            elif token:
                 checks.append(Check(f"twitter {app.key}", "ok", "X_BEARER_TOKEN is set"))
             else:
                 checks.append(
@@ -298,8 +342,10 @@ def check_outputs(settings: Settings) -> list[Check]:
                 "" if ok else "its directory is not writable",
             )
         )
-    url = os.environ.get(WEBHOOK_ENV, "").strip()
-    if not url:
+    url, fault = _credential(WEBHOOK_ENV)
+    if fault:
+        checks.append(Check("webhook", "warn", f"{fault}: alerts are stored and shown, not sent", "fix it"))
+    elif not url:
         checks.append(
             Check(
                 "webhook",
@@ -308,8 +354,6 @@ def check_outputs(settings: Settings) -> list[Check]:
                 "set it to a Slack/Mattermost incoming-webhook URL or a Telegram bridge",
             )
         )
-    elif not url.startswith(("https://", "http://")):
-        checks.append(Check("webhook", "warn", f"{WEBHOOK_ENV} is not an http(s) URL", "check the value"))
     else:
         checks.append(Check("webhook", "ok", f"alerts go to {redact_url(url)}"))
     lock = lock_path_for(settings.db_path)
@@ -338,6 +382,7 @@ def run_checks(
     if settings is None:
         return checks
     checks += check_database(settings)
+    checks.append(check_salt(settings))
     checks.append(check_model(settings, models_dir))
     checks += check_sources(settings)
     checks += check_source_health(settings)

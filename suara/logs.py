@@ -1,9 +1,9 @@
 """Logging for unattended runs: readable lines on stderr, optional JSON lines in a rotating file.
 
 Every record passes through ``PiiFilter`` before any handler writes it: the message (with its
-arguments) and any traceback go through ``nlp.pii.mask``, and the values of secret environment
-variables (the X bearer token, the webhook URL) are replaced, so neither citizens' personal data nor
-credentials reach a log file, whoever logs what.
+arguments) and any traceback go through ``suara.redact.scrub`` (personal data masked, every form of
+the secret environment values, the X bearer token and the webhook URLs, replaced), so neither
+citizens' personal data nor credentials reach a log file, whoever logs what.
 """
 
 from __future__ import annotations
@@ -11,28 +11,15 @@ from __future__ import annotations
 import json
 import logging
 import logging.handlers
-import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from nlp.pii import mask
+from suara.redact import scrub
 
-SECRET_ENV = ("X_BEARER_TOKEN", "SUARA_WEBHOOK_URL", "SUARA_HEALTHCHECK_URL")
 _MARK = "_suara_handler"
 # Libraries that log full request URLs (a webhook URL is a credential) stay at WARNING.
 _QUIET = ("httpx", "httpcore", "urllib3")
-
-
-def _secrets() -> list[str]:
-    return [v for k in SECRET_ENV if len(v := os.environ.get(k, "").strip()) >= 8]
-
-
-def scrub(text: str) -> str:
-    """Mask personal data and secret values in one piece of text."""
-    for secret in _secrets():
-        text = text.replace(secret, "[SECRET]")
-    return mask(text) or ""
 
 
 class PiiFilter(logging.Filter):

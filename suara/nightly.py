@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -45,9 +44,11 @@ from suara import digest as digest_mod
 from suara.backup import backup_database
 from suara.classify import NoModel, classify_pending, ensure_registered, load_model, resolve_model_dir
 from suara.config import MODELS_DIR, ConfigError, Settings
+from suara.credentials import CredentialError, credential
 from suara.human_labels import TRAINED_ON, labels_fingerprint
 from suara.lock import JobLock, lock_path_for
 from suara.promotion import retrain
+from suara.redact import scrub
 from suara.store import Store, StoreError, first_row, read_connection, utcnow
 from suara.training import TrainConfig, train_config
 
@@ -186,8 +187,6 @@ def run_nightly(
     """
     opts = options(settings)
     db_dir = settings.db_path.parent
-    if webhook_url is None:
-        webhook_url = os.environ.get(alerts_mod.WEBHOOK_ENV, "").strip()
     job = _Job(
         settings=settings,
         as_of=as_of or utcnow(),
@@ -217,7 +216,7 @@ class _Job:
     keep_backups: int
     write_wait: float
     batch_size: int
-    webhook_url: str
+    webhook_url: str | None  # None: $SUARA_WEBHOOK_URL, checked when the webhook step runs
     webhook_client: Any
     models_dir: Path
     train_config: TrainConfig | None
@@ -387,17 +386,21 @@ class _Job:
         return f"{len(new)} new alert(s)"
 
     def notify(self) -> Step | str:
-        if not self.webhook_url:
+        try:
+            url = self.webhook_url if self.webhook_url is not None else credential(alerts_mod.WEBHOOK_ENV)
+        except CredentialError as exc:  # malformed: never sent to, never echoed; the alerts wait
+            return Step("", "failed", f"{exc}; alerts stay unsent", severity="notice")
+        if not url:
             return Step("", "skipped", f"no webhook (set {alerts_mod.WEBHOOK_ENV} to send alerts)")
         with self.store() as store:
             pending = alerts_mod.unsent(store)
         if not pending:
             return Step("", "skipped", "no alerts to send")
-        if not alerts_mod.send_webhook(self.webhook_url, [m for _, m in pending], self.webhook_client):
+        if not alerts_mod.send_webhook(url, [m for _, m in pending], self.webhook_client):
             return Step(
                 "",
                 "failed",
-                f"webhook {alerts_mod.redact_url(self.webhook_url)} failed; "
+                f"webhook {alerts_mod.redact_url(url)} failed; "
                 f"{len(pending)} alert(s) will be retried next run",
                 severity="notice",
             )
@@ -488,5 +491,7 @@ class _Job:
 
 
 def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
+    """The exception as one scrubbed line (scrubbed before it is folded and cut, so no part of a secret
+    survives either step)."""
+    text = " ".join(scrub(str(exc)).split()) or type(exc).__name__
     return text[:500]

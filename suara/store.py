@@ -30,6 +30,7 @@ import pyarrow as pa
 
 from suara.migrations import SCHEMA_VERSION, apply_migration, schema_version
 from suara.records import normalize
+from suara.redact import scrub
 
 LOCK_WAIT_SECONDS = 30.0
 
@@ -364,6 +365,7 @@ class Store:
         )[0]
 
     def finish_run(self, run_id: int, status: str, message: str | None = None, **counts: int) -> None:
+        """Close a run; its message is stored scrubbed (no secret, no personal data: suara/redact.py)."""
         allowed = {"fetched", "new", "updated", "skipped", "errors"}
         bad = set(counts) - allowed
         if bad:
@@ -371,7 +373,7 @@ class Store:
         sets = "".join(f", {k} = ${k}" for k in counts)
         self.con.execute(
             f"UPDATE runs SET status = $status, finished_at = $now, message = $message{sets} WHERE run_id = $id",
-            {"status": status, "now": utcnow(), "message": message, "id": run_id, **counts},
+            {"status": status, "now": utcnow(), "message": scrub(message) or None, "id": run_id, **counts},
         )
 
     def get_state(self, source: str, app_id: str, key: str) -> str | None:
