@@ -141,6 +141,15 @@ def test_a_token_with_a_line_break_leaks_nowhere(env, monkeypatch):
     assert not [r for r in Server.received if r[0] == "GET"]  # the broken header never went out
 
 
+def test_collect_refuses_a_malformed_token_before_any_request(env, monkeypatch):
+    monkeypatch.setenv("X_BEARER_TOKEN", BROKEN)
+    result = CliRunner().invoke(app, ["collect", "--source", "twitter"])
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "X_BEARER_TOKEN is malformed: it contains a line break" in result.output
+    assert_no_form_of(BROKEN, everything_written(env, result.output))
+    assert not [r for r in Server.received if r[0] == "GET"]
+
+
 def test_doctor_names_the_fault_without_the_value(env, monkeypatch):
     monkeypatch.setenv("X_BEARER_TOKEN", BROKEN)
     monkeypatch.setenv("SUARA_WEBHOOK_URL", f"https://hooks.example.com{HOOK}\n")  # a trailing break is fine
