@@ -116,9 +116,12 @@ def whole_number(value, name: str, low: int, high: int) -> int | None:
                 as_float = math.nan
             number = int(as_float) if math.isfinite(as_float) and as_float.is_integer() else None
     if number is None:
-        raise ValueError(f"field '{name}' is {_show(value)}; expected a whole number {low}-{high}")
+        raise ValueError(
+            f"field '{name}' is {_show(value)}; expected a whole number from {low:,} to {high:,}"
+        )
     if not low <= number <= high:
-        raise ValueError(f"field '{name}' is {number}; expected a whole number {low}-{high}")
+        # thousands separated: a long count is not read as a personal number when the line is masked
+        raise ValueError(f"field '{name}' is {number:,}; expected a whole number from {low:,} to {high:,}")
     return number
 
 

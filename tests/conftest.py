@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
+from suara.logs import reset_logging
 from suara.store import Store
+
+
+@pytest.fixture(autouse=True)
+def _no_handler_outlives_its_test():
+    """A command run in CliRunner (nightly) logs to the runner's stream; that handler must not stay on the
+    root logger after the stream is closed, or every later log line prints a "Logging error" traceback."""
+    yield
+    reset_logging()
 
 
 def make_records(

@@ -105,7 +105,7 @@ def write(tmp_path: Path, name: str, data: str | bytes) -> Path:
         ({"rating": True}, "'rating' is True"),
         ({"rating": 0}, "'rating' is 0"),
         ({"likes": -1}, "'likes' is -1"),
-        ({"likes": 1e12}, "'likes' is 1000000000000"),
+        ({"likes": 1e12}, "'likes' is 1,000,000,000,000"),
         ({"text": ""}, "'text' is missing or empty"),
         ({"text": "   "}, "'text' is '   '"),
         ({"text": 12}, "'text' is 12"),
