@@ -86,34 +86,6 @@ def alerts(db: str | Path, f: Filters, limit: int = 200) -> pd.DataFrame:
         )
 
 
-def alert_texts(db: str | Path, alert: dict, limit: int = 10) -> tuple[int, pd.DataFrame]:
-    """The texts behind one alert: its app, category (and version) within its period, newest first."""
-    cond = (
-        "f.app_id = $app AND f.created_at >= $start AND f.created_at < $end "
-        "AND f.id IN (SELECT feedback_id FROM effective_labels WHERE category = $cat)"
-    )
-    params = {
-        "app": alert["app_id"],
-        "start": alert["period_start"],
-        "end": alert["period_end"],
-        "cat": alert["category"],
-    }
-    if isinstance(alert.get("app_version"), str):
-        cond += " AND f.app_version = $version"
-        params["version"] = alert["app_version"]
-    with connect(db) as con:
-        total = run(con, f"SELECT count(*) FROM feedback f WHERE {cond}", params).fetchone()[0]
-        rows = frame(
-            con,
-            f"""
-            SELECT f.id, f.created_at, f.source, f.rating, f.app_version, f.title, f.text, f.url
-            FROM feedback f WHERE {cond} ORDER BY f.created_at DESC, f.id LIMIT $limit
-            """,
-            {**params, "limit": limit},
-        )
-    return total, rows
-
-
 # -- Kerangka e-government ---------------------------------------------------------------------------
 def framework_counts(db: str | Path, f: Filters, mapping: dict[str, str]) -> tuple[int, pd.DataFrame]:
     """Distinct feedback per framework element, given a category -> element mapping (from the taxonomy):
