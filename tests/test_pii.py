@@ -172,8 +172,9 @@ def benign(draw):
         price = f"{draw(st.integers(1, 999))}" + ".000" * draw(st.integers(1, 3))
         return draw(st.sampled_from(["Rp {}", "Rp{}", "{} rupiah", "{}"])).format(price)
     if kind == 8:  # the nightly's progress line
-        done = draw(st.integers(0, 10**7))
-        return f"{two(hh)}:{two(mm)}:{two(ss)} INFO    suara.nightly: classified {done}/{done + draw(st.integers(0, 10**7))}"
+        total = draw(st.integers(0, 10**7))
+        done = draw(st.integers(0, total))
+        return f"{two(hh)}:{two(mm)}:{two(ss)} INFO    suara.nightly: classified {done}/{total}"
     return f"nightly started on data/suara.duckdb (as of {y}-{two(mo)}-{two(d)} {two(hh)}:{two(mm)} UTC)"
 
 
