@@ -63,25 +63,11 @@ def _phone(digits: str, plus: bool) -> bool:
     return digits.startswith("628") and 11 <= len(digits) <= 14
 
 
-# NIK province codes (Kemendagri): Sumatra 11-19, Jakarta to Banten 31-36, Riau Islands 21, Bali and
-# Nusa Tenggara 51-53, Kalimantan 61-65, Sulawesi 71-76, Maluku 81-82, Papua 91-96.
-_PROVINCES = frozenset(
-    f"{p}"
-    for p in [*range(11, 20), 21, *range(31, 37), *range(51, 54), *range(61, 66), *range(71, 77), 81, 82]
-) | frozenset(str(p) for p in range(91, 97))
-
-
-def _plausible_nik(digits: str) -> bool:
-    """A NIK starts with a province code. Asked only of 16 digits typed in groups, where a log's ratio
-    "10000000/10000000" is no NIK (the birth date inside is not checked: people type made-up examples)."""
-    return digits[:2] in _PROVINCES
-
-
-def _kind(digits: str, plus: bool, grouped: bool = False) -> str | None:
-    """What a whole run is: "phone", "nik" (16 digits; when typed in groups, with a NIK's structure), or None."""
+def _kind(digits: str, plus: bool) -> str | None:
+    """What a whole run is: "phone", "nik" (16 digits), or None."""
     if _phone(digits, plus):
         return "phone"
-    if len(digits) == 16 and not plus and (not grouped or _plausible_nik(digits)):
+    if len(digits) == 16 and not plus:
         return "nik"
     return None
 
@@ -99,7 +85,7 @@ def _judge(run: str, start: int, text: str) -> str:
             digits += run[groups[k][0] : groups[k][1]]
             if len(digits) > 16:
                 break
-            if found := _kind(digits, plus and i == 0, grouped=k > i):
+            if found := _kind(digits, plus and i == 0):
                 kind, j = found, k
         if kind is None:
             # Not personal on its own: join the groups tightly bound to it (one separator character that is
