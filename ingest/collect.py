@@ -21,7 +21,7 @@ import duckdb
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from ingest import appstore, http, playstore, twitter
+from ingest import appstore, appstore_api, http, play_api, playstore, twitter
 from ingest.incremental import REREAD_DAYS, StreamRun
 from ingest.source import FormatChanged, SourceError
 from suara.config import AppConfig, ConfigError, Settings
@@ -31,10 +31,24 @@ from suara.store import Store, StoreError
 log = logging.getLogger(__name__)
 
 # CLI name -> source module; each has SOURCE and streams(fetcher, app, state, full=, max_items=), where
-# state(key, scope="") reads the source's saved state
-SOURCES = {"play": playstore, "appstore": appstore, "twitter": twitter}
+# state(key, scope="") reads the source's saved state. The owner's API sources (credentials needed)
+# also have reader(settings, app, client): their fetcher is the official API client (ingest/owner_api.py)
+SOURCES = {
+    "play": playstore,
+    "appstore": appstore,
+    "twitter": twitter,
+    "play-api": play_api,
+    "appstore-api": appstore_api,
+}
+PUBLIC_SOURCES = ("play", "appstore", "twitter")  # what `--source all` runs: no owner's credentials
 # the AppConfig field a source needs; an app without it is skipped for that source
-NEEDS = {"play": "play_package", "appstore": "appstore_id", "twitter": "twitter_query"}
+NEEDS = {
+    "play": "play_package",
+    "appstore": "appstore_id",
+    "twitter": "twitter_query",
+    "play-api": "play_package",
+    "appstore-api": "appstore_id",
+}
 
 
 @dataclass
@@ -95,11 +109,12 @@ def collect(
     policy: http.RetryPolicy | None = None,
     console: Console | None = None,
 ) -> SourceResult:
-    """Collect ``source`` ("play", "appstore", "twitter") for ``app`` into ``store``; never raises for a
-    source failure (the result says ``failed``), only for a database problem (``StoreError``).
+    """Collect ``source`` (a key of ``SOURCES``) for ``app`` into ``store``; never raises for a source
+    failure (the result says ``failed``), only for a database problem (``StoreError``).
 
     ``client``: an httpx.Client to use (tests pass one with an ``httpx.MockTransport``); by default one is
-    made by ``ingest.http.make_client`` and closed at the end. ``policy``: retry policy (tests inject a
+    made by ``ingest.http.make_client`` and closed at the end. For the owner's API sources it is the
+    reply/clients.py client instead (PlayClient, AppStoreClient); by default made from the credentials. ``policy``: retry policy (tests inject a
     no-op ``sleep``); by default from ``[collect]`` in suara.toml. ``dry_run``: fetch and count, write
     nothing (``store`` may then be None). ``console``: where the progress bar and summary line go.
     """
@@ -116,9 +131,12 @@ def collect(
 
     options = collect_options(settings)
     run = StreamRun(store, module.SOURCE, app.key, result, write=not dry_run, reread_days=options.reread_days)
-    own_client = client is None
-    client = client or http.make_client(timeout=options.timeout)
-    fetcher = http.Fetcher(client, policy or options.policy)
+    if hasattr(module, "reader"):  # the official API client, built on the first request
+        own_client, fetcher = False, module.reader(settings, app, client)
+    else:
+        own_client = client is None
+        client = client or http.make_client(timeout=options.timeout)
+        fetcher = http.Fetcher(client, policy or options.policy)
     try:
         with _progress(console, f"{module.SOURCE} {app.key}") as advance:
             for stream in module.streams(fetcher, app, run.get, full=full, max_items=max_items):

@@ -48,13 +48,15 @@ def _utc(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC).replace(tzinfo=None)
 
 
-def _retrying(call: Callable[[], object], status_of, retry_after_of, sleep, what: str):
+def _retrying(call: Callable[[], object], status_of, retry_after_of, sleep, what: str, failed=lambda: None):
     delay = 1.0
     for attempt in range(RETRIES + 1):
         try:
             return call()
         except Exception as exc:
             status = status_of(exc)
+            if status is not None:
+                failed()  # an HTTP attempt that failed, retried or not (ingest.collect counts them)
             if status not in RETRY_STATUSES or attempt == RETRIES:
                 raise
             sleep(retry_after_of(exc) or delay)
@@ -88,10 +90,19 @@ def _google_retry_after(exc) -> float | None:
 class PlayClient:
     def __init__(self, service, package: str, sleep=time.sleep):
         self.service, self.package, self.sleep = service, package, sleep
+        self.failures = 0  # failed HTTP attempts, retried or not
 
     @classmethod
-    def build(cls, package: str, http=None, settings_extra: dict | None = None, sleep=time.sleep):
-        """The androidpublisher v3 service; ``http`` (e.g. HttpMockSequence) replaces the authorized one."""
+    def build(
+        cls,
+        package: str,
+        http=None,
+        settings_extra: dict | None = None,
+        sleep=time.sleep,
+        transport=None,
+    ):
+        """The androidpublisher v3 service; ``http`` (e.g. HttpMockSequence) replaces the authorized one,
+        ``transport`` only the connection under it (tests replay the OAuth token exchange through it)."""
         from googleapiclient.discovery import build
 
         if http is None:
@@ -111,17 +122,31 @@ class PlayClient:
                 creds = service_account.Credentials.from_service_account_file(path, scopes=[PLAY_SCOPE])
             except (OSError, ValueError) as exc:
                 raise CredentialsError(f"Play service account file {path} cannot be read: {exc}") from None
-            http = google_auth_httplib2.AuthorizedHttp(creds, http=httplib2.Http(timeout=30))
+            http = google_auth_httplib2.AuthorizedHttp(creds, http=transport or httplib2.Http(timeout=30))
         service = build("androidpublisher", "v3", http=http, cache_discovery=False, static_discovery=True)
         return cls(service, package, sleep)
 
     def _run(self, request, what: str):
+        from google.auth.exceptions import RefreshError, TransportError
         from googleapiclient.errors import HttpError
 
+        def failed():
+            self.failures += 1
+
         try:
-            return _retrying(request.execute, _google_status, _google_retry_after, self.sleep, what)
+            return _retrying(request.execute, _google_status, _google_retry_after, self.sleep, what, failed)
         except HttpError as exc:
             raise PostError(f"Google Play {what}: HTTP {exc.resp.status} {exc._get_reason()}") from None
+        except RefreshError as exc:  # Google refused the key: revoked, deleted, or the clock is wrong
+            self.failures += 1
+            reason = exc.args[0] if exc.args else "refused"
+            raise PostError(
+                f"Google Play {what}: the service account key was refused ({reason}); "
+                "create a new JSON key for the service account and point SUARA_PLAY_SERVICE_ACCOUNT at it"
+            ) from None
+        except (TransportError, OSError) as exc:
+            self.failures += 1
+            raise PostError(f"Google Play {what}: {exc.__class__.__name__} {exc}") from None
 
     def existing(self, review_id: str) -> Published | None:
         review = self._run(
@@ -143,6 +168,7 @@ class PlayClient:
         return Published(result.get("replyText", text), _play_time(result.get("lastEdited")))
 
     def list_reviews(self, max_results: int = 100, token: str | None = None) -> dict:
+        """One page of ``reviews.list`` (the last week's reviews with text), ``token`` from the previous one."""
         kwargs = {"packageName": self.package, "maxResults": max_results}
         if token:
             kwargs["token"] = token
@@ -166,6 +192,7 @@ class AppStoreClient:
     def __init__(self, key_id: str, issuer_id: str, private_key: str, transport=None, sleep=time.sleep):
         self.key_id, self.issuer_id, self._key = key_id, issuer_id, private_key
         self.sleep = sleep
+        self.failures = 0  # failed HTTP attempts, retried or not
         self.http = httpx.Client(base_url=ASC_BASE, transport=transport, timeout=30)
 
     @classmethod
@@ -181,10 +208,11 @@ class AppStoreClient:
             )
         try:
             key = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
+        except (OSError, UnicodeDecodeError) as exc:
             raise CredentialsError(
-                f"App Store Connect key file {path} cannot be read: {exc.strerror}"
+                f"App Store Connect key file {path} cannot be read: {getattr(exc, 'strerror', None) or exc.reason}"
             ) from None
+        _check_p8(key, path)
         return cls(key_id, issuer, key, transport=transport, sleep=sleep)
 
     def token(self) -> str:
@@ -208,14 +236,38 @@ class AppStoreClient:
             value = exc.response.headers.get("retry-after")
             return float(value) if value and value.isdigit() else None
 
+        def failed():
+            self.failures += 1
+
         try:
-            return _retrying(call, status, retry_after, self.sleep, what)
+            return _retrying(call, status, retry_after, self.sleep, what, failed)
         except _AscHttpError as exc:
             raise PostError(
                 f"App Store Connect {what}: HTTP {exc.response.status_code} {_asc_detail(exc.response)}"
             ) from None
         except httpx.HTTPError as exc:
+            self.failures += 1
             raise PostError(f"App Store Connect {what}: {exc.__class__.__name__} {exc}") from None
+
+    def list_reviews(self, app_id: str, next_url: str | None = None, limit: int = 200) -> dict:
+        """One page of ``GET /v1/apps/{id}/customerReviews`` (newest first, with its published response);
+        ``next_url`` is the previous page's ``links.next``, followed only on Apple's own host."""
+        if next_url is None:
+            url = f"/v1/apps/{app_id}/customerReviews?limit={limit}&sort=-createdDate&include=response"
+        elif httpx.URL(next_url).host == httpx.URL(ASC_BASE).host:
+            url = next_url
+        else:  # the token must never go anywhere else
+            raise PostError(f"App Store Connect customerReviews: links.next leaves {ASC_BASE}; not followed")
+        r = self._request("GET", url, "customerReviews")
+        if r.status_code == 404:
+            raise PostError(
+                f"App Store Connect customerReviews: app {app_id} not found (HTTP 404); "
+                "check appstore_id in suara.toml and that the key's team owns the app"
+            )
+        try:
+            return r.json()
+        except ValueError:
+            raise PostError("App Store Connect customerReviews: the answer is not JSON") from None
 
     def existing(self, review_id: str) -> Published | None:
         r = self._request("GET", f"/v1/customerReviews/{review_id}/response", "get response")
@@ -239,6 +291,22 @@ class AppStoreClient:
             )
         attrs = r.json().get("data", {}).get("attributes", {})
         return Published(attrs.get("responseBody", text), _utc(attrs.get("lastModifiedDate")))
+
+
+def _check_p8(key: str, path) -> None:
+    """A key file that is not an EC private key fails here, naming the file (never its content)."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    try:
+        loaded = load_pem_private_key(key.encode(), password=None)
+    except (ValueError, TypeError):
+        loaded = None
+    if not isinstance(loaded, ec.EllipticCurvePrivateKey):
+        raise CredentialsError(
+            f"App Store Connect key file {path} is not an EC private key (the AuthKey_<KEY_ID>.p8 "
+            "downloaded from App Store Connect > Users and Access > Integrations)"
+        )
 
 
 def _asc_detail(r: httpx.Response) -> str:

@@ -158,6 +158,8 @@ class CollectSource(StrEnum):
     play = "play"
     appstore = "appstore"
     twitter = "twitter"
+    play_api = "play-api"
+    appstore_api = "appstore-api"
     all = "all"
 
 
@@ -165,7 +167,11 @@ class CollectSource(StrEnum):
 def collect(
     source: Annotated[
         CollectSource,
-        typer.Option("--source", help="Google Play, the App Store, X (needs $X_BEARER_TOKEN), or all."),
+        typer.Option(
+            "--source",
+            help="Google Play, the App Store, X (needs $X_BEARER_TOKEN), all three, or an owned app's "
+            "reviews through the official APIs (play-api, appstore-api; credentials as for `suara reply`).",
+        ),
     ] = CollectSource.all,
     app_key: Annotated[
         str | None, typer.Option("--app", help="Only this app key (default: every app).")
@@ -186,12 +192,12 @@ def collect(
     A source that fails (network, rate limit, changed format, missing token) keeps what it stored so far
     and does not stop the others; the command then exits with 1.
     """
-    from ingest.collect import SOURCES
+    from ingest.collect import PUBLIC_SOURCES
     from ingest.collect import collect as collect_source
 
     s = settings(db, config)
     apps = [s.app(app_key)] if app_key else list(s.apps)
-    names = list(SOURCES) if source is CollectSource.all else [source.value]
+    names = list(PUBLIC_SOURCES) if source is CollectSource.all else [source.value]
     store = None if dry_run and not s.db_path.exists() else open_store(s)
     try:
         results = [

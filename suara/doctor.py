@@ -3,7 +3,8 @@
 Each check says ok, warn (works, but something is missing or worth knowing) or fail (the nightly
 cannot do its job), and what to do about it. Essential checks: configuration, database, model, data
 files. Source credentials and the webhook are warnings: the job runs without them, with less.
-Nothing here writes to the database or sends a request.
+Nothing here writes to the database; the only requests are the owner's API checks (suara/doctor_api.py:
+one read-only page each, only where those credentials are configured).
 
 The database check reads every table back (``suara.integrity.scan_problem``), so a file cut short or
 scribbled over fails here, not in tonight's run; the model check loads the model the job would use,
@@ -377,6 +378,8 @@ def check_outputs(settings: Settings) -> list[Check]:
 def run_checks(
     config: str | Path | None = None, db: str | Path | None = None, models_dir: Path = MODELS_DIR
 ) -> list[Check]:
+    from suara.doctor_api import check_owner_apis
+
     cfg, settings = check_config(config, db)
     checks = [cfg]
     if settings is None:
@@ -385,6 +388,7 @@ def run_checks(
     checks.append(check_salt(settings))
     checks.append(check_model(settings, models_dir))
     checks += check_sources(settings)
+    checks += check_owner_apis(settings)  # suara/doctor_api.py
     checks += check_source_health(settings)
     checks += check_data_files(settings)
     checks += check_outputs(settings)
