@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from suara import cli_import, cli_train
+from suara import cli_alerts, cli_import, cli_train
 from suara.cli_base import (
     ConfigOption,
     DbOption,
@@ -380,6 +380,9 @@ def dashboard(
     )
     sys.stdout.flush()
     os.execve(sys.executable, cmd, env)  # streamlit takes over this process: signals reach it directly
+
+
+command()(cli_alerts.alerts)  # `suara alerts` (suara/cli_alerts.py)
 
 
 # -- nightly / doctor ----------------------------------------------------------------------------
