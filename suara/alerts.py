@@ -312,15 +312,6 @@ def detect_and_record(
     return new
 
 
-def history_points(since: datetime, until: datetime) -> list[datetime]:
-    """The "as of" times of a backfill: ``since``, then every 7 days, and ``until`` itself last."""
-    points, t = [], since
-    while t < until:
-        points.append(t)
-        t += HISTORY_STEP
-    return [*points, until]
-
-
 def detect_since(
     store: Store,
     since: datetime,
@@ -336,7 +327,8 @@ def detect_since(
     Returns (the new alerts, the number of weeks evaluated)."""
     until = until or utcnow()
     tax, names = load_taxonomy(), _app_names(apps)
-    points = history_points(since, until)
+    weeks = math.ceil((until - since) / HISTORY_STEP)
+    points = [since + k * HISTORY_STEP for k in range(weeks)] + [until]  # and ``until`` itself last
     new = []
     for as_of in points:
         new += record(store, evaluate(store, as_of, min_count, tax, names, alpha), now=as_of)
