@@ -11,7 +11,7 @@ PORT ?= 8501
 .DEFAULT_GOAL := help
 
 help:
-	@echo "make demo         install, load the demo corpus into $(DEMO_DB), classify, serve the dashboard"
+	@echo "make demo         install, load the demo corpus into $(DEMO_DB), classify, find its alerts, serve the dashboard"
 	@echo "make test         install with the dev extra and run the test suite"
 	@echo "make fault-test   only the fault probes (tests/test_faults_*.py): broken setups, bad input, privacy"
 	@echo "make bench        benchmarks at 100k and 1M rows (prints a table, writes bench/results.json)"
@@ -35,6 +35,7 @@ demo: $(VENV)/.runtime
 	$(SUARA) init --db $(DEMO_DB)
 	$(SUARA) import data/demo/feedback.jsonl --db $(DEMO_DB)
 	$(SUARA) classify --db $(DEMO_DB) --if-model
+	$(SUARA) alerts --since 2023-01-01 --db $(DEMO_DB)
 	$(SUARA) dashboard --db $(DEMO_DB) --host $(HOST) --port $(PORT)
 
 # Debian's Chromium for the one end-to-end browser test (Playwright drives it; no browser download).

@@ -19,6 +19,10 @@ when their periods overlap or touch (within ``EPISODE_GAP``): the stored alert i
 repeated, so a surge that lasts a week is one alert, not seven. Its ``alert_id`` is the kind, app,
 category, version and the episode's start, so running the same night twice stores nothing new.
 
+History. ``evaluate`` is the one rule, given an "as of" time. The nightly step evaluates it as of now;
+``detect_since`` (`suara alerts --since DATE`) evaluates it as of each week since DATE, so a fresh
+import or the demo shows its past surges too. A day spike is then seen only in each week's last 24 h.
+
 Sending. New alerts go to ``$SUARA_WEBHOOK_URL`` as one ``{"text": ...}`` POST; the text passes
 through ``suara.redact.scrub`` like every outbound text, and the URL (a credential) is never logged.
 """
@@ -49,6 +53,7 @@ WINDOWS = {"spike_day": 1, "spike_week": 7}
 EPISODE_GAP = timedelta(hours=12)
 RESEND_DAYS = 7  # alerts a failed webhook did not deliver are retried for this long
 WEBHOOK_ENV = "SUARA_WEBHOOK_URL"
+HISTORY_STEP = timedelta(days=7)  # `suara alerts --since`: one evaluation a week
 
 
 @dataclass
@@ -252,16 +257,28 @@ def record(store: Store, candidates: list[Alert], now: datetime | None = None) -
     new = []
     with store.transaction() as con:
         for a in candidates:
+            # The episode this candidate overlaps or touches (the latest, if it bridges two): not simply
+            # the latest episode, so re-evaluating an old week finds that week's episode again.
             last = first_row(
                 con,
                 """
-                SELECT alert_id, period_end FROM alerts
+                SELECT alert_id FROM alerts
                 WHERE kind = ? AND app_id = ? AND category = ? AND app_version IS NOT DISTINCT FROM ?
+                  AND period_end + ? >= ? AND period_start - ? <= ?
                 ORDER BY period_end DESC LIMIT 1
                 """,
-                [a.kind, a.app_id, a.category, a.app_version],
+                [
+                    a.kind,
+                    a.app_id,
+                    a.category,
+                    a.app_version,
+                    EPISODE_GAP,
+                    a.period_start,
+                    EPISODE_GAP,
+                    a.period_end,
+                ],
             )
-            if last and last[1] + EPISODE_GAP >= a.period_start:
+            if last:
                 con.execute(
                     "UPDATE alerts SET period_end = greatest(period_end, ?), observed = greatest(observed, ?) "
                     "WHERE alert_id = ?",
@@ -276,19 +293,46 @@ def record(store: Store, candidates: list[Alert], now: datetime | None = None) -
     return new
 
 
+def evaluate(
+    store: Store, as_of: datetime, min_count: int, tax: Taxonomy, names: dict[str, str], alpha: float = ALPHA
+) -> list[Alert]:
+    """The one rule: every spike and version jump the data shows as of ``as_of`` (nothing stored)."""
+    candidates = detect_spikes(store, as_of, min_count, tax, names, alpha)
+    return candidates + detect_version_jumps(store, as_of, min_count, tax, names, alpha)
+
+
 def detect_and_record(
     store: Store, as_of: datetime | None = None, min_count: int = 5, apps=None, alpha: float = ALPHA
 ) -> list[Alert]:
     """The nightly step: find spikes and version jumps as of ``as_of`` and store the new ones."""
     as_of = as_of or utcnow()
-    tax = load_taxonomy()
-    names = _app_names(apps)
-    candidates = detect_spikes(store, as_of, min_count, tax, names, alpha)
-    candidates += detect_version_jumps(store, as_of, min_count, tax, names, alpha)
-    new = record(store, candidates)
+    new = record(store, evaluate(store, as_of, min_count, load_taxonomy(), _app_names(apps), alpha))
     for a in new:
         log.warning("alert: %s", a.message)
     return new
+
+
+def detect_since(
+    store: Store,
+    since: datetime,
+    until: datetime | None = None,
+    min_count: int = 5,
+    apps=None,
+    alpha: float = ALPHA,
+) -> tuple[list[Alert], int]:
+    """Backfill: ``evaluate`` as of each week from ``since`` to ``until`` (default now), oldest first,
+    stored like the nightly step's alerts, so an episode that spans weeks is one alert and a second run
+    stores nothing. Each alert is stored as created at its "as of" time, the night it would have been
+    raised: only the last week's can still count as news for the webhook (``unsent``).
+    Returns (the new alerts, the number of weeks evaluated)."""
+    until = until or utcnow()
+    tax, names = load_taxonomy(), _app_names(apps)
+    weeks = math.ceil((until - since) / HISTORY_STEP)
+    points = [since + k * HISTORY_STEP for k in range(weeks)] + [until]  # and ``until`` itself last
+    new = []
+    for as_of in points:
+        new += record(store, evaluate(store, as_of, min_count, tax, names, alpha), now=as_of)
+    return new, len(points)
 
 
 # -- the webhook --------------------------------------------------------------------------------

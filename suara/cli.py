@@ -8,6 +8,7 @@ configuration or the database exits with 2, bad input with 1, and nothing half-w
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from suara import cli_import, cli_train
+from suara import cli_alerts, cli_import, cli_train
 from suara.cli_base import (
     ConfigOption,
     DbOption,
@@ -30,6 +31,7 @@ from suara.cli_base import (
 )
 from suara.cli_labels import labels
 from suara.cli_reply import reply
+from suara.config import DigestLang
 from suara.store import StoreError
 
 app = typer.Typer(
@@ -388,6 +390,9 @@ def dashboard(
     os.execve(sys.executable, cmd, env)  # streamlit takes over this process: signals reach it directly
 
 
+command()(cli_alerts.alerts)  # `suara alerts` (suara/cli_alerts.py)
+
+
 # -- nightly / doctor ----------------------------------------------------------------------------
 @command()
 def nightly(
@@ -410,6 +415,12 @@ def nightly(
         Path | None,
         typer.Option("--log-file", help="Also log JSON lines here (default: log_file in suara.toml)."),
     ] = None,
+    lang: Annotated[
+        DigestLang | None,
+        typer.Option(
+            "--lang", help="The digest's language: id (Bahasa Indonesia) or en (default: \\[digest] lang)."
+        ),
+    ] = None,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -426,6 +437,8 @@ def nightly(
     from suara.redact import scrub
 
     s = settings(db, config)
+    if lang is not None:
+        s = replace(s, digest_lang=lang.value)
     setup_logging(json_file=log_file or s.log_file)
     only = [n.strip() for item in sources or [] for n in item.split(",") if n.strip() and n.strip() != "all"]
     try:

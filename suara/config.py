@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,6 +54,13 @@ MPASPOR = AppConfig(
 )
 
 
+class DigestLang(StrEnum):
+    """The nightly digest's languages (suara/digest.py): `suara nightly --lang`, ``[digest] lang``."""
+
+    id = "id"
+    en = "en"
+
+
 @dataclass(frozen=True)
 class Settings:
     db_path: Path = DEFAULT_DB
@@ -61,6 +69,7 @@ class Settings:
     salt_source: str = "default"  # $SUARA_SALT, suara.toml, the salt file (suara/salt.py) or default
     config_path: Path | None = None
     alert_min_count: int = 5
+    digest_lang: str = "id"  # the nightly digest's language: id (Bahasa Indonesia) or en
     log_file: Path | None = None
     extra: dict = field(default_factory=dict)
 
@@ -151,6 +160,11 @@ def load_settings(config: str | Path | None = None, db: str | Path | None = None
     min_count = alerts.get("min_count", Settings.alert_min_count)
     if isinstance(min_count, bool) or not isinstance(min_count, int) or min_count < 1:
         raise ConfigError(f"{path}: [alerts] min_count must be a whole number >= 1, not {min_count!r}")
+    digest_lang = _table(raw, "digest", path).get("lang", Settings.digest_lang)
+    if digest_lang not in tuple(DigestLang):
+        raise ConfigError(
+            f'{path}: [digest] lang must be "id" (Bahasa Indonesia) or "en", not {digest_lang!r}'
+        )
     db_path = db or os.environ.get("SUARA_DB") or suara.get("db")
     if (
         db_path
@@ -172,6 +186,7 @@ def load_settings(config: str | Path | None = None, db: str | Path | None = None
         salt_source=salt_source,
         config_path=config_path,
         alert_min_count=min_count,
+        digest_lang=digest_lang,
         log_file=Path(log_file) if log_file else None,
         extra=raw,
     )

@@ -4,6 +4,11 @@ One page a person can read over coffee: each source's counts and status, how man
 in, the headline categories of the last 7 days against the 7 before, the new alerts and anything that
 failed. Figures come from SQL aggregates; every text shown goes through ``suara.redact.scrub``
 (personal data masked, secrets scrubbed).
+
+Language. Bahasa Indonesia by default, English with ``lang="en"`` (`suara nightly --lang en`, or
+``[digest] lang`` in suara.toml): headings, category labels (data/taxonomy.toml), the alert lines and
+the number format (id: 7.780 and +25%, en: 7,780). The step messages of failed sources come from the
+code and stay as written.
 """
 
 from __future__ import annotations
@@ -15,8 +20,61 @@ from pathlib import Path
 
 import duckdb
 
+from suara.alerts import Alert
 from suara.redact import scrub
 from suara.taxonomy import load_taxonomy
+
+TEXTS = {
+    "id": {
+        "title": "Ringkasan harian Suara, {day}",
+        "ok": "semua sumber terkumpul",
+        "bad": "ada langkah yang gagal (lihat Kegagalan)",
+        "summary": "Status: {status}. Masukan baru: {new}; diklasifikasi pada run ini: {classified}; "
+        "di basis data: {total}; model: {model}.",
+        "no_model": "tidak ada",
+        "sources": "Sumber",
+        "source_cols": ("aplikasi", "sumber", "status", "diambil", "baru", "diperbarui", "dilewati", "galat",
+                        "catatan"),
+        "no_sources": "tidak ada sumber yang dijalankan",
+        "categories": "Kategori, 7 hari terakhir dibanding 7 hari sebelumnya",
+        "category_cols": ("kategori", "7 hari terakhir", "7 hari sebelumnya", "perubahan"),
+        "no_categories": "Tidak ada keluhan terklasifikasi dalam 14 hari terakhir.",
+        "alerts": "Peringatan baru",
+        "failures": "Kegagalan",
+        "none": "Tidak ada.",
+        "new": "baru",
+        "status_success": "berhasil", "status_failed": "gagal", "status_skipped": "dilewati",
+        "spike": "{app}: {observed} keluhan '{label}' dalam {when}, perkiraan sekitar {expected} "
+        "(batas peringatan {threshold})",
+        "when_1": "24 jam terakhir", "when_n": "{n} hari terakhir",
+        "jump": "{app} versi {version}: {observed} masukannya '{label}', dibanding {expected} pada versi "
+        "sebelumnya",
+    },
+    "en": {
+        "title": "Suara nightly digest, {day}",
+        "ok": "all sources collected",
+        "bad": "some steps failed (see Failures)",
+        "summary": "Status: {status}. New items: {new}; classified this run: {classified}; "
+        "in the database: {total}; model: {model}.",
+        "no_model": "none",
+        "sources": "Sources",
+        "source_cols": ("app", "source", "status", "fetched", "new", "updated", "skipped", "errors", "note"),
+        "no_sources": "no sources run",
+        "categories": "Categories, last 7 days against the 7 before",
+        "category_cols": ("category", "last 7 days", "7 days before", "change"),
+        "no_categories": "No classified complaints in the last 14 days.",
+        "alerts": "New alerts",
+        "failures": "Failures",
+        "none": "None.",
+        "new": "new",
+        "status_success": "success", "status_failed": "failed", "status_skipped": "skipped",
+        "spike": "{app}: {observed} '{label}' complaints in {when}, expected about {expected} "
+        "(alert above {threshold})",
+        "when_1": "the last 24 h", "when_n": "the last {n} days",
+        "jump": "{app} version {version}: {observed} of its feedback is '{label}', against {expected} in "
+        "the previous version",
+    },
+}  # fmt: skip
 
 
 @dataclass
@@ -39,10 +97,12 @@ class Digest:
     sources: list[SourceLine]
     classified: int
     model: str | None
-    alerts: list[str]
+    alerts: list[Alert]
     failures: list[str]
-    top: list[tuple[str, int, int]] = field(default_factory=list)  # (category label, last 7 days, 7 before)
+    top: list[tuple[str, int, int]] = field(default_factory=list)  # (category id, last 7 days, 7 before)
     total_items: int = 0
+    lang: str = "id"
+    app_names: dict[str, str] = field(default_factory=dict)
 
     @property
     def new_items(self) -> int:
@@ -52,8 +112,7 @@ class Digest:
 def top_categories(
     con: duckdb.DuckDBPyConnection, as_of: datetime, limit: int = 13
 ) -> list[tuple[str, int, int]]:
-    """Categories by complaints created in the last 7 days, with the 7 days before for comparison."""
-    tax = load_taxonomy()
+    """Category ids by complaints created in the last 7 days, with the 7 days before for comparison."""
     rows = con.execute(
         """
         SELECT e.category,
@@ -70,51 +129,114 @@ def top_categories(
             "limit": limit,
         },
     ).fetchall()
-    labels = {c.id: c.label_en for c in tax.categories}
-    return [(labels.get(c, c), int(a), int(b)) for c, a, b in rows]
+    return [(c, int(a), int(b)) for c, a, b in rows]
 
 
 def total_items(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute("SELECT count(*) FROM feedback").fetchone()[0]
 
 
-def _change(now: int, before: int) -> str:
+def number(x: float, lang: str, digits: int = 0) -> str:
+    """One number format per language: id 7.780 and 2,5; en 7,780 and 2.5."""
+    text = f"{x:,.{digits}f}"
+    return text.translate(str.maketrans(",.", ".,")) if lang == "id" else text
+
+
+def percent(x: float, lang: str, sign: bool = False) -> str:
+    return ("+" if sign and x > 0 else "") + number(100 * x, lang) + "%"
+
+
+def _change(now: int, before: int, lang: str) -> str:
     if before == 0:
-        return "new" if now else "-"
-    return f"{(now - before) / before:+.0%}"
+        return TEXTS[lang]["new"] if now else "-"
+    return percent((now - before) / before, lang, sign=True)
+
+
+def alert_line(a: Alert, lang: str, app_names: dict[str, str] | None = None) -> str:
+    """The alert in the digest's language, from its stored figures (scrubbed like every shown text)."""
+    tx = TEXTS[lang]
+    try:
+        label = load_taxonomy().get(a.category).label(lang)
+    except KeyError:
+        label = a.category
+    app = (app_names or {}).get(a.app_id, a.app_id)
+    if a.kind == "version_jump":
+        text = tx["jump"].format(
+            app=app,
+            version=a.app_version,
+            label=label,
+            observed=percent(a.observed, lang),
+            expected=percent(a.expected, lang),
+        )
+    else:
+        days = round((a.period_end - a.period_start).total_seconds() / 86400)
+        when = tx["when_1"] if days <= 1 else tx["when_n"].format(n=days)
+        text = tx["spike"].format(
+            app=app,
+            observed=number(a.observed, lang),
+            label=label,
+            when=when,
+            expected=number(a.expected, lang, 1),
+            threshold=number(a.threshold, lang),
+        )
+    return scrub(text)
+
+
+def _parts(d: Digest) -> dict:
+    """What both renderings show, in the digest's language."""
+    lang = d.lang if d.lang in TEXTS else "id"
+    tx, n = TEXTS[lang], lambda x: number(x, lang)
+    labels = {c.id: c.label(lang) for c in load_taxonomy().categories}
+    sources = [
+        [s.app_id, s.source, tx.get(f"status_{s.status}", s.status), n(s.fetched), n(s.new), n(s.updated),
+         n(s.skipped), n(s.errors), scrub(s.message)[:200]]
+        for s in d.sources
+    ]  # fmt: skip
+    top = [[labels.get(c, c), n(a), n(b), _change(a, b, lang)] for c, a, b in d.top]
+    summary = dict(
+        new=n(d.new_items),
+        classified=n(d.classified),
+        total=n(d.total_items),
+        model=d.model or tx["no_model"],
+    )
+    return dict(
+        tx=tx,
+        lang=lang,
+        title=tx["title"].format(day=f"{d.day:%Y-%m-%d}"),
+        summary=summary,
+        sources=sources,
+        top=top,
+        alerts=[alert_line(a, lang, d.app_names) for a in d.alerts],
+        failures=[scrub(f) for f in d.failures],
+    )
 
 
 def render_markdown(d: Digest) -> str:
-    status = "all sources collected" if d.ok else "**some steps failed** (see Failures)"
+    p = _parts(d)
+    tx = p["tx"]
+    status = tx["ok"] if d.ok else f"**{tx['bad']}**"
     lines = [
-        f"# Suara nightly digest, {d.day:%Y-%m-%d}",
+        f"# {p['title']}",
         "",
-        f"Status: {status}. New items: {d.new_items}; classified this run: {d.classified}; "
-        f"in the database: {d.total_items}; model: {d.model or 'none'}.",
+        tx["summary"].format(status=status, **p["summary"]),
         "",
-        "## Sources",
+        f"## {tx['sources']}",
         "",
-        "| app | source | status | fetched | new | updated | skipped | errors | note |",
-        "|---|---|---|---:|---:|---:|---:|---:|---|",
     ]
-    for s in d.sources:
-        note = scrub(s.message).replace("|", "/")[:200]
-        lines.append(
-            f"| {s.app_id} | {s.source} | {s.status} | {s.fetched} | {s.new} | {s.updated} | "
-            f"{s.skipped} | {s.errors} | {note} |"
-        )
-    if not d.sources:
-        lines.append("| - | - | no sources run | 0 | 0 | 0 | 0 | 0 | |")
-    lines += ["", "## Categories, last 7 days against the 7 before", ""]
-    if d.top:
-        lines += ["| category | last 7 days | 7 days before | change |", "|---|---:|---:|---:|"]
-        lines += [f"| {label} | {a} | {b} | {_change(a, b)} |" for label, a, b in d.top]
+    lines += ["| " + " | ".join(tx["source_cols"]) + " |", "|---|---|---|---:|---:|---:|---:|---:|---|"]
+    lines += ["| " + " | ".join(str(c).replace("|", "/") for c in row) + " |" for row in p["sources"]]
+    if not p["sources"]:
+        lines.append(f"| - | - | {tx['no_sources']} | 0 | 0 | 0 | 0 | 0 | |")
+    lines += ["", f"## {tx['categories']}", ""]
+    if p["top"]:
+        lines += ["| " + " | ".join(tx["category_cols"]) + " |", "|---|---:|---:|---:|"]
+        lines += ["| " + " | ".join(row) + " |" for row in p["top"]]
     else:
-        lines.append("No classified complaints in the last 14 days.")
-    lines += ["", "## New alerts", ""]
-    lines += [f"- {scrub(a)}" for a in d.alerts] or ["None."]
-    lines += ["", "## Failures", ""]
-    lines += [f"- {scrub(f)}" for f in d.failures] or ["None."]
+        lines.append(tx["no_categories"])
+    lines += ["", f"## {tx['alerts']}", ""]
+    lines += [f"- {a}" for a in p["alerts"]] or [tx["none"]]
+    lines += ["", f"## {tx['failures']}", ""]
+    lines += [f"- {f}" for f in p["failures"]] or [tx["none"]]
     return "\n".join(lines) + "\n"
 
 
@@ -127,8 +249,10 @@ _CSS = (
 
 def render_html(d: Digest) -> str:
     e = html.escape
+    p = _parts(d)
+    tx = p["tx"]
 
-    def table(head: list[str], rows: list[list], numeric: set[int]) -> str:
+    def table(head: tuple[str, ...], rows: list[list], numeric: set[int]) -> str:
         th = "".join(f"<th>{e(h)}</th>" for h in head)
         body = "".join(
             "<tr>"
@@ -138,50 +262,21 @@ def render_html(d: Digest) -> str:
         )
         return f"<table><tr>{th}</tr>{body}</table>"
 
-    status = (
-        '<span class="ok">all sources collected</span>'
-        if d.ok
-        else '<span class="bad">some steps failed (see Failures)</span>'
-    )
-    src = table(
-        ["app", "source", "status", "fetched", "new", "updated", "skipped", "errors", "note"],
-        [
-            [
-                s.app_id,
-                s.source,
-                s.status,
-                s.fetched,
-                s.new,
-                s.updated,
-                s.skipped,
-                s.errors,
-                scrub(s.message)[:200],
-            ]
-            for s in d.sources
-        ],
-        {3, 4, 5, 6, 7},
-    )
-    top = (
-        table(
-            ["category", "last 7 days", "7 days before", "change"],
-            [[label, a, b, _change(a, b)] for label, a, b in d.top],
-            {1, 2, 3},
-        )
-        if d.top
-        else "<p>No classified complaints in the last 14 days.</p>"
-    )
+    status = f'<span class="ok">{e(tx["ok"])}</span>' if d.ok else f'<span class="bad">{e(tx["bad"])}</span>'
+    summary = e(tx["summary"].format(status="\0", **p["summary"])).replace("\0", status)
+    src = table(tx["source_cols"], p["sources"], {3, 4, 5, 6, 7})
+    top = table(tx["category_cols"], p["top"], {1, 2, 3}) if p["top"] else f"<p>{e(tx['no_categories'])}</p>"
 
     def items(xs: list[str]) -> str:
-        return "<ul>" + "".join(f"<li>{e(scrub(x))}</li>" for x in xs) + "</ul>" if xs else "<p>None.</p>"
+        return "<ul>" + "".join(f"<li>{e(x)}</li>" for x in xs) + "</ul>" if xs else f"<p>{e(tx['none'])}</p>"
 
     return (
-        f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        f"<title>Suara nightly digest {d.day:%Y-%m-%d}</title><style>{_CSS}</style></head><body>"
-        f"<h1>Suara nightly digest, {d.day:%Y-%m-%d}</h1>"
-        f"<p>Status: {status}. New items: {d.new_items}; classified this run: {d.classified}; "
-        f"in the database: {d.total_items}; model: {e(d.model or 'none')}.</p>"
-        f"<h2>Sources</h2>{src}<h2>Categories, last 7 days against the 7 before</h2>{top}"
-        f"<h2>New alerts</h2>{items(d.alerts)}<h2>Failures</h2>{items(d.failures)}</body></html>\n"
+        f'<!doctype html><html lang="{p["lang"]}"><head><meta charset="utf-8">'
+        f"<title>{e(p['title'])}</title><style>{_CSS}</style></head><body>"
+        f"<h1>{e(p['title'])}</h1><p>{summary}</p>"
+        f"<h2>{e(tx['sources'])}</h2>{src}<h2>{e(tx['categories'])}</h2>{top}"
+        f"<h2>{e(tx['alerts'])}</h2>{items(p['alerts'])}<h2>{e(tx['failures'])}</h2>{items(p['failures'])}"
+        "</body></html>\n"
     )
 
 

@@ -424,10 +424,12 @@ class _Job:
             sources=r.sources,
             classified=r.classified,
             model=r.model_version,
-            alerts=[a.message for a in r.new_alerts],
+            alerts=r.new_alerts,
             failures=failures,
             top=top,
             total_items=total,
+            lang=self.settings.digest_lang,
+            app_names={a.key: a.name for a in self.settings.apps},
         )
         r.digest = digest_mod.write(d, self.reports_dir)
         log.info("digest written to %s", r.digest[0])

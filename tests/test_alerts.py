@@ -243,3 +243,92 @@ def test_unsent_alerts_are_retried_until_marked(store):
     assert {a for a, _ in pending} == {a.alert_id for a in new}
     alerts.mark_notified(store, [a for a, _ in pending])
     assert alerts.unsent(store) == []
+
+
+# -- `suara alerts --since`: the same rule over history, through the real CLI -------------------
+def run_cli(*args: str):
+    from typer.testing import CliRunner
+
+    from suara.cli import app
+
+    return CliRunner().invoke(app, ["alerts", *args], env={"SUARA_CONFIG": "", "SUARA_DB": ""})
+
+
+def stored_alerts(db) -> list[tuple]:
+    with Store(db) as s:
+        return s.con.execute(
+            "SELECT alert_id, kind, category, period_start, period_end, observed, created_at FROM alerts "
+            "ORDER BY alert_id"
+        ).fetchall()
+
+
+def test_history_finds_each_past_surge_once_and_a_second_run_adds_nothing(tmp_path):
+    db = tmp_path / "history.duckdb"
+    rng = np.random.default_rng(5)
+    days = 300  # index 0: the 24 h before AS_OF
+    series = {("mpaspor", "app_error"): flat(rng, 4, days), ("mpaspor", "quota_full"): flat(rng, 2, days)}
+    for d in range(200, 205):  # a surge ~200 days back, one ~100 days back; a quiet stretch after
+        series[("mpaspor", "app_error")][d] = 30
+    for d in range(100, 104):  # the same category again, smaller: a second episode, not the first extended
+        series[("mpaspor", "app_error")][d] = 20
+    with Store(db) as s:
+        seed_series(s, series)
+        assert alerts.detect_and_record(s, AS_OF, min_count=5) == []  # "now" is quiet: nightly finds nothing
+    since = (AS_OF - timedelta(days=days)).date().isoformat()
+    until = AS_OF.date().isoformat()
+
+    first = run_cli("--since", since, "--until", until, "--db", str(db))
+    assert first.exit_code == 0, first.output
+    rows = stored_alerts(db)
+    surge_1, surge_2 = AS_OF - timedelta(days=205), AS_OF - timedelta(days=104)
+    by_kind = {(k, c): [r for r in rows if (r[1], r[2]) == (k, c)] for _, k, c, *_ in rows}
+    assert set(by_kind) <= {(k, c) for k in ("spike_day", "spike_week") for c in ("app_error", "quota_full")}
+    old, new = sorted(by_kind[("spike_week", "app_error")], key=lambda r: r[3])  # two episodes, in order
+    assert old[3] <= surge_1 + timedelta(days=5) and old[4] >= surge_1
+    assert new[3] <= surge_2 + timedelta(days=4) and new[4] >= surge_2 and new[5] < old[5]
+    assert all(r[3] < r[6] <= r[4] for r in rows)  # stored as of the week it was found
+    assert f"{len(rows)} new alert(s) over" in first.output
+    with Store(db) as s:
+        assert alerts.unsent(s) == []  # history is not news: the webhook sends none of it
+
+    again = run_cli("--since", since, "--until", until, "--db", str(db))
+    assert again.exit_code == 0, again.output
+    assert "0 new alert(s)" in again.output
+    assert stored_alerts(db) == rows  # not one alert added, extended or changed
+
+
+def test_history_is_the_nightly_rule_evaluated_week_by_week(tmp_path):
+    db = tmp_path / "same.duckdb"
+    rng = np.random.default_rng(8)
+    series = {("mpaspor", "payment_stuck"): flat(rng, 3, 120)}
+    series[("mpaspor", "payment_stuck")][0:3] = [25, 25, 25]  # the surge is in the last week
+    with Store(db) as s:
+        seed_series(s, series)
+        nightly = found(alerts.evaluate(s, AS_OF, 5, load_taxonomy(), {}))
+    assert ("spike_week", "mpaspor", "payment_stuck") in nightly
+    since = (AS_OF - timedelta(days=70)).strftime("%Y-%m-%d")
+    result = run_cli(
+        "--since", since, "--db", str(db), "--until", (AS_OF + timedelta(days=1)).date().isoformat()
+    )
+    assert result.exit_code == 0, result.output
+    assert {(r[1], r[2]) for r in stored_alerts(db)} == {(k, c) for k, _, c in nightly}
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--since", "2023-13-01"], "--since '2023-13-01' is not a date: write it as YYYY-MM-DD"),
+        (["--since", "yesterday"], "--since 'yesterday' is not a date"),
+        (["--until", "2024-01-01"], "--until needs --since"),
+        (["--since", "2999-01-01"], "--since 2999-01-01 is not in the past"),
+        (["--since", "2024-02-01", "--until", "2024-01-01"], "is not after --since 2024-02-01"),
+    ],
+)
+def test_bad_dates_are_one_line_and_store_nothing(tmp_path, args, says):
+    db = tmp_path / "bad.duckdb"
+    with Store(db) as s:
+        seed_series(s, {("mpaspor", "app_error"): [40] + [2] * 60})
+    result = run_cli(*args, "--db", str(db))
+    assert result.exit_code == 1
+    assert says in result.output and "Traceback" not in result.output
+    assert stored_alerts(db) == []

@@ -17,6 +17,7 @@ import textwrap
 import threading
 import time
 import warnings
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -149,8 +150,10 @@ def test_one_failing_source_does_not_stop_the_others(tmp_path, tiny_model):
         "nightly": "failed",
     }
     md = r.digest[0].read_text()
-    assert "| mpaspor | play_store | failed |" in md and "X_BEARER_TOKEN" in md and "some steps failed" in md
-    assert "<td>twitter</td><td>failed</td>" in r.digest[1].read_text()
+    assert (
+        "| mpaspor | play_store | gagal |" in md and "X_BEARER_TOKEN" in md and "ada langkah yang gagal" in md
+    )
+    assert "<td>twitter</td><td>gagal</td>" in r.digest[1].read_text()  # Bahasa Indonesia by default
 
     again = run_nightly(s, client=client, policy=policy, models_dir=tmp_path)  # incremental: nothing new
     assert again.exit_code == 1 and {x.source: x.new for x in again.sources}["app_store"] == 0
@@ -164,8 +167,27 @@ def test_the_cli_runs_the_job_and_sets_the_exit_code(tmp_path, tiny_model, monke
     assert result.exit_code == 0, result.output
     assert "digest:" in result.output and "exit code 0" in result.output
     assert (tmp_path / "reports").is_dir() and len(list((tmp_path / "backups").glob("suara-*.duckdb"))) == 1
+    digest = next((tmp_path / "reports").glob("*.md"))
+    assert digest.read_text().startswith("# Ringkasan harian Suara")  # Bahasa Indonesia by default
     result = CliRunner().invoke(app, ["nightly", "--db", str(s.db_path), "--sources", "appstore,bogus"])
     assert result.exit_code == 2 and "unknown source(s) ['bogus']" in result.output
+    result = CliRunner().invoke(
+        app, ["nightly", "--db", str(s.db_path), "--sources", "appstore", "--lang", "en"]
+    )
+    assert result.exit_code == 0 and digest.read_text().startswith("# Suara nightly digest")
+    config = tmp_path / "suara.toml"
+    config.write_text('[digest]\nlang = "en"\n')
+    result = CliRunner().invoke(
+        app,
+        ["nightly", "--db", str(s.db_path), "--config", str(config), "--lang", "id", "--sources", "appstore"],
+    )
+    assert result.exit_code == 0 and digest.read_text().startswith("# Ringkasan harian")  # the flag wins
+    config.write_text('[digest]\nlang = "fr"\n')
+    result = CliRunner().invoke(
+        app, ["nightly", "--db", str(s.db_path), "--config", str(config), "--sources", "appstore"]
+    )
+    assert result.exit_code == 2 and '[digest] lang must be "id" (Bahasa Indonesia) or "en"' in result.output
+    assert "Traceback" not in result.output
 
 
 def test_no_model_is_a_setup_error_but_alerts_and_digest_still_run(tmp_path):
@@ -446,7 +468,7 @@ def test_a_failing_webhook_does_not_fail_the_run_and_alerts_are_sent_later(
     assert hook.status == "failed" and hook.severity == "notice" and "secret-path" not in caplog.text
     assert len(Hook.received) == 1 and "OTP" in Hook.received[0]["text"]
     assert query(s.db_path, "SELECT count(*) FROM alerts WHERE notified_at IS NULL") == [(2,)]
-    assert "## New alerts" in r.digest[0].read_text() and "webhook" in r.digest[0].read_text()
+    assert "## Peringatan baru" in r.digest[0].read_text() and "webhook" in r.digest[0].read_text()
 
     Hook.status = 200
     r = run_nightly(
@@ -457,17 +479,35 @@ def test_a_failing_webhook_does_not_fail_the_run_and_alerts_are_sent_later(
     assert Hook.received[1]["text"].startswith("Suara: 2 new alerts")
 
 
-def test_seeded_spike_reaches_digest(tmp_path, tiny_model):
-    s = new_db(tmp_path, tiny_model)
+@pytest.mark.parametrize(
+    ("lang", "spike", "table", "title"),
+    [
+        (
+            "id",
+            "25 keluhan 'Kuota selalu penuh' dalam 24 jam terakhir, perkiraan sekitar 1,0 (batas peringatan",
+            "| Kuota selalu penuh | 31 | 7 | +343% |",
+            "# Ringkasan harian Suara, ",
+        ),
+        (
+            "en",
+            "25 'Quota always full' complaints in the last 24 h, expected about 1.0 (alert above",
+            "| Quota always full | 31 | 7 | +343% |",
+            "# Suara nightly digest, ",
+        ),
+    ],
+)
+def test_seeded_spike_reaches_digest(tmp_path, tiny_model, lang, spike, table, title):
+    s = replace(new_db(tmp_path, tiny_model), digest_lang=lang)
     as_of = utcnow()
     with Store(s.db_path) as store:
         seed_series(store, {("mpaspor", "quota_full"): [25] + [1] * 62}, as_of=as_of)
         store.con.execute("UPDATE classifications SET model_version = ?", [tiny_model.name])
         store.con.execute("UPDATE labels SET model_version = ?", [tiny_model.name])
     r = run_nightly(s, sources=[], as_of=as_of, models_dir=tmp_path, keep_backups=0)
-    md = r.digest[0].read_text()
-    assert r.exit_code == 0 and "25 'Quota always full' complaints in the last 24 h" in md
-    assert "| Quota always full | 31 | 7 |" in md  # last 7 days against the 7 before
+    md, page = r.digest[0].read_text(), r.digest[1].read_text()
+    assert r.exit_code == 0 and md.startswith(title) and f"M-Paspor: {spike}" in md
+    assert table in md  # last 7 days against the 7 before, with the change
+    assert f'<html lang="{lang}">' in page and spike.replace("'", "&#x27;") in page
 
 
 def test_dead_mans_switch_pings_the_exit_status(hook_url):
