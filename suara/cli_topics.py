@@ -36,7 +36,7 @@ def topics(
     ] = None,
     k: Annotated[
         int | None,
-        typer.Option("--k", help="Topics to look for (default: about one per 150 distinct texts, 2..30)."),
+        typer.Option("--k", help="Topics to look for (default: sqrt(distinct texts / 2), 3..30)."),
     ] = None,
     seed: Annotated[int, typer.Option(help="Random seed (same texts + seed = same topics).")] = 0,
     examples: Annotated[int, typer.Option(min=0, max=10, help="Example texts per topic.")] = 2,
