@@ -72,8 +72,14 @@ def candidates(
 
 
 def latest(con: duckdb.DuckDBPyConnection) -> datetime | None:
-    """The time of the newest feedback: the default end of the period."""
-    return con.execute("SELECT max(created_at) FROM feedback").fetchall()[0][0]
+    """The time of the newest feedback up to a day after now (as suara/records.py admits; a row stored
+    before that check with a date in 9999 must not move the period): the default end of the period."""
+    from suara.store import utcnow
+
+    cap = utcnow() + timedelta(days=1)
+    return con.execute(
+        "SELECT max(created_at) FROM feedback WHERE created_at <= $cap", {"cap": cap}
+    ).fetchall()[0][0]
 
 
 def vocabulary(con: duckdb.DuckDBPyConnection, models_dir: Path = MODELS_DIR) -> dict | None:

@@ -284,3 +284,20 @@ def test_suara_topics_refuses_bad_options_in_one_line(topic_db, tmp_path):
     assert res.exit_code == 1 and "after the newest feedback" in res.output
     res = runner.invoke(app, ["topics", "--db", str(tmp_path / "none.duckdb")])
     assert res.exit_code == 2 and "does not exist" in res.output
+
+
+def test_a_row_dated_9999_does_not_move_the_period(topic_db, tmp_path):
+    import duckdb
+
+    con = duckdb.connect(str(topic_db))
+    con.execute(
+        "INSERT INTO feedback SELECT * REPLACE ('play_store:far' AS id, 'far' AS native_id, "
+        "TIMESTAMP '9999-12-31 00:00:00' AS created_at) FROM feedback LIMIT 1"
+    )
+    con.close()
+    empty_models = tmp_path / "models"
+    empty_models.mkdir()
+    res = runner.invoke(app, ["topics", "--db", str(topic_db), "--k", "4", "--models-dir", str(empty_models)])
+    assert res.exit_code == 0, res.output
+    assert "2026-01-25 .. 2026-03-29" in res.output
+    assert "[naik]" in next(line for line in res.output.splitlines() if line.startswith("#"))
