@@ -29,7 +29,7 @@ distinct texts (Bouma 2009; the measure topic-model papers report), to compare t
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -130,13 +130,7 @@ def discover(
             )
         )
     out.sort(key=lambda t: (-t.size, t.members[0]))
-    return [_renumber(t, i) for i, t in enumerate(out)]
-
-
-def _renumber(t: Topic, i: int) -> Topic:
-    from dataclasses import replace
-
-    return replace(t, id=i)
+    return [replace(t, id=i) for i, t in enumerate(out)]
 
 
 def _lsa(x: sp.csr_matrix, seed: int) -> np.ndarray:
