@@ -253,7 +253,7 @@ def read_any(
     if spec is not None and fmt in ("play", "tweet-harvest"):
         raise ImportFormatError(f"{path}: --map does not apply to --format {fmt}; drop one of them")
     if tz is not None and fmt not in (None, "play"):
-        raise ImportFormatError(f"{path}: --tz applies to --format play (google-play-scraper dumps) only")
+        raise ImportFormatError(f"{path}: --tz applies to --format play and whatsapp only")
     if (
         spec is None
         and tz is None

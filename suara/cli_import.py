@@ -1,4 +1,4 @@
-"""`suara import FILE`: load a file of reviews or tweets into the store, all or nothing, idempotently.
+"""`suara import FILE`: load a file of reviews, tweets or chats into the store, all or nothing, idempotently.
 
 Registered on the main app by suara/cli.py (``command("import")(import_file)``). The formats and the
 per-line checks are ingest/files.py's; this module decides what a user sees and what is stored:
@@ -137,14 +137,9 @@ def import_file(
             raise UserError(
                 f"--tz {tz!r} is not a time zone; use a name such as Asia/Jakarta or UTC"
             ) from None
-    senders = tuple(office_senders or ())
-    if fmt != "whatsapp" and (senders or office):
+    if fmt != "whatsapp" and (office_senders or office):
         raise UserError("--office and --office-sender apply to --format whatsapp only; drop them")
-    if fmt == "whatsapp" and not any(x.strip() for x in senders):
-        raise UserError(
-            "--format whatsapp needs --office-sender NAME_OR_NUMBER: the office's own name or number as "
-            "the chat shows it, so that its messages count as replies, not as complaints"
-        )
+    senders = _office_senders(s, app_id, office_senders) if fmt == "whatsapp" else ()
     if office is not None:
         _check_office(office)
     if not file.is_file():
@@ -202,6 +197,22 @@ def _play_package(s, app_id: str) -> str | None:
         return s.app(app_id).play_package
     except ConfigError:
         return None
+
+
+def _office_senders(s, app_id: str, given: list[str] | None) -> tuple[str, ...]:
+    """--office-sender, else the app's whatsapp_office_senders in suara.toml; one of them is needed."""
+    try:
+        configured = s.app(app_id).whatsapp_office_senders
+    except ConfigError:
+        configured = ()
+    senders = tuple(x for x in (given or configured) if x.strip())
+    if not senders:
+        raise UserError(
+            "--format whatsapp needs --office-sender NAME_OR_NUMBER (or whatsapp_office_senders in the "
+            "app's [apps.KEY] of suara.toml): the office's own name or number as the chat shows it, so "
+            "that its messages count as replies, not as complaints"
+        )
+    return senders
 
 
 def _check_office(office: str) -> None:

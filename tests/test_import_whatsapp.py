@@ -252,3 +252,16 @@ def test_the_source_has_a_name_on_the_pages():
     from dashboard.filters import source_name
 
     assert source_name("whatsapp") == "WhatsApp"
+
+
+def test_the_office_senders_can_come_from_the_config(tmp_path, db_path):
+    config = tmp_path / "suara.toml"
+    config.write_text(f'[apps.mpaspor]\nname = "M-Paspor"\nwhatsapp_office_senders = ["{OFFICE}"]\n')
+    chat = tmp_path / "chat.txt"
+    chat.write_text(ANDROID_EN, encoding="utf-8")
+    result = run("import", chat, "--format", "whatsapp", "--config", config, "--db", db_path)
+    assert result.exit_code == 0, result.output
+    assert rows(db_path, "SELECT count(*), count(reply_text) FROM feedback") == [(2, 1)]
+    config.write_text('[apps.mpaspor]\nname = "M-Paspor"\nwhatsapp_office_senders = "Kanim"\n')
+    bad = run("import", chat, "--format", "whatsapp", "--config", config, "--db", db_path)
+    assert bad.exit_code != 0 and "whatsapp_office_senders must be a list" in bad.output
