@@ -265,3 +265,29 @@ def test_the_office_senders_can_come_from_the_config(tmp_path, db_path):
     config.write_text('[apps.mpaspor]\nname = "M-Paspor"\nwhatsapp_office_senders = "Kanim"\n')
     bad = run("import", chat, "--format", "whatsapp", "--config", config, "--db", db_path)
     assert bad.exit_code != 0 and "whatsapp_office_senders must be a list" in bad.output
+
+
+def test_the_chat_office_counts_for_that_office_after_classification(tmp_path, db_path):
+    from nlp import train as nlp_train
+    from suara.classify import classify_pending
+    from suara.store import Store
+    from tests.test_nlp import CATS, TINY
+
+    model, _ = nlp_train.train([t for t, _ in TINY] * 2, [labs for _, labs in TINY] * 2, CATS, folds=2)
+    chat = tmp_path / "chat.txt"
+    # The second item names another office in its text: both count for it, each once.
+    chat.write_text(
+        ANDROID_ID + "16/02/23 07.00 - Budi: di kanim jakarta selatan juga antre\n", encoding="utf-8"
+    )
+    args = ("--format", "whatsapp", "--office-sender", OFFICE, "--office", "kanim-jakarta-selatan")
+    assert run("import", chat, *args, "--db", db_path).exit_code == 0
+    other = tmp_path / "other.jsonl"
+    other.write_text(
+        '{"source": "play_store", "native_id": "p1", "text": "ok", "created_at": "2024-01-01T00:00:00Z", "raw": "{\\"office\\": \\"kanim-jakarta-selatan\\"}"}\n'
+    )
+    assert run("import", other, "--db", db_path).exit_code == 0
+    with Store(db_path) as store:
+        assert classify_pending(store, model) == 4
+    assert rows(db_path, "SELECT office_id, count(*) FROM feedback_offices GROUP BY 1") == [
+        ("kanim-jakarta-selatan", 3)  # the chat's three items; the Play row's raw names no chat
+    ]
