@@ -292,3 +292,19 @@ def test_the_chat_office_counts_for_that_office_after_classification(tmp_path, d
     assert rows(db_path, "SELECT office_id, count(*) FROM feedback_offices GROUP BY 1") == [
         ("kanim-jakarta-selatan", 3)  # the chat's three items; the Play row's raw names no chat
     ]
+
+
+def test_the_pages_show_the_chat_as_whatsapp_without_the_phone_number(tmp_path, db_path, monkeypatch):
+    from tests.test_dashboard import app, rendered_text
+
+    chat = tmp_path / "chat.txt"
+    chat.write_text(IOS_EN, encoding="utf-8")
+    assert (
+        run("import", chat, "--format", "whatsapp", "--office-sender", OFFICE, "--db", db_path).exit_code == 0
+    )
+    monkeypatch.setenv("SUARA_DB", str(db_path))
+    page = app("feedback")
+    shown = rendered_text(page)
+    assert "WhatsApp" in shown and "pembayaran paspor saya belum terverifikasi" in shown
+    assert "3456" not in shown and "7890" not in shown
+    assert "WhatsApp" in [o for box in page.sidebar.multiselect for o in box.options]
