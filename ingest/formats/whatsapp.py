@@ -32,6 +32,7 @@ the citizen wrote more into, or the office answered since, is updated).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Iterable, Iterator
@@ -74,6 +75,7 @@ class WhatsAppFormatError(ValueError):
     """The file is not a WhatsApp chat export as a whole."""
 
 
+@functools.lru_cache(maxsize=4096)  # a chat has few senders and many messages
 def sender_key(name: str) -> str:
     """One spelling per sender: a phone number as its digits with the country code (0812.. -> 62812..),
     a name case-folded with its spaces collapsed and the bidi marks gone."""
@@ -205,9 +207,14 @@ def _items(messages: list[_Message], order: str, office: set[str], errors: list)
         yield item
 
 
+@functools.lru_cache(maxsize=4096)
+def _author_hash(author: str, salt: str) -> str:
+    return author_hash(author, salt) or ""
+
+
 def native_id(app_id: str, author: str, clock: datetime, text: str, salt: str) -> str:
     """The item's id: its salted author, its first message's wall-clock time and text."""
-    key = "\x1f".join([app_id, author_hash(author, salt) or "", clock.isoformat(), text])
+    key = "\x1f".join([app_id, _author_hash(author, salt), clock.isoformat(), text])
     return "wa-" + hashlib.sha1(key.encode("utf-8", "surrogatepass")).hexdigest()[:24]
 
 
