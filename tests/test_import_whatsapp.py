@@ -162,6 +162,13 @@ def test_the_office_is_matched_by_name_or_number_in_any_spelling(tmp_path):
     assert [(r["text"], r["reply_text"]) for r in got.records] == [("antrean penuh", "baik, kami cek")]
 
 
+def test_a_chat_whose_senders_do_not_include_the_office_is_refused(tmp_path):
+    with pytest.raises(files.ImportFormatError, match="none of the chat's 2 senders is the office"):
+        read(tmp_path, ANDROID_ID, senders=("Kanim Jakarta Selatan",))
+    alone = read(tmp_path, "14/02/23 08.00 - Ani: antrean penuh\n", senders=("Kanim Jakarta Selatan",))
+    assert [r["text"] for r in alone.records] == ["antrean penuh"]  # the office has not answered yet
+
+
 def test_lines_before_the_first_message_and_impossible_dates_are_bad_lines(tmp_path):
     got = read(tmp_path, "judul yang ditempel\n31/02/23 08.00 - Ani: a\n14/02/23 08.00 - Ani: b\n")
     assert [n for n, _ in got.errors] == [1, 2]

@@ -23,8 +23,9 @@ start with U+200E, media placeholders and deleted messages in both locales; the 
 
 Items: consecutive messages of one citizen are one feedback item (joined by new lines); the office's
 messages after it (a sender named by ``--office-sender``: a name, or a number in any spelling,
-``0812-...`` or ``+62 812 ...``) are that item's reply, ``replied_at`` being the first of them. The
-sender is the record's author, so it becomes the store's salted hash and never reaches the store in
+``0812-...`` or ``+62 812 ...``) are that item's reply, ``replied_at`` being the first of them. A chat
+with several senders none of which is the office is refused: the office was named in another spelling,
+and its replies would count as complaints. The sender is the record's author, so it becomes the store's salted hash and never reaches the store in
 clear. The id is a hash of the salted author, the first message's wall-clock time and its text: a
 longer export of the same chat gives the same ids to the same items and adds only the new ones (an item
 the citizen wrote more into, or the office answered since, is updated).
@@ -238,6 +239,14 @@ def rows(
         raise WhatsAppFormatError(
             "no WhatsApp message line found (e.g. '12/01/23 09.15 - Nama: teks'); "
             "export the chat from WhatsApp (Export chat, without media) and import that .txt"
+        )
+    senders = {sender_key(m.sender) for m in messages if not m.system}
+    if len(senders) > 1 and not senders & office_keys:
+        # A 1:1 chat the office never wrote in has one sender; more, and none of them the office, means
+        # the office's name or number was given in another spelling: its replies would count as complaints.
+        raise WhatsAppFormatError(
+            f"none of the chat's {len(senders)} senders is the office ({', '.join(sorted(office_senders))}); "
+            "give --office-sender as the chat shows the office's name or number"
         )
     order = _date_order(messages)
     zone = ZoneInfo(tz)
