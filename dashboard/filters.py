@@ -25,7 +25,12 @@ PERIODS = ("7d", "30d", "90d", "365d", "all", "custom")
 PERIOD_DAYS = {"7d": 7, "30d": 30, "90d": 90, "365d": 365}
 DEFAULT_PERIOD = "90d"
 RATINGS = (1, 2, 3, 4, 5)
-SOURCE_NAMES = {"play_store": "Google Play", "app_store": "App Store", "twitter": "X / Twitter"}
+SOURCE_NAMES = {
+    "play_store": "Google Play",
+    "app_store": "App Store",
+    "twitter": "X / Twitter",
+    "whatsapp": "WhatsApp",
+}
 STATE_KEY = "_suara_filters"
 
 

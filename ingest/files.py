@@ -2,7 +2,8 @@
 
 Formats (ingest/formats/): Suara's schema as JSONL or CSV, another tool's export through a ``--map``
 of its columns, a google-play-scraper dump (CSV, JSONL or a JSON array) and tweet-harvest's CSV; the
-last two are recognised by their header even without ``--format``. A ``.json`` file is a JSON array
+last two are recognised by their header even without ``--format``; a WhatsApp chat export (.txt, only
+with ``--format whatsapp``). A ``.json`` file is a JSON array
 or JSON Lines by its content, not its name.
 
 Every line is checked before anything is stored, so a caller can load the whole file in one
@@ -23,12 +24,12 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from ingest.formats import canonical, mapping, play_dump, tweet_harvest
+from ingest.formats import canonical, mapping, play_dump, tweet_harvest, whatsapp
 from nlp.jsonl import read_jsonl
 from suara.records import FIELDS, normalize
 from suara.store import to_batch_table
 
-FORMATS = ("jsonl", "json", "csv", "play", "tweet-harvest")
+FORMATS = ("jsonl", "json", "csv", "play", "tweet-harvest", "whatsapp")
 # A pandas index column written by to_csv (header cell empty) or re-saved by read_csv ("Unnamed: 0").
 _INDEX_COLUMNS = ("", "Unnamed: 0")
 _NOT_UTF8 = (
@@ -226,11 +227,14 @@ def read_any(
     salt: str | None = None,
     package: str | None = None,
     tz: str | None = None,
+    office_senders: tuple[str, ...] = (),
+    office: str | None = None,
 ) -> FileRead:
     """Read a file in any supported format (see the module docstring).
 
     ``package`` is the app's Play id (for the links of a Play dump), ``tz`` the zone of a Play dump's
-    naive times. With ``salt``, a JSONL file in canonical form takes the fast path (formats/canonical.py).
+    or a WhatsApp chat's naive times. With ``salt``, a JSONL file in canonical form takes the fast path
+    (formats/canonical.py). ``office_senders`` and ``office`` are a WhatsApp chat's (formats/whatsapp.py).
     """
     from ingest.twitter import tweet_url
 
@@ -241,11 +245,15 @@ def read_any(
         spec = parse_spec(spec)
     if not path.is_file():
         raise ImportFormatError(f"{path}: file not found" if not path.exists() else f"{path}: not a file")
+    if fmt == "whatsapp":
+        return _read_whatsapp(path, spec, app_id, salt, office_senders, office, tz)
+    if office_senders or office:
+        raise ImportFormatError(f"{path}: --office and --office-sender apply to --format whatsapp only")
     container = _container(path, fmt)
     if spec is not None and fmt in ("play", "tweet-harvest"):
         raise ImportFormatError(f"{path}: --map does not apply to --format {fmt}; drop one of them")
     if tz is not None and fmt not in (None, "play"):
-        raise ImportFormatError(f"{path}: --tz applies to --format play (google-play-scraper dumps) only")
+        raise ImportFormatError(f"{path}: --tz applies to --format play and whatsapp only")
     if (
         spec is None
         and tz is None
@@ -297,4 +305,20 @@ def read_any(
     out = read_rows(_rows(path, container), convert, tweet_url)
     out.unit = "item" if container == "array" else "line"
     out.format = fmt or ("csv" if container == "csv" else "jsonl")
+    return out
+
+
+def _read_whatsapp(path, spec, app_id, salt, office_senders, office, tz) -> FileRead:
+    if spec is not None:
+        raise ImportFormatError(f"{path}: --map does not apply to --format whatsapp; drop one of them")
+    if salt is None:
+        raise ImportFormatError(f"{path}: a WhatsApp chat needs the author salt for its ids")
+    try:
+        rows, errors = whatsapp.rows(path, app_id, salt, office_senders, office, tz or whatsapp.DEFAULT_TZ)
+    except whatsapp.WhatsAppFormatError as exc:
+        text = str(exc)
+        raise ImportFormatError(text if text.startswith(str(path)) else f"{path}: {text}") from None
+    out = read_rows(iter(rows), lambda row: row, lambda _id: "")
+    out.errors = sorted(errors + out.errors)
+    out.format = "whatsapp"
     return out

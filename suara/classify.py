@@ -138,7 +138,15 @@ def classify_pending(
                 "confidence": model.confidence(scores).astype(float),
             }
         )
-        found = [(fid, office) for fid, text in zip(ids, texts, strict=True) for office in offices.find(text)]
+        # Offices named in the text, and the office a chat was with (known ids only), each once per item.
+        addressed = batch.column("office").to_pylist()
+        found = list(
+            dict.fromkeys(
+                (fid, office)
+                for fid, text, chat in zip(ids, texts, addressed, strict=True)
+                for office in [*offices.find(text), *([chat] if chat in offices.offices else [])]
+            )
+        )
         office_table = pa.table(
             {
                 "feedback_id": pa.array([f for f, _ in found], pa.string()),

@@ -128,7 +128,7 @@ def export(
         ExportFormat | None, typer.Option("--format", help="Default: from the file name.")
     ] = None,
     source: Annotated[
-        str | None, typer.Option(help="Only this source (play_store, app_store, twitter).")
+        str | None, typer.Option(help="Only this source (play_store, app_store, twitter, whatsapp).")
     ] = None,
     app_id: Annotated[str | None, typer.Option("--app", help="Only this app key.")] = None,
     since: Annotated[

@@ -1,4 +1,4 @@
-"""`suara import FILE`: load a file of reviews or tweets into the store, all or nothing, idempotently.
+"""`suara import FILE`: load a file of reviews, tweets or chats into the store, all or nothing, idempotently.
 
 Registered on the main app by suara/cli.py (``command("import")(import_file)``). The formats and the
 per-line checks are ingest/files.py's; this module decides what a user sees and what is stored:
@@ -44,6 +44,7 @@ class ImportFormat(StrEnum):
     csv = "csv"
     play = "play"
     tweet_harvest = "tweet-harvest"
+    whatsapp = "whatsapp"
 
 
 def import_file(
@@ -51,7 +52,8 @@ def import_file(
         Path,
         typer.Argument(
             help="File to load: Suara's schema as JSONL/CSV, a google-play-scraper dump (CSV, JSONL, "
-            "JSON array), a tweet-harvest CSV, or another tool's file with --map."
+            "JSON array), a tweet-harvest CSV, a WhatsApp chat export (.txt, --format whatsapp), or "
+            "another tool's file with --map."
         ),
     ],
     format: Annotated[
@@ -59,7 +61,7 @@ def import_file(
         typer.Option(
             "--format",
             metavar="FORMAT",
-            help="jsonl, json, csv, play (google-play-scraper) or tweet-harvest. Default: from the "
+            help="jsonl, json, csv, play (google-play-scraper), tweet-harvest or whatsapp. Default: from the "
             "name, and play or tweet-harvest from the header; .json is an array or JSON Lines by its "
             "content.",
         ),
@@ -86,8 +88,27 @@ def import_file(
         str | None,
         typer.Option(
             "--tz",
-            help="Time zone of the naive times in a google-play-scraper dump (default Asia/Jakarta: "
-            "'at' is the scraping machine's local time). Other formats give UTC or an offset.",
+            help="Time zone of the naive times in a google-play-scraper dump or a WhatsApp chat "
+            "(default Asia/Jakarta: the scraping machine's or the phone's local time). Other formats "
+            "give UTC or an offset.",
+        ),
+    ] = None,
+    office_senders: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--office-sender",
+            metavar="NAME_OR_NUMBER",
+            help="WhatsApp: the office's own name or number as the chat shows it (repeatable); its "
+            "messages are replies to the citizen's feedback before them.",
+        ),
+    ] = None,
+    office: Annotated[
+        str | None,
+        typer.Option(
+            "--office",
+            metavar="KANIM",
+            help="WhatsApp: the office whose chat this is, an office_id of data/offices.csv "
+            "(e.g. kanim-jakarta-selatan).",
         ),
     ] = None,
     db: DbOption = None,
@@ -98,6 +119,8 @@ def import_file(
     One bad line stops the whole file, named by its line number, unless --skip-bad.
 
     A google-play-scraper CSV: suara import ulasan.csv --format play --app mpaspor
+
+    A WhatsApp chat: suara import chat.txt --format whatsapp --office-sender "Kanim Jaksel"
     """
     from ingest import files
 
@@ -114,6 +137,11 @@ def import_file(
             raise UserError(
                 f"--tz {tz!r} is not a time zone; use a name such as Asia/Jakarta or UTC"
             ) from None
+    if fmt != "whatsapp" and (office_senders or office):
+        raise UserError("--office and --office-sender apply to --format whatsapp only; drop them")
+    senders = _office_senders(s, app_id, office_senders) if fmt == "whatsapp" else ()
+    if office is not None:
+        _check_office(office)
     if not file.is_file():
         raise UserError(f"{file}: {'not a file' if file.exists() else 'file not found'}")
     package = _play_package(s, app_id)
@@ -121,7 +149,9 @@ def import_file(
         refuse_damaged(store.con, s.db_path)
         run_id = store.start_run("import", app_id=app_id)
         try:
-            read, counts = _load(store, file, fmt, spec, app_id, package, tz, s.author_salt, skip_bad, strict)
+            read, counts = _load(
+                store, file, fmt, spec, app_id, package, tz, s.author_salt, skip_bad, strict, senders, office
+            )
         except (UserError, files.ImportFormatError, StoreError, duckdb.Error, OSError) as exc:
             _fail(store, run_id, exc)
             if isinstance(exc, files.ImportFormatError):
@@ -169,10 +199,53 @@ def _play_package(s, app_id: str) -> str | None:
         return None
 
 
-def _load(store, file, fmt, spec, app_id, package, tz, salt, skip_bad, strict):
+def _office_senders(s, app_id: str, given: list[str] | None) -> tuple[str, ...]:
+    """--office-sender, else the app's whatsapp_office_senders in suara.toml; one of them is needed."""
+    try:
+        configured = s.app(app_id).whatsapp_office_senders
+    except ConfigError:
+        configured = ()
+    senders = tuple(x for x in (given or configured) if x.strip())
+    if not senders:
+        raise UserError(
+            "--format whatsapp needs --office-sender NAME_OR_NUMBER (or whatsapp_office_senders in the "
+            "app's [apps.KEY] of suara.toml): the office's own name or number as the chat shows it, so "
+            "that its messages count as replies, not as complaints"
+        )
+    return senders
+
+
+def _check_office(office: str) -> None:
+    """--office names an office of the gazetteer, so that the chat's feedback can be counted for it."""
+    from nlp.offices import load_offices
+
+    try:
+        known = {o.office_id for o in load_offices()}
+    except (OSError, ValueError) as exc:
+        raise UserError(f"--office {office!r} cannot be checked: {exc}") from None
+    if office not in known:
+        close = sorted(k for k in known if office.lower().replace("kanim-", "") in k)[:5]
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise UserError(
+            f"--office {office!r} is not an office_id of data/offices.csv{hint}; "
+            "use an id such as kanim-jakarta-selatan"
+        )
+
+
+def _load(store, file, fmt, spec, app_id, package, tz, salt, skip_bad, strict, senders=(), office=None):
     from ingest import files
 
-    read = files.read_any(file, fmt, spec, app_id=app_id, salt=salt, package=package, tz=tz)
+    read = files.read_any(
+        file,
+        fmt,
+        spec,
+        app_id=app_id,
+        salt=salt,
+        package=package,
+        tz=tz,
+        office_senders=senders,
+        office=office,
+    )
     unit = read.unit
     if read.errors and not read.n_read:
         lineno, reason = read.errors[0]

@@ -43,6 +43,8 @@ class AppConfig:
     # Google Play filters reviews by language (hl): each one listed is read, a review found in two once
     langs: tuple[str, ...] = ("id", "en")
     country: str = "id"
+    # WhatsApp chat imports: the office's own names or numbers in the chats, whose messages are replies
+    whatsapp_office_senders: tuple[str, ...] = ()
 
 
 MPASPOR = AppConfig(
@@ -113,7 +115,7 @@ def _parse_apps(raw: dict, where: Path) -> tuple[AppConfig, ...]:
                 f"{where}: [apps.{key}] has unknown keys {sorted(unknown)}; allowed: {sorted(allowed)}"
             )
         spec = dict(spec)
-        for field_name in allowed - {"appstore_countries", "langs"}:
+        for field_name in allowed - {"appstore_countries", "langs", "whatsapp_office_senders"}:
             _text(spec, field_name, f"{where}: [apps.{key}]")
         if "appstore_countries" in spec:
             countries = spec["appstore_countries"]
@@ -125,6 +127,14 @@ def _parse_apps(raw: dict, where: Path) -> tuple[AppConfig, ...]:
             spec["appstore_countries"] = tuple(countries)
         if "langs" in spec:
             spec["langs"] = _langs(spec["langs"], f"{where}: [apps.{key}] langs")
+        if "whatsapp_office_senders" in spec:
+            senders = spec["whatsapp_office_senders"]
+            if not isinstance(senders, list) or not all(isinstance(x, str) and x.strip() for x in senders):
+                raise ConfigError(
+                    f"{where}: [apps.{key}] whatsapp_office_senders must be a list of the office's names or "
+                    f'numbers in its chats, like ["Kanim Jaksel", "+62 21 1234 5678"]; not {senders!r}'
+                )
+            spec["whatsapp_office_senders"] = tuple(senders)
         apps.append(AppConfig(key=key, name=spec.pop("name", key), **spec))
     return tuple(apps)
 

@@ -17,7 +17,7 @@ import json
 import math
 from datetime import UTC, datetime, timedelta
 
-SOURCES = ("play_store", "app_store", "twitter")
+SOURCES = ("play_store", "app_store", "twitter", "whatsapp")
 
 # name -> required?
 FIELDS: dict[str, bool] = {

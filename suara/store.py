@@ -125,6 +125,12 @@ def _newer_message(path: Path, version: int) -> str:
     )
 
 
+# The office a WhatsApp chat was with (`suara import --format whatsapp --office KANIM` keeps it in raw).
+_ADDRESSED_OFFICE = (
+    "CASE WHEN f.source = 'whatsapp' AND json_valid(f.raw) THEN json_extract_string(f.raw, '$.office') END"
+)
+
+
 def content_hash(title: str | None, text: str, rating: int | None) -> str:
     return hashlib.md5(f"{title or ''}\x1f{text}\x1f{rating or ''}".encode()).hexdigest()
 
@@ -420,7 +426,7 @@ class Store:
         """Feedback not yet classified by this model version, or whose content changed since, in batches.
 
         Returns the ids first, then fetches texts batch by batch so memory stays bounded; ``text`` is what
-        the classifier reads (``CLASSIFIED_TEXT``).
+        the classifier reads (``CLASSIFIED_TEXT``), ``office`` the office a WhatsApp chat was with.
         """
         ids = self.con.execute(f"SELECT f.id {_PENDING} ORDER BY f.id", {"v": model_version}).fetchnumpy()[
             "id"
@@ -428,7 +434,8 @@ class Store:
         for start in range(0, len(ids), batch_size):
             chunk = list(ids[start : start + batch_size])
             yield self.con.sql(
-                f"SELECT id, {CLASSIFIED_TEXT} AS text, rating, content_hash FROM feedback f "
+                f"SELECT id, {CLASSIFIED_TEXT} AS text, rating, content_hash, {_ADDRESSED_OFFICE} AS office "
+                "FROM feedback f "
                 "WHERE id IN (SELECT unnest($ids)) ORDER BY id",
                 params={"ids": chunk},
             ).to_arrow_table()
