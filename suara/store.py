@@ -293,8 +293,8 @@ class Store:
         now = now or utcnow()
         stored, params = _stored_rows(table)
         meta_differs = (
-            "(f.reply_text IS DISTINCT FROM b.reply_text OR f.app_version IS DISTINCT FROM b.app_version "
-            "OR f.likes IS DISTINCT FROM b.likes)"
+            "(f.reply_text IS DISTINCT FROM b.reply_text OR f.replied_at IS DISTINCT FROM b.replied_at "
+            "OR f.app_version IS DISTINCT FROM b.app_version OR f.likes IS DISTINCT FROM b.likes)"
         )
         self.con.register("_batch", table)
         try:

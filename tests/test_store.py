@@ -67,6 +67,19 @@ def test_edit_keeps_the_old_text_as_a_revision(store):
     ]
 
 
+def test_a_reply_whose_date_alone_changed_is_updated(store):
+    recs = make_records(2)
+    for r in recs:
+        r["reply_text"], r["replied_at"] = "Mohon maaf, silakan coba lagi.", "2026-03-02T08:00:00Z"
+    store.upsert_feedback(recs)
+    recs[0]["replied_at"] = "2026-03-03T09:30:00Z"  # the developer edited the reply: same words, new date
+    counts = store.upsert_feedback(recs)
+    assert (counts.new, counts.updated, counts.unchanged) == (0, 1, 1)
+    stored = store.con.execute("SELECT strftime(replied_at, '%d %H:%M') FROM feedback ORDER BY id").fetchall()
+    assert stored == [("03 09:30",), ("02 08:00",)]
+    assert store.con.execute("SELECT count(*) FROM feedback_revisions").fetchone()[0] == 0
+
+
 def test_duplicate_ids_in_one_batch_keep_the_last(store):
     recs = make_records(2) + [dict(make_records(1)[0], text="versi terakhir")]
     counts = store.upsert_feedback(recs)
