@@ -43,3 +43,22 @@ def db_path(tmp_path):
 def store(db_path):
     with Store(db_path) as s:
         yield s
+
+
+@pytest.fixture
+def asc_key(tmp_path, monkeypatch):
+    """An App Store Connect key made for the test (ES256), named by the SUARA_ASC_* variables; returns
+    the public key, to verify the JWTs the client signs."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    path = tmp_path / "AuthKey_TESTKEY123.p8"
+    path.write_bytes(pem)
+    monkeypatch.setenv("SUARA_ASC_KEY_ID", "TESTKEY123")
+    monkeypatch.setenv("SUARA_ASC_ISSUER_ID", "57246542-96fe-1a63-e053-0824d011072a")
+    monkeypatch.setenv("SUARA_ASC_PRIVATE_KEY_FILE", str(path))
+    return key.public_key()

@@ -18,7 +18,7 @@ import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import rsa
 from googleapiclient.http import HttpMockSequence
 from typer.testing import CliRunner
 
@@ -213,20 +213,6 @@ def test_play_api_unreadable_key_file_fails_the_source_not_the_run(db_path, tmp_
 
 # -- App Store Connect ------------------------------------------------------------------------------
 ASC_APP = MPASPOR.appstore_id
-
-
-@pytest.fixture
-def asc_key(tmp_path, monkeypatch):
-    key = ec.generate_private_key(ec.SECP256R1())
-    pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    path = tmp_path / "AuthKey_TESTKEY123.p8"
-    path.write_bytes(pem)
-    monkeypatch.setenv("SUARA_ASC_KEY_ID", "TESTKEY123")
-    monkeypatch.setenv("SUARA_ASC_ISSUER_ID", "57246542-96fe-1a63-e053-0824d011072a")
-    monkeypatch.setenv("SUARA_ASC_PRIVATE_KEY_FILE", str(path))
-    return key.public_key()
 
 
 def asc_client(public_key, responses: list[httpx.Response], seen: list[httpx.Request]) -> AppStoreClient:

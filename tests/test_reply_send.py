@@ -15,8 +15,6 @@ from datetime import datetime
 import httpx
 import jwt
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from googleapiclient.http import HttpMockSequence
 
 from reply import workflow
@@ -170,20 +168,6 @@ def test_missing_credentials_say_what_to_set(monkeypatch):
 
 
 # -- App Store Connect ----------------------------------------------------------------------------
-@pytest.fixture
-def asc_key(tmp_path, monkeypatch):
-    key = ec.generate_private_key(ec.SECP256R1())
-    pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    path = tmp_path / "AuthKey_TESTKEY123.p8"
-    path.write_bytes(pem)
-    monkeypatch.setenv("SUARA_ASC_KEY_ID", "TESTKEY123")
-    monkeypatch.setenv("SUARA_ASC_ISSUER_ID", "57246542-96fe-1a63-e053-0824d011072a")
-    monkeypatch.setenv("SUARA_ASC_PRIVATE_KEY_FILE", str(path))
-    return key.public_key()
-
-
 def asc_transport(public_key, responses: list[httpx.Response], seen: list[httpx.Request]):
     def handler(request: httpx.Request) -> httpx.Response:
         token = request.headers["authorization"].removeprefix("Bearer ")
