@@ -64,6 +64,9 @@ USAGE_HIGH = 90  # percent of a rate limit at which the next request waits
 USAGE_WAIT = 300.0  # seconds, when Meta says high usage but not when access returns
 THROTTLE_CODES = frozenset({4, 17, 32, 613, 80002})
 _VERSION = re.compile(r"v\d+\.\d+")
+# an @mention (not an e-mail address's @): Instagram starts every reply with the name it answers
+_MENTION = re.compile(r"(?<![\w.@])@([A-Za-z0-9_](?:[A-Za-z0-9_.]*[A-Za-z0-9_])?)")
+MENTION = "@[AKUN]"  # what a citizen's username in a text becomes; the account's own name stays
 
 
 class MissingToken(SourceError):
@@ -307,10 +310,19 @@ def is_own(item: dict, own: str) -> bool:
     return isinstance(name, str) and name.casefold() == own.casefold()
 
 
+def unmention(text, own: str = ""):
+    """``text`` with every @username but the account's own replaced by ``MENTION`` (usernames are
+    personal data: they are never stored in clear, in a text either)."""
+    if not isinstance(text, str) or "@" not in text:
+        return text
+    return _MENTION.sub(lambda m: m.group(0) if m.group(1).casefold() == own.casefold() else MENTION, text)
+
+
 def parse_comment(
-    item, medium: dict, app_id: str, reply: dict | None = None, parent: str | None = None
+    item, medium: dict, app_id: str, reply: dict | None = None, parent: str | None = None, own: str = ""
 ) -> dict:
-    """One IG Comment -> a record (not yet normalized); ``reply``: the account's own reply to it."""
+    """One IG Comment -> a record (not yet normalized); ``reply``: the account's own reply to it;
+    ``own``: the account's username (the one mention kept in texts)."""
     if not isinstance(item, dict):
         raise TypeError("comment is not an object")
     raw = {"media_id": medium["id"], "parent_id": parent}
@@ -318,12 +330,12 @@ def parse_comment(
         "source": SOURCE,
         "native_id": item["id"],
         "app_id": app_id,
-        "text": item["text"],
+        "text": unmention(item["text"], own),
         "created_at": item["timestamp"],
         "author": item.get("username"),  # stored only as the salted hash
         "likes": item.get("like_count") or 0,
         "url": medium.get("permalink"),
-        "reply_text": reply.get("text") if reply else None,
+        "reply_text": unmention(reply.get("text"), own) if reply else None,
         "replied_at": reply.get("timestamp") if reply else None,
         "raw": json.dumps(raw),
     }
@@ -395,7 +407,7 @@ def _pages(graph: Graph, app: AppConfig) -> Iterator[Page]:
             items += medium_items(graph, medium, own, f"Instagram comments of medium {medium['id']}")
         read += len(media)
         page = read_items(
-            number, items, lambda t: parse_comment(t[0], t[1], app.key, t[2], t[3]), "Instagram comments"
+            number, items, lambda t: parse_comment(*t[:2], app.key, *t[2:], own=own), "Instagram comments"
         )
         page.at_limit = read >= MEDIA_LIMIT
         yield page

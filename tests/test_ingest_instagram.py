@@ -79,24 +79,26 @@ def test_two_pages_of_media_and_comments_with_the_accounts_own_replies(store, mo
         "17850000000000202",
     ]  # the account's own comment (104) and replies (102, 203) are not feedback
     first, second, _, nik, _ = rows
-    assert first[1].startswith("@warga_satu Mohon maaf") and first[2].isoformat() == "2026-11-28T07:40:00"
+    assert first[1].startswith("@[AKUN] Mohon maaf") and first[2].isoformat() == "2026-11-28T07:40:00"
     assert first[3] == 3 and first[4] == "https://www.instagram.com/p/CtContoh11/" and first[5]
     assert second[1] is None and second[4] == first[4]  # a citizen's reply is feedback with the post's link
-    assert (
-        nik[1].startswith("@warga_empat Silakan") and nik[4] == "https://www.instagram.com/reel/CtContoh13/"
-    )
+    assert nik[1].startswith("@[AKUN] Silakan") and nik[4] == "https://www.instagram.com/reel/CtContoh13/"
     raw = json.loads(query(store, "SELECT raw FROM feedback WHERE native_id = '17850000000000103'")[0][0])
     assert raw == {"media_id": "17900000000000011", "parent_id": "17850000000000101"}
     stored = everything_stored(store)
     assert SECRET not in stored and SECRET not in caplog.text and SECRET not in result.summary()
-    authors = query(store, "SELECT count(DISTINCT author_hash) FROM feedback")[0][0]
-    assert authors == 5
-    # usernames are kept only as salted hashes; the one in a reply's text is the account's own mention
-    assert not any(f'"{name}"' in stored for name in USERNAMES)
-    assert query(
-        store, "SELECT count(*) FROM feedback WHERE author_hash IN ('warga_satu', 'kanim_contoh')"
-    ) == [(0,)]
+    assert query(store, "SELECT count(DISTINCT author_hash) FROM feedback") == [(5,)]
+    # usernames are kept only as salted hashes: not in raw, not as the @mention replies start with
+    assert not any(name in stored for name in USERNAMES)
     assert store.get_state("instagram", "mpaspor", "watermark") == "2026-11-28T09:00:00"
+
+
+def test_mentions_of_citizens_are_masked_and_the_accounts_own_kept():
+    text = "@warga_satu @Kanim_Contoh cek email budi@contoh.id ya @warga.dua."
+    assert (
+        instagram.unmention(text, "kanim_contoh")
+        == "@[AKUN] @Kanim_Contoh cek email budi@contoh.id ya @[AKUN]."
+    )
 
 
 def test_an_incremental_rerun_stops_at_the_first_page_already_stored(store, monkeypatch):
@@ -272,3 +274,24 @@ def test_collect_instagram_through_the_cli_into_a_temp_duckdb(tmp_path, monkeypa
     finally:
         con.close()
     assert replay.left() == 0
+
+
+def test_the_pages_and_exports_show_instagram_without_usernames(tmp_path, db_path, monkeypatch):
+    from suara.store import Store
+    from tests.test_dashboard import app, rendered_text
+
+    monkeypatch.setenv("SUARA_INSTAGRAM_TOKEN", SECRET)
+    with Store(db_path) as store:
+        assert run_ig(store, FULL_RUN)[0].new == 5
+    monkeypatch.setenv("SUARA_DB", str(db_path))
+    page = app("feedback")
+    shown = rendered_text(page)
+    assert "Instagram" in [o for box in page.sidebar.multiselect for o in box.options]
+    assert "Kode OTP tidak pernah masuk ke email saya" in shown
+    assert not any(name in shown for name in USERNAMES)
+    out = tmp_path / "laporan.csv"
+    result = CliRunner().invoke(cli, ["export", str(out), "--db", str(db_path), "--source", "instagram"])
+    assert result.exit_code == 0, result.output
+    exported = out.read_text(encoding="utf-8")
+    assert exported.count("instagram") >= 5 and "https://www.instagram.com/p/CtContoh11/" in exported
+    assert not any(name in exported for name in USERNAMES)
