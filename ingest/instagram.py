@@ -66,7 +66,7 @@ THROTTLE_CODES = frozenset({4, 17, 32, 613, 80002})
 _VERSION = re.compile(r"v\d+\.\d+")
 # an @mention (not an e-mail address's @): Instagram starts every reply with the name it answers
 _MENTION = re.compile(r"(?<![\w.@])@([A-Za-z0-9_](?:[A-Za-z0-9_.]*[A-Za-z0-9_])?)")
-MENTION = "@[AKUN]"  # what a citizen's username in a text becomes; the account's own name stays
+MENTION = "@AKUN"  # a citizen's username in a text (nlp drops it as a mention); the account's own stays
 
 
 class MissingToken(SourceError):

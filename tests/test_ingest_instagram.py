@@ -79,10 +79,10 @@ def test_two_pages_of_media_and_comments_with_the_accounts_own_replies(store, mo
         "17850000000000202",
     ]  # the account's own comment (104) and replies (102, 203) are not feedback
     first, second, _, nik, _ = rows
-    assert first[1].startswith("@[AKUN] Mohon maaf") and first[2].isoformat() == "2026-11-28T07:40:00"
+    assert first[1].startswith("@AKUN Mohon maaf") and first[2].isoformat() == "2026-11-28T07:40:00"
     assert first[3] == 3 and first[4] == "https://www.instagram.com/p/CtContoh11/" and first[5]
     assert second[1] is None and second[4] == first[4]  # a citizen's reply is feedback with the post's link
-    assert nik[1].startswith("@[AKUN] Silakan") and nik[4] == "https://www.instagram.com/reel/CtContoh13/"
+    assert nik[1].startswith("@AKUN Silakan") and nik[4] == "https://www.instagram.com/reel/CtContoh13/"
     raw = json.loads(query(store, "SELECT raw FROM feedback WHERE native_id = '17850000000000103'")[0][0])
     assert raw == {"media_id": "17900000000000011", "parent_id": "17850000000000101"}
     stored = everything_stored(store)
@@ -96,9 +96,11 @@ def test_two_pages_of_media_and_comments_with_the_accounts_own_replies(store, mo
 def test_mentions_of_citizens_are_masked_and_the_accounts_own_kept():
     text = "@warga_satu @Kanim_Contoh cek email budi@contoh.id ya @warga.dua."
     assert (
-        instagram.unmention(text, "kanim_contoh")
-        == "@[AKUN] @Kanim_Contoh cek email budi@contoh.id ya @[AKUN]."
+        instagram.unmention(text, "kanim_contoh") == "@AKUN @Kanim_Contoh cek email budi@contoh.id ya @AKUN."
     )
+    from nlp.text import clean
+
+    assert clean(instagram.unmention("@warga_satu tolong", "kanim_contoh")) == "tolong"  # no word "akun"
 
 
 def test_an_incremental_rerun_stops_at_the_first_page_already_stored(store, monkeypatch):
