@@ -297,3 +297,14 @@ def test_the_pages_and_exports_show_instagram_without_usernames(tmp_path, db_pat
     exported = out.read_text(encoding="utf-8")
     assert exported.count("instagram") >= 5 and "https://www.instagram.com/p/CtContoh11/" in exported
     assert not any(name in exported for name in USERNAMES)
+
+
+def test_the_nightly_collects_instagram_only_for_the_apps_that_configure_it():
+    from suara.nightly import default_sources as nightly_sources
+
+    both = Settings(apps=(APP, dataclasses.replace(MPASPOR, key="lain")))
+    assert [(t.app_id, t.source) for t in nightly_sources(both) if t.source == "instagram"] == [
+        ("mpaspor", "instagram")
+    ]
+    assert [t.source for t in nightly_sources(Settings())] == ["play", "appstore", "twitter"]
+    assert [t.app_id for t in nightly_sources(both, only=["instagram"])] == ["mpaspor", "lain"]
