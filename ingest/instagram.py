@@ -206,11 +206,7 @@ class Graph:
                 )
             except FetchError:
                 if self.error and self.error.code in THROTTLE_CODES and attempt < attempts:
-                    self.fetcher.failures += 1
-                    self.pending_wait = self.pending_wait or (
-                        USAGE_WAIT,
-                        f"throttled: {self.error.describe()}",
-                    )
+                    self.fetcher.failures += 1  # _refused set the wait: retry after it
                     continue
                 raise
             high, regain = usage(response.headers)
@@ -237,8 +233,8 @@ class Graph:
         err = self.error = GraphError.read(response)
         if err is None:
             return "the answer is not Meta's error body"
-        high, regain = usage(response.headers)
         if err.code in THROTTLE_CODES:
+            _, regain = usage(response.headers)
             self.pending_wait = (regain * 60 or USAGE_WAIT, f"throttled: {err.describe()}")
             return f"Meta's rate limit is reached: {err.describe()}; the next run catches up"
         if err.code == 190 or (err.code == 102 and err.type == "OAuthException"):
