@@ -1,10 +1,12 @@
-"""Credentials: read from the environment only, checked before use, and never echoed back.
+"""Credentials: read from the environment (or a file suara.toml names), checked before use, never echoed.
 
-Secrets (the X bearer token, the webhook and healthcheck URLs) live in environment variables, never in
-suara.toml or the database. ``credential(name)`` returns a checked value: a value pasted with a line
-break, a space, quotes or a ``Bearer`` prefix fails with ``CredentialError`` (a configuration error:
-one line naming the variable, what is wrong with it and where, never the value), so a malformed token
-never reaches an HTTP library whose error message would quote it.
+Secrets (the X bearer token, the Instagram Graph API token, the webhook and healthcheck URLs) live in
+environment variables, never in suara.toml or the database; a token may instead sit in a file whose
+path suara.toml gives (``secret_file``: ``[instagram] token_file``). ``credential(name)`` returns a
+checked value: a value pasted with a line break, a space, quotes or a ``Bearer`` prefix fails with
+``CredentialError`` (a configuration error: one line naming the variable or file, what is wrong with
+it and where, never the value), so a malformed token never reaches an HTTP library whose error
+message would quote it. A token read from a file is scrubbed like the environment's from then on.
 
 Whatever is said about a secret anyway, ``secret_forms`` lists every way it can appear in a message:
 as set, stripped, split at its line breaks (a message folded to one line), escaped (``repr``, JSON,
