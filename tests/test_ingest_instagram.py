@@ -308,3 +308,16 @@ def test_the_nightly_collects_instagram_only_for_the_apps_that_configure_it():
     ]
     assert [t.source for t in nightly_sources(Settings())] == ["play", "appstore", "twitter"]
     assert [t.app_id for t in nightly_sources(both, only=["instagram"])] == ["mpaspor", "lain"]
+
+
+def test_an_unreadable_token_file_or_a_bad_instagram_table_fails_the_source_in_one_line(
+    store, monkeypatch, tmp_path
+):
+    monkeypatch.delenv("SUARA_INSTAGRAM_TOKEN", raising=False)
+    missing = Settings(extra={"instagram": {"token_file": str(tmp_path / "absent")}})
+    result, replay = run_ig(store, [], settings=missing)
+    assert result.status == "failed" and replay.requests == []
+    assert "[instagram] token_file" in result.message and "cannot be read (No such file" in result.message
+    bad = Settings(extra={"instagram": {"api_version": "25", "token": "x"}})
+    result, _ = run_ig(store, [], settings=bad)
+    assert result.status == "failed" and "[instagram] has unknown keys ['token']" in result.message
