@@ -30,6 +30,7 @@ SOURCE_NAMES = {
     "app_store": "App Store",
     "twitter": "X / Twitter",
     "whatsapp": "WhatsApp",
+    "instagram": "Instagram",
 }
 STATE_KEY = "_suara_filters"
 

@@ -21,7 +21,7 @@ import duckdb
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from ingest import appstore, appstore_api, http, play_api, playstore, twitter
+from ingest import appstore, appstore_api, http, instagram, play_api, playstore, twitter
 from ingest.incremental import REREAD_DAYS, StreamRun
 from ingest.source import FormatChanged, SourceError
 from suara.config import AppConfig, ConfigError, Settings
@@ -39,8 +39,10 @@ SOURCES = {
     "twitter": twitter,
     "play-api": play_api,
     "appstore-api": appstore_api,
+    "instagram": instagram,
 }
 PUBLIC_SOURCES = ("play", "appstore", "twitter")  # what `--source all` runs: no owner's credentials
+OPT_IN = ("instagram",)  # `--source all` and the nightly run these only for the apps that configure them
 # the AppConfig field a source needs; an app without it is skipped for that source
 NEEDS = {
     "play": "play_package",
@@ -48,7 +50,13 @@ NEEDS = {
     "twitter": "twitter_query",
     "play-api": "play_package",
     "appstore-api": "appstore_id",
+    "instagram": "instagram_user_id",
 }
+
+
+def default_sources(app: AppConfig) -> list[str]:
+    """What `--source all` and the nightly run for ``app``: the public sources, and the opt-in ones it configures."""
+    return [*PUBLIC_SOURCES, *(name for name in OPT_IN if getattr(app, NEEDS[name]))]
 
 
 @dataclass
@@ -139,7 +147,8 @@ def collect(
         fetcher = http.Fetcher(client, policy or options.policy)
     try:
         with _progress(console, f"{module.SOURCE} {app.key}") as advance:
-            for stream in module.streams(fetcher, app, run.get, full=full, max_items=max_items):
+            extra = {"settings": settings} if getattr(module, "NEEDS_SETTINGS", False) else {}
+            for stream in module.streams(fetcher, app, run.get, full=full, max_items=max_items, **extra):
                 if not run.read(stream, full=full, max_items=max_items, advance=advance):
                     break  # max_items reached
     except SourceError as exc:

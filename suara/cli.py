@@ -128,7 +128,8 @@ def export(
         ExportFormat | None, typer.Option("--format", help="Default: from the file name.")
     ] = None,
     source: Annotated[
-        str | None, typer.Option(help="Only this source (play_store, app_store, twitter, whatsapp).")
+        str | None,
+        typer.Option(help="Only this source (play_store, app_store, twitter, whatsapp, instagram)."),
     ] = None,
     app_id: Annotated[str | None, typer.Option("--app", help="Only this app key.")] = None,
     since: Annotated[
@@ -162,6 +163,7 @@ class CollectSource(StrEnum):
     twitter = "twitter"
     play_api = "play-api"
     appstore_api = "appstore-api"
+    instagram = "instagram"
     all = "all"
 
 
@@ -171,8 +173,9 @@ def collect(
         CollectSource,
         typer.Option(
             "--source",
-            help="Google Play, the App Store, X (needs $X_BEARER_TOKEN), all three, or an owned app's "
-            "reviews through the official APIs (play-api, appstore-api; credentials as for `suara reply`).",
+            help="Google Play, the App Store, X (needs $X_BEARER_TOKEN), all three (and instagram where "
+            "configured), an owned app's reviews through the official APIs (play-api, appstore-api; "
+            "credentials as for `suara reply`), or comments on the institution's Instagram posts (instagram).",
         ),
     ] = CollectSource.all,
     app_key: Annotated[
@@ -194,18 +197,17 @@ def collect(
     A source that fails (network, rate limit, changed format, missing token) keeps what it stored so far
     and does not stop the others; the command then exits with 1.
     """
-    from ingest.collect import PUBLIC_SOURCES
     from ingest.collect import collect as collect_source
+    from ingest.collect import default_sources
 
     s = settings(db, config)
     apps = [s.app(app_key)] if app_key else list(s.apps)
-    names = list(PUBLIC_SOURCES) if source is CollectSource.all else [source.value]
     store = None if dry_run and not s.db_path.exists() else open_store(s)
     try:
         results = [
             collect_source(store, s, a, name, max_items=max_items, full=full, dry_run=dry_run, console=out)
             for a in apps
-            for name in names
+            for name in (default_sources(a) if source is CollectSource.all else [source.value])
         ]
     finally:
         if store is not None:

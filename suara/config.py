@@ -45,6 +45,8 @@ class AppConfig:
     country: str = "id"
     # WhatsApp chat imports: the office's own names or numbers in the chats, whose messages are replies
     whatsapp_office_senders: tuple[str, ...] = ()
+    # the institution's Instagram professional account (its numeric IG user id): comments on its posts
+    instagram_user_id: str | None = None
 
 
 MPASPOR = AppConfig(

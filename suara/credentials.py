@@ -1,10 +1,12 @@
-"""Credentials: read from the environment only, checked before use, and never echoed back.
+"""Credentials: read from the environment (or a file suara.toml names), checked before use, never echoed.
 
-Secrets (the X bearer token, the webhook and healthcheck URLs) live in environment variables, never in
-suara.toml or the database. ``credential(name)`` returns a checked value: a value pasted with a line
-break, a space, quotes or a ``Bearer`` prefix fails with ``CredentialError`` (a configuration error:
-one line naming the variable, what is wrong with it and where, never the value), so a malformed token
-never reaches an HTTP library whose error message would quote it.
+Secrets (the X bearer token, the Instagram Graph API token, the webhook and healthcheck URLs) live in
+environment variables, never in suara.toml or the database; a token may instead sit in a file whose
+path suara.toml gives (``secret_file``: ``[instagram] token_file``). ``credential(name)`` returns a
+checked value: a value pasted with a line break, a space, quotes or a ``Bearer`` prefix fails with
+``CredentialError`` (a configuration error: one line naming the variable or file, what is wrong with
+it and where, never the value), so a malformed token never reaches an HTTP library whose error
+message would quote it. A token read from a file is scrubbed like the environment's from then on.
 
 Whatever is said about a secret anyway, ``secret_forms`` lists every way it can appear in a message:
 as set, stripped, split at its line breaks (a message folded to one line), escaped (``repr``, JSON,
@@ -18,13 +20,16 @@ import json
 import os
 import re
 from functools import lru_cache
+from pathlib import Path
 from urllib.parse import quote, quote_plus, urlsplit
 
 from suara.config import ConfigError
 
 TOKEN_ENV = "X_BEARER_TOKEN"
+INSTAGRAM_TOKEN_ENV = "SUARA_INSTAGRAM_TOKEN"  # a Meta Graph API access token (ingest/instagram.py)
+TOKENS = (TOKEN_ENV, INSTAGRAM_TOKEN_ENV)
 URL_ENV = ("SUARA_WEBHOOK_URL", "SUARA_HEALTHCHECK_URL")
-SECRET_ENV = (TOKEN_ENV, *URL_ENV)
+SECRET_ENV = (*TOKENS, *URL_ENV)
 MIN_SECRET = 6  # shorter values are not scrubbed from text (they would match ordinary words)
 MIN_PIECE = 8  # a part of a secret (between line breaks) scrubbed on its own
 # An X bearer token is URL-safe text: letters, digits and %-escapes (AAAA...%2F...%3D...).
@@ -46,16 +51,26 @@ def _describe(ch: str) -> str:
     return f"the character {ch!r}" if ch.isascii() else f"a non-ASCII character (U+{ord(ch):04X})"
 
 
+def _token_fault(value: str) -> str | None:
+    """What is wrong with a token, without quoting it ("it contains a space at character 5 of 40")."""
+    if value.lower().startswith("bearer "):
+        return "it starts with 'Bearer ': set the token alone (Suara adds the prefix)"
+    bad = next((i for i, ch in enumerate(value) if not _TOKEN_CHARS.fullmatch(ch)), None)
+    if bad is not None:
+        return f"it contains {_describe(value[bad])} at character {bad + 1} of {len(value)}"
+    return None
+
+
 def problem(name: str, value: str) -> str | None:
     """What is wrong with the (stripped) value of ``name``, without quoting it; None if it looks usable."""
-    if name == TOKEN_ENV:
-        if value.lower().startswith("bearer "):
+    if name in TOKENS:
+        fault = _token_fault(value)
+        if fault and "Bearer" in fault:
             return f"{name} starts with 'Bearer ': set the token alone (Suara adds the prefix)"
-        bad = next((i for i, ch in enumerate(value) if not _TOKEN_CHARS.fullmatch(ch)), None)
-        if bad is not None:
+        if fault:
             return (
-                f"{name} is malformed: it contains {_describe(value[bad])} at character {bad + 1} of "
-                f"{len(value)}; copy the token again as one line and export {name} (the value is not shown)"
+                f"{name} is malformed: {fault}; copy the token again as one line and export {name} "
+                "(the value is not shown)"
             )
         return None
     bad = next((i for i, ch in enumerate(value) if ch.isspace() or not ch.isprintable()), None)
@@ -85,6 +100,34 @@ def credential(name: str) -> str | None:
     fault = problem(name, value)
     if fault:
         raise CredentialError(fault)
+    return value
+
+
+_FILE_SECRETS: set[str] = set()  # secrets read from files named in suara.toml, scrubbed like the others
+
+
+def secret_file(path, name: str) -> str | None:
+    """The checked secret in the file ``path`` (``name``: the setting naming it, for messages), None if
+    the file is empty. It is scrubbed from every message from now on, like an environment secret.
+
+    Raises ``CredentialError`` (the file unreadable or the value malformed), never quoting the value.
+    """
+    try:
+        value = Path(path).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        raise CredentialError(
+            f"{name} {path} cannot be read ({reason}); check the path and its permissions"
+        ) from None
+    if not value:
+        return None
+    fault = _token_fault(value)
+    if fault:
+        raise CredentialError(
+            f"the token in {path} ({name}) is malformed: {fault}; write the token alone on one line "
+            "(the value is not shown)"
+        )
+    _FILE_SECRETS.add(value)
     return value
 
 
@@ -124,6 +167,6 @@ def _pattern(values: tuple[str, ...]) -> re.Pattern | None:
 
 def scrub_secrets(text: str, placeholder: str = "[SECRET]") -> str:
     """``text`` with every form of every secret environment value (set now) replaced by ``placeholder``."""
-    values = tuple(v for k in SECRET_ENV if (v := os.environ.get(k)))
+    values = tuple(v for k in SECRET_ENV if (v := os.environ.get(k))) + tuple(sorted(_FILE_SECRETS))
     pattern = _pattern(values)
     return pattern.sub(placeholder, text) if pattern and text else text

@@ -69,4 +69,6 @@ def check_owner_apis(
                     "in App Store Connect > Users and Access > Integrations",
                 )
             )
-    return checks
+    from suara.doctor_instagram import check_instagram  # the Graph API token (its own module)
+
+    return checks + check_instagram(settings)

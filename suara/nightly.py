@@ -54,7 +54,7 @@ from suara.training import TrainConfig, train_config
 
 log = logging.getLogger(__name__)
 
-SOURCE_NAMES = ("play", "appstore", "twitter")
+SOURCE_NAMES = ("play", "appstore", "twitter", "instagram")
 DEFAULTS = {"keep_backups": 7, "write_wait_seconds": 120.0, "batch_size": 5000}
 FAILING = ("source", "error", "config", "database")  # step severities that set the exit code
 
@@ -112,8 +112,9 @@ def default_sources(
     settings: Settings, only: list[str] | None = None, max_items: int | None = None, client=None, policy=None
 ) -> list[SourceTask]:
     """Every source for every configured app through ``ingest.collect``; an app without a source's
-    setting (no play_package, ...) is reported as skipped, not failed."""
+    setting (no play_package, ...) is reported as skipped, not failed; instagram only where configured."""
     from ingest.collect import collect
+    from ingest.collect import default_sources as app_sources
 
     names = list(only or SOURCE_NAMES)
     unknown = sorted(set(names) - set(SOURCE_NAMES))
@@ -128,7 +129,7 @@ def default_sources(
 
         return SourceTask(app.key, name, run)
 
-    return [task(app, name) for app in settings.apps for name in names]
+    return [task(app, name) for app in settings.apps for name in (names if only else app_sources(app))]
 
 
 def options(settings: Settings) -> dict:

@@ -17,7 +17,7 @@ import json
 import math
 from datetime import UTC, datetime, timedelta
 
-SOURCES = ("play_store", "app_store", "twitter", "whatsapp")
+SOURCES = ("play_store", "app_store", "twitter", "whatsapp", "instagram")
 
 # name -> required?
 FIELDS: dict[str, bool] = {

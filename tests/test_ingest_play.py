@@ -498,6 +498,10 @@ def test_the_example_config_watches_mpaspor_and_every_commented_key_is_valid(tmp
     assert [a.key for a in settings.apps] == ["mpaspor", "contoh"]
     assert collect_options(settings).timeout == 30 and options(settings)["keep_backups"] == 7
     assert collect_options(settings).reread_days == 14 and collect_options(settings).policy.deadline == 120
+    from ingest.instagram import options as instagram_options
+
+    assert instagram_options(settings) == (Path("/etc/suara/instagram-token"), "v25.0")
+    assert settings.apps[0].instagram_user_id == "17841400000000001"
     train = train_config(settings)  # the documented [train] is the built-in default, from the repo root
     here, root = (lambda p: os.path.relpath(p, tmp_path)), (lambda p: os.path.relpath(p, example.parent))
     assert [(here(s.path), s.kind, s.weight, s.optional) for s in train.sources] == [
