@@ -18,8 +18,11 @@ from datetime import datetime, timedelta
 import duckdb
 import pandas as pd
 
+from reply.twins import FEED_ID, TWINNED
+
 ANSWERED = "(coalesce(trim(f.reply_text), '') <> '')"
 DELAY_H = "(epoch(f.replied_at) - epoch(f.created_at)) / 3600.0"
+ONCE = f"f.id NOT IN {TWINNED}"  # one review read by both App Store sources counts once
 API_WINDOW = timedelta(days=7)
 REPLYABLE_SOURCES = ("play_store", "app_store")  # X replies are out of scope: the page links the tweet
 DIMENSIONS = {
@@ -44,7 +47,7 @@ def summary(con: duckdb.DuckDBPyConnection, cond: str = "true", params: dict | N
         SELECT count(*), count(*) FILTER (WHERE {ANSWERED}),
                median({DELAY_H}) FILTER (WHERE {ANSWERED} AND f.replied_at >= f.created_at),
                quantile_cont({DELAY_H}, 0.9) FILTER (WHERE {ANSWERED} AND f.replied_at >= f.created_at)
-        FROM feedback f WHERE {cond}
+        FROM feedback f WHERE ({cond}) AND {ONCE}
         """,
         params or {},
     ).fetchall()[0]
@@ -72,7 +75,7 @@ def breakdown(
                count(*) FILTER (WHERE {ANSWERED}) AS answered,
                count(*) FILTER (WHERE {ANSWERED}) / count(*) AS share,
                median({DELAY_H}) FILTER (WHERE {ANSWERED} AND f.replied_at >= f.created_at) AS median_hours
-        FROM feedback f {join} WHERE {cond}
+        FROM feedback f {join} WHERE ({cond}) AND {ONCE}
         GROUP BY 1 ORDER BY {"1 DESC" if dimension == "month" else "n DESC, 1"}
         """,
         params or {},
@@ -99,9 +102,10 @@ def unanswered_queue(
         )
         SELECT f.id, f.source, f.app_id, f.native_id, f.created_at, f.rating, f.app_version, f.title,
                f.text, f.url, c.categories, coalesce(c.headline, false) AS headline,
-               f.created_at >= $window_start AS in_api_window
+               f.created_at >= $window_start AS in_api_window,
+               f.source = 'app_store' AND {FEED_ID.format(t="f")} AS feed_only
         FROM feedback f LEFT JOIN cats c ON c.feedback_id = f.id
-        WHERE {cond} AND NOT {ANSWERED} AND list_contains($sources, f.source)
+        WHERE ({cond}) AND {ONCE} AND NOT {ANSWERED} AND list_contains($sources, f.source)
           AND f.id NOT IN (SELECT feedback_id FROM replies WHERE state IN ('draft', 'approved', 'sending', 'sent'))
         ORDER BY coalesce(f.rating, 3) <= 2 DESC, coalesce(c.headline, false) DESC, f.created_at DESC, f.id
         LIMIT $limit

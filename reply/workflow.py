@@ -174,8 +174,11 @@ def claim(store: Store, r: Reply, by: str) -> None:
         _event(con, r.feedback_id, r.version, by, "send", "sending", r.text)
 
 
-def record_sent(store: Store, r: Reply, by: str, published_text: str, published_at, detail=None) -> None:
-    """The reply is on the store: mark it sent and show it on the review (feedback.reply_text)."""
+def record_sent(
+    store: Store, r: Reply, by: str, published_text: str, published_at, detail=None, twin: str | None = None
+) -> None:
+    """The reply is on the store: mark it sent and show it on the review (feedback.reply_text), and on
+    its ``twin`` (reply.twins) when it was posted under the App Store Connect review's id."""
     now = utcnow()
     with store.transaction() as con:
         con.execute(
@@ -184,8 +187,8 @@ def record_sent(store: Store, r: Reply, by: str, published_text: str, published_
             [now, by, now, r.feedback_id, r.version],
         )
         con.execute(
-            "UPDATE feedback SET reply_text = ?, replied_at = ? WHERE id = ?",
-            [published_text, published_at or now, r.feedback_id],
+            "UPDATE feedback SET reply_text = ?, replied_at = ? WHERE id = ? OR id = ?",
+            [published_text, published_at or now, r.feedback_id, twin],
         )
         _event(con, r.feedback_id, r.version, by, "sent", "sent", published_text, detail)
 

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
+from googleapiclient.http import HttpMockSequence
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.errors import AppTestError
 
+from reply.clients import PlayClient
+from reply.send import send
+from suara.config import MPASPOR
+from suara.store import Store
 from tests.dashboard_fixture import NIK_DIGITS, build
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
@@ -87,3 +93,32 @@ def test_a_viewer_cannot_approve_and_an_approver_can(db, monkeypatch):
     boss = page({"email": "boss@imigrasi.go.id", "is_logged_in": True})
     boss.button(key=f"approve_{fid}").click().run()
     assert replies(db)[0][1:] == ("approved", "rina", "boss@imigrasi.go.id")
+
+
+def answered(at: AppTest) -> int:
+    value = next(m.value for m in at.metric if m.label == "Dijawab")
+    return int(value.split("/")[0].replace(".", "").strip())
+
+
+def test_from_a_complaint_on_the_page_to_a_sent_reply_and_a_higher_response_rate(db, monkeypatch):
+    """The analyst drafts and approves on the page; `suara reply send --yes` posts it (reply.send.send,
+    through the real Play client on a replayed ReviewsReplyResponse); the page then counts it answered."""
+    monkeypatch.setenv("SUARA_LOCAL_USER", "rina")
+    at = page()
+    before = answered(at)
+    fid = next(b.key.removeprefix("draft_") for b in buttons(at, "draft_play_store:"))
+    at.button(key=f"draft_{fid}").click().run()
+    at.button(key=f"approve_{fid}").click().run()
+    with duckdb.connect(str(db), read_only=True) as con:
+        (text,) = con.execute("SELECT text FROM replies WHERE feedback_id = ?", [fid]).fetchone()
+    result = {"result": {"replyText": text, "lastEdited": {"seconds": "1743379200", "nanos": 0}}}
+    http = HttpMockSequence([({"status": "200"}, json.dumps(result))])
+    client = PlayClient.build(MPASPOR.play_package, http=http)
+    with Store(db) as store:
+        (outcome,) = send(store, lambda *_: client, "rina", yes=True)
+    assert outcome.result == "sent" and http.request_sequence[0][1] == "POST"
+    after = page()
+    assert answered(after) == before + 1
+    assert fid not in {b.key.removeprefix("draft_") for b in buttons(after, "draft_")}  # off the queue
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT state FROM replies WHERE feedback_id = ?", [fid]).fetchone() == ("sent",)

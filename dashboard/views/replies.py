@@ -6,7 +6,9 @@ Play API's one-week window. Actions (draft, edit, approve, discard) write throug
 short-lived read-write connection, recorded with who acted: the OIDC login's e-mail (``st.user``) when a
 login is configured, else the name given to ``suara dashboard --local-user NAME``; without either the
 page only reads. Roles (viewer, analyst, approver) come from suara.toml ``[reply.roles]`` (reply.roles).
-Posting stays with `suara reply send`, run by a person. Texts are masked before they are shown.
+Posting stays with `suara reply send`, run by a person. An App Store review read from the public feed
+is marked: it can be answered only once the appstore-api source found its App Store Connect id
+(reply.twins). Texts are masked before they are shown.
 """
 
 from __future__ import annotations
@@ -49,6 +51,10 @@ TEXTS = {
         "Every review here is answered or has a draft.",
     ),
     "in_window": ("masih dalam jendela 7 hari API", "still in the API's 7-day window"),
+    "feed_only": (
+        "dari feed publik App Store: untuk membalas, kumpulkan juga dengan `--source appstore-api`",
+        "from the public App Store feed: to reply, also collect with `--source appstore-api`",
+    ),
     "open": ("Balasan terbuka", "Open replies"),
     "none_open": ("Belum ada draf.", "No drafts yet."),
     "make_draft": ("Buat draf", "Draft a reply"),
@@ -214,6 +220,8 @@ def render() -> None:
                 meta.append("★" * int(row.rating))
             if row.in_api_window:
                 meta.append(tt("in_window"))
+            if row.feed_only:  # its App Store Connect id is unknown (reply.twins)
+                meta.append(tt("feed_only"))
             url = common.safe_url(row.url)
             if url:
                 meta.append(f"[{t('open_original')}]({url})")
