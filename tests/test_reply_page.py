@@ -60,6 +60,13 @@ def test_figures_and_a_read_only_queue_without_login(db):
     at = page()
     labels = {m.label: m.value for m in at.metric}
     assert "Porsi dijawab" in labels and "Dijawab" in labels
+    assert list(at.dataframe[0].value.columns) == [
+        "Sumber",
+        "Masukan",
+        "Dijawab",
+        "Porsi dijawab",
+        "Median waktu jawab",
+    ]
     drafts = buttons(at, "draft_")
     assert drafts and all(b.disabled for b in drafts)
     assert any("Hanya baca" in i.value for i in at.info)

@@ -37,6 +37,7 @@ TEXTS = {
         "categories, newest first). Post approved replies with `suara reply send`.",
     ),
     "answered": ("Dijawab", "Answered"),
+    "n": ("Masukan", "Feedback"),
     "share": ("Porsi dijawab", "Share answered"),
     "median": ("Median waktu jawab", "Median time to answer"),
     "by": ("Rincian per", "Break down by"),
@@ -197,11 +198,14 @@ def render() -> None:
         table["value"] = table["value"].map(filters.source_name)
     st.dataframe(
         table.assign(
+            n=table["n"].map(num),
+            answered=table["answered"].map(num),
             share=table["share"].map(lambda x: pct(x, digits=2)),
             median_hours=table["median_hours"].map(_delay),
-        ),
+        ).rename(columns={"value": tt(f"dim_{dim}").capitalize(), "n": tt("n"), "answered": tt("answered"),
+                          "share": tt("share"), "median_hours": tt("median")}),
         hide_index=True,
-    )
+    )  # fmt: skip
     who, role = identity()
     if who:
         st.caption(tt("acting_as", who=who, role=role))
