@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -38,9 +39,16 @@ def db(fixture_db, tmp_path, monkeypatch) -> Path:
     return path
 
 
-def page(user: dict | None = None) -> AppTest:
+AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "test-only",
+        "keycloak": {"client_id": "suara", "client_secret": "test-only",
+                     "server_metadata_url": "https://sso.example.invalid/realms/kemenkumham/.well-known/openid-configuration"}}  # fmt: skip
+
+
+def page(user: dict | None = None, login: bool = False) -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=30)
     at.user = user or {}  # no login configured unless the test logs someone in
+    if login:
+        at.secrets["auth"] = AUTH
     at.run()
     at.switch_page("views/replies.py").run()
     assert not at.exception, [e.value for e in at.exception]
@@ -129,3 +137,17 @@ def test_from_a_complaint_on_the_page_to_a_sent_reply_and_a_higher_response_rate
     assert fid not in {b.key.removeprefix("draft_") for b in buttons(after, "draft_")}  # off the queue
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT state FROM replies WHERE feedback_id = ?", [fid]).fetchone() == ("sent",)
+
+
+def test_with_a_login_configured_nobody_acts_before_logging_in_and_groups_give_roles(db, monkeypatch):
+    monkeypatch.setenv("SUARA_LOCAL_USER", "rina")  # ignored once a login is configured
+    at = page(login=True)
+    assert at.button(key="reply_login") and all(b.disabled for b in buttons(at, "draft_"))
+    assert any("Masuk untuk" in i.value for i in at.info)
+    config = Path(os.environ["SUARA_CONFIG"])
+    config.write_text('[reply.roles]\nanalyst = ["group:humas"]\n')
+    analyst = page({"email": "a@imigrasi.go.id", "groups": ["/humas"], "is_logged_in": True}, login=True)
+    fid = buttons(analyst, "draft_")[0].key.removeprefix("draft_")
+    analyst.button(key=f"draft_{fid}").click().run()
+    assert replies(db) == [(fid, "draft", "a@imigrasi.go.id", None)]
+    assert analyst.button(key=f"approve_{fid}").disabled and analyst.button(key="reply_logout")

@@ -179,5 +179,9 @@ def test_roles_from_configuration():
     assert role_of("rina", cfg, local=True) == "analyst"  # the roles list the local user otherwise
     assert role_of("someone@x.id", cfg) == "viewer" and role_of("dev", cfg, local=True) == "approver"
     assert role_of(None, cfg) is None
+    groups = {"approver": ["group:kepala"], "analyst": ["group:humas"]}  # Keycloak paths: /humas
+    assert role_of("x@imigrasi.go.id", groups, groups=["/humas"]) == "analyst"
+    assert role_of("x@imigrasi.go.id", groups, groups=["/humas", "kepala"]) == "approver"
+    assert role_of("x@imigrasi.go.id", groups, groups=["lain"]) == "viewer"
     assert may("approver", "approve") and not may("analyst", "approve") and may("analyst", "draft")
     assert not may("viewer", "draft") and not may(None, "draft")

@@ -3,9 +3,9 @@
 Figures come from reply.metrics (SQL aggregates over the filtered feedback, the sidebar's filters).
 The queue puts 1-2 stars, headline categories and the newest first and marks reviews still inside the
 Play API's one-week window. Actions (draft, edit, approve, discard) write through reply.workflow in a
-short-lived read-write connection, recorded with who acted: the OIDC login's e-mail (``st.user``) when a
-login is configured, else the name given to ``suara dashboard --local-user NAME``; without either the
-page only reads. Roles (viewer, analyst, approver) come from suara.toml ``[reply.roles]`` (reply.roles).
+short-lived read-write connection, recorded with who acted: the OIDC login's e-mail (``st.login`` /
+``st.user``) when a login is configured in .streamlit/secrets.toml ``[auth]`` (then nobody acts without
+it), else the name given to ``suara dashboard --local-user NAME``; without either the page only reads. Roles (viewer, analyst, approver) come from suara.toml ``[reply.roles]`` (reply.roles).
 Posting stays with `suara reply send`, run by a person. An App Store review read from the public feed
 is marked: it can be answered only once the appstore-api source found its App Store Connect id
 (reply.twins). Texts are masked before they are shown.
@@ -67,6 +67,12 @@ TEXTS = {
         "Hanya baca: masuk (login) atau jalankan `suara dashboard --local-user NAMA` untuk membuat draf.",
         "Read only: log in, or start `suara dashboard --local-user NAME`, to draft replies.",
     ),
+    "log_in_first": (
+        "Masuk untuk membuat atau menyetujui balasan.",
+        "Log in to draft or approve replies.",
+    ),
+    "login": ("Masuk", "Log in"),
+    "logout": ("Keluar", "Log out"),
     "acting_as": ("Bertindak sebagai {who} ({role})", "Acting as {who} ({role})"),
     "saved": ("Tersimpan.", "Saved."),
     "hours": ("{n} jam", "{n} h"),
@@ -105,8 +111,20 @@ def _delay(hours) -> str:
     return tt("days", n=num(round(hours / 24, 1))) if hours >= 48 else tt("hours", n=num(round(hours, 1)))
 
 
+def login_provider() -> tuple[bool, str | None]:
+    """(configured, provider): is an OIDC login set up in .streamlit/secrets.toml ``[auth]``, and the
+    name of its provider when it is one of several (``[auth.keycloak]``), for ``st.login``."""
+    try:
+        auth = st.secrets["auth"]
+    except Exception:  # no secrets file, no [auth] in it, or a file that does not parse: no login
+        return False, None
+    providers = [k for k, v in auth.items() if hasattr(v, "keys")]
+    return True, providers[0] if len(providers) == 1 else None
+
+
 def identity() -> tuple[str | None, str | None]:
-    """(who, role): the OIDC user's e-mail, else the --local-user name; role from [reply.roles]."""
+    """(who, role): the OIDC user's e-mail (role by e-mail or by the ``groups`` claim), else, where no
+    login is configured, the --local-user name; role from [reply.roles]."""
     try:
         cfg = load_settings().extra.get("reply", {}).get("roles", {})
     except Exception:  # a broken suara.toml: read only, the other pages say why
@@ -114,7 +132,10 @@ def identity() -> tuple[str | None, str | None]:
     user = st.user
     if user.get("is_logged_in"):
         who = user.get("email") or user.get("name")
-        return who, roles.role_of(who, cfg)
+        groups = user.get("groups") or ()
+        return who, roles.role_of(who, cfg, groups=[groups] if isinstance(groups, str) else list(groups))
+    if login_provider()[0]:  # a login is configured: nobody acts without it
+        return None, None
     local = os.environ.get("SUARA_LOCAL_USER")
     return (local, roles.role_of(local, cfg, local=True)) if local else (None, None)
 
@@ -207,8 +228,14 @@ def render() -> None:
         hide_index=True,
     )  # fmt: skip
     who, role = identity()
+    login, provider = login_provider()
     if who:
         st.caption(tt("acting_as", who=who, role=role))
+        if st.user.get("is_logged_in"):
+            st.button(tt("logout"), key="reply_logout", on_click=st.logout)
+    elif login:
+        st.info(tt("log_in_first"), icon=":material/lock:")
+        st.button(tt("login"), key="reply_login", type="primary", on_click=st.login, args=(provider,))
     else:
         st.info(tt("read_only"), icon=":material/lock:")
     tpl = load_templates()
