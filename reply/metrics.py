@@ -24,7 +24,8 @@ ANSWERED = "(coalesce(trim(f.reply_text), '') <> '')"
 DELAY_H = "(epoch(f.replied_at) - epoch(f.created_at)) / 3600.0"
 ONCE = f"f.id NOT IN {TWINNED}"  # one review read by both App Store sources counts once
 API_WINDOW = timedelta(days=7)
-REPLYABLE_SOURCES = ("play_store", "app_store")  # X replies are out of scope: the page links the tweet
+REPLYABLE_SOURCES = ("play_store", "app_store")  # through the stores' APIs
+QUEUE_SOURCES = (*REPLYABLE_SOURCES, "twitter")  # X replies are out of scope: the page links the tweet
 DIMENSIONS = {
     "source": "f.source",
     "app": "f.app_id",
@@ -90,7 +91,8 @@ def unanswered_queue(
     params: dict | None = None,
     limit: int = 20,
 ) -> pd.DataFrame:
-    """The unanswered reviews of the stores one can reply on, most urgent first (see the module doc),
+    """The unanswered reviews of the stores one can reply on, and tweets (to open), most urgent first
+    (see the module doc),
     without those that already have a reply in the workflow (draft, approved, sending or sent)."""
     return _exec(
         con,
@@ -114,7 +116,7 @@ def unanswered_queue(
             **(params or {}),
             "headline": headline,
             "window_start": now - API_WINDOW,
-            "sources": list(REPLYABLE_SOURCES),
+            "sources": list(QUEUE_SOURCES),
             "limit": limit,
         },
     ).df()

@@ -25,7 +25,9 @@ def role_of(
     nobody is known. The highest role any of them is listed under wins."""
     if not identity:
         return None
-    keys = {identity.strip().lower()} | {f"group:{g}".strip().lower().replace("group:/", "group:") for g in groups}
+    keys = {identity.strip().lower()} | {
+        f"group:{g}".strip().lower().replace("group:/", "group:") for g in groups
+    }
     for role in ("approver", "analyst", "viewer"):
         listed = {str(v).strip().lower().replace("group:/", "group:") for v in roles_config.get(role, [])}
         if keys & listed:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from nlp.offices import load_offices
 from reply.drafts import Templates, check, compose
+from reply.metrics import REPLYABLE_SOURCES
 from suara.store import Store, first_row, utcnow
 
 OPEN = ("draft", "approved", "sending", "failed")
@@ -78,6 +79,10 @@ def suggest(store: Store, feedback_id: str, tpl: Templates, headline: list[str])
     if not row:
         raise WorkflowError(f"no feedback with id {feedback_id!r}; ids look like play_store:<reviewId>")
     source, version, cats, office_id = row
+    if source not in REPLYABLE_SOURCES:
+        raise WorkflowError(
+            f"{feedback_id}: replies on {source} are not posted by Suara; open it and answer there"
+        )
     office = None
     if office_id:
         office = next((o.short_name for o in load_offices() if o.office_id == office_id), None)

@@ -260,7 +260,9 @@ def render() -> None:
             st.markdown(common.md(row.text))
             if isinstance(row.categories, str):
                 st.caption(common.category_labels(row.categories))
-            if st.button(tt("make_draft"), key=f"draft_{row.id}", disabled=not roles.may(role, "draft")):
+            if row.source not in metrics.REPLYABLE_SOURCES:  # a tweet: its link, no draft
+                st.caption(tt("x_link"))
+            elif st.button(tt("make_draft"), key=f"draft_{row.id}", disabled=not roles.may(role, "draft")):
                 act(role, "draft", workflow.draft, row.id, who, tpl, headline)
     open_replies(who, role, tpl, headline)
 
