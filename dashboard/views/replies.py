@@ -18,6 +18,7 @@ import os
 import duckdb
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitAuthError
 
 from dashboard import common, filters, queries
 from dashboard.i18n import lang, num, pct, t
@@ -72,6 +73,10 @@ TEXTS = {
         "Log in to draft or approve replies.",
     ),
     "login": ("Masuk", "Log in"),
+    "login_broken": (
+        "Login belum bisa dipakai: {detail} Periksa [auth] di .streamlit/secrets.toml.",
+        "The login cannot be used yet: {detail} Check [auth] in .streamlit/secrets.toml.",
+    ),
     "logout": ("Keluar", "Log out"),
     "acting_as": ("Bertindak sebagai {who} ({role})", "Acting as {who} ({role})"),
     "saved": ("Tersimpan.", "Saved."),
@@ -235,7 +240,11 @@ def render() -> None:
             st.button(tt("logout"), key="reply_logout", on_click=st.logout)
     elif login:
         st.info(tt("log_in_first"), icon=":material/lock:")
-        st.button(tt("login"), key="reply_login", type="primary", on_click=st.login, args=(provider,))
+        if st.button(tt("login"), key="reply_login", type="primary"):
+            try:
+                st.login(provider)
+            except StreamlitAuthError as exc:  # [auth] incomplete: one line, not a traceback
+                st.error(tt("login_broken", detail=" ".join(str(exc).split())))
     else:
         st.info(tt("read_only"), icon=":material/lock:")
     tpl = load_templates()
