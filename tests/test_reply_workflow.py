@@ -214,3 +214,30 @@ def test_a_tweet_is_in_the_queue_to_open_and_a_feed_review_is_marked_but_neither
     assert q.loc["app_store:6290024630", "feed_only"] and not q.loc["app_store:r8", "feed_only"]
     with pytest.raises(workflow.WorkflowError, match="not posted by Suara"):
         workflow.draft(store, "twitter:1890000000000000001", "rina", load_templates(), HEADLINE)
+
+
+def test_cli_send_says_a_feed_review_needs_the_appstore_api_source(store, db_path):
+    store.upsert_feedback(
+        [
+            {
+                "source": "app_store",
+                "native_id": "6290024630",
+                "app_id": "mpaspor",
+                "rating": 1,
+                "text": "aplikasi error",
+                "created_at": "2026-03-09T09:00:00Z",
+            }
+        ]  # fmt: skip
+    )
+    workflow.draft(store, "app_store:6290024630", "rina", load_templates(), HEADLINE)
+    workflow.approve(store, "app_store:6290024630", "budi", load_templates())
+    store.close()
+    for extra in ([], ["--yes"]):
+        r = runner.invoke(app, ["reply", "send", "--by", "budi", "--db", str(db_path), *extra])
+        flat = " ".join(r.output.split())
+        assert r.exit_code == 1 and "Traceback" not in r.output, r.output
+        assert (
+            "app_store:6290024630 v1: skipped - app_store:6290024630 was read from the public App Store feed"
+            in flat
+        )
+        assert "suara collect --source appstore-api" in flat
