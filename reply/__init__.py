@@ -2,7 +2,8 @@
 
 Response metrics over what the stores already show (``reply.metrics``), drafts from the editable
 templates in data/replies.toml (``reply.drafts``), the draft -> approved -> sent | failed workflow with
-its audit trail (``reply.workflow``), and posting through the stores' official APIs (``reply.play``,
-``reply.appstore``, driven by ``reply.send``). It reads and writes the store through ``suara.store``;
-nothing here is imported by nlp/ or ingest/, and the nightly job never sends.
+its audit trail (``reply.workflow``), who may do what (``reply.roles``), and posting through the stores'
+official APIs (``reply.clients``, driven by ``reply.send``; an App Store review read from the public
+feed is answered under its App Store Connect id, ``reply.twins``). It reads and writes the store through
+``suara.store``; nlp/ imports nothing from here, and the nightly job never sends.
 """

@@ -18,10 +18,14 @@ from datetime import datetime, timedelta
 import duckdb
 import pandas as pd
 
+from reply.twins import FEED_ID, TWINNED
+
 ANSWERED = "(coalesce(trim(f.reply_text), '') <> '')"
 DELAY_H = "(epoch(f.replied_at) - epoch(f.created_at)) / 3600.0"
+ONCE = f"f.id NOT IN {TWINNED}"  # one review read by both App Store sources counts once
 API_WINDOW = timedelta(days=7)
-REPLYABLE_SOURCES = ("play_store", "app_store")  # X replies are out of scope: the page links the tweet
+REPLYABLE_SOURCES = ("play_store", "app_store")  # through the stores' APIs
+QUEUE_SOURCES = (*REPLYABLE_SOURCES, "twitter")  # X replies are out of scope: the page links the tweet
 DIMENSIONS = {
     "source": "f.source",
     "app": "f.app_id",
@@ -44,7 +48,7 @@ def summary(con: duckdb.DuckDBPyConnection, cond: str = "true", params: dict | N
         SELECT count(*), count(*) FILTER (WHERE {ANSWERED}),
                median({DELAY_H}) FILTER (WHERE {ANSWERED} AND f.replied_at >= f.created_at),
                quantile_cont({DELAY_H}, 0.9) FILTER (WHERE {ANSWERED} AND f.replied_at >= f.created_at)
-        FROM feedback f WHERE {cond}
+        FROM feedback f WHERE ({cond}) AND {ONCE}
         """,
         params or {},
     ).fetchall()[0]
@@ -72,7 +76,7 @@ def breakdown(
                count(*) FILTER (WHERE {ANSWERED}) AS answered,
                count(*) FILTER (WHERE {ANSWERED}) / count(*) AS share,
                median({DELAY_H}) FILTER (WHERE {ANSWERED} AND f.replied_at >= f.created_at) AS median_hours
-        FROM feedback f {join} WHERE {cond}
+        FROM feedback f {join} WHERE ({cond}) AND {ONCE}
         GROUP BY 1 ORDER BY {"1 DESC" if dimension == "month" else "n DESC, 1"}
         """,
         params or {},
@@ -87,7 +91,8 @@ def unanswered_queue(
     params: dict | None = None,
     limit: int = 20,
 ) -> pd.DataFrame:
-    """The unanswered reviews of the stores one can reply on, most urgent first (see the module doc),
+    """The unanswered reviews of the stores one can reply on, and tweets (to open), most urgent first
+    (see the module doc),
     without those that already have a reply in the workflow (draft, approved, sending or sent)."""
     return _exec(
         con,
@@ -99,9 +104,10 @@ def unanswered_queue(
         )
         SELECT f.id, f.source, f.app_id, f.native_id, f.created_at, f.rating, f.app_version, f.title,
                f.text, f.url, c.categories, coalesce(c.headline, false) AS headline,
-               f.created_at >= $window_start AS in_api_window
+               f.created_at >= $window_start AS in_api_window,
+               f.source = 'app_store' AND {FEED_ID.format(t="f")} AS feed_only
         FROM feedback f LEFT JOIN cats c ON c.feedback_id = f.id
-        WHERE {cond} AND NOT {ANSWERED} AND list_contains($sources, f.source)
+        WHERE ({cond}) AND {ONCE} AND NOT {ANSWERED} AND list_contains($sources, f.source)
           AND f.id NOT IN (SELECT feedback_id FROM replies WHERE state IN ('draft', 'approved', 'sending', 'sent'))
         ORDER BY coalesce(f.rating, 3) <= 2 DESC, coalesce(c.headline, false) DESC, f.created_at DESC, f.id
         LIMIT $limit
@@ -110,7 +116,7 @@ def unanswered_queue(
             **(params or {}),
             "headline": headline,
             "window_start": now - API_WINDOW,
-            "sources": list(REPLYABLE_SOURCES),
+            "sources": list(QUEUE_SOURCES),
             "limit": limit,
         },
     ).df()

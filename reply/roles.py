@@ -4,9 +4,10 @@ Roles come from suara.toml, by e-mail (as the OIDC login reports it) or by the l
 
     [reply.roles]
     approver = ["kepala.humas@imigrasi.go.id"]
-    analyst = ["analis1@imigrasi.go.id", "rina"]
+    analyst = ["analis1@imigrasi.go.id", "rina", "group:humas"]
 
-Anyone logged in but not listed is a viewer. Without a login the dashboard has no identity, and the
+An entry ``group:NAME`` matches everyone whose login reports NAME among its ``groups`` claim (Keycloak's
+group-membership mapper puts it in the ID token). Anyone logged in but not listed is a viewer. Without a login the dashboard has no identity, and the
 reply actions are off, unless it was started with ``suara dashboard --local-user NAME`` (the local
 demo): that person is an approver unless the roles list them otherwise. Pure: no Streamlit here.
 """
@@ -17,13 +18,19 @@ ROLES = ("viewer", "analyst", "approver")
 CAN = {"draft": ("analyst", "approver"), "approve": ("approver",)}
 
 
-def role_of(identity: str | None, roles_config: dict, local: bool = False) -> str | None:
-    """The role of ``identity`` (an e-mail or a local name); None when nobody is known."""
+def role_of(
+    identity: str | None, roles_config: dict, local: bool = False, groups: tuple[str, ...] | list = ()
+) -> str | None:
+    """The role of ``identity`` (an e-mail or a local name, with the login's ``groups``); None when
+    nobody is known. The highest role any of them is listed under wins."""
     if not identity:
         return None
-    key = identity.strip().lower()
+    keys = {identity.strip().lower()} | {
+        f"group:{g}".strip().lower().replace("group:/", "group:") for g in groups
+    }
     for role in ("approver", "analyst", "viewer"):
-        if key in {str(v).strip().lower() for v in roles_config.get(role, [])}:
+        listed = {str(v).strip().lower().replace("group:/", "group:") for v in roles_config.get(role, [])}
+        if keys & listed:
             return role
     return "approver" if local else "viewer"
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from nlp.offices import load_offices
 from reply.drafts import Templates, check, compose
+from reply.metrics import REPLYABLE_SOURCES
 from suara.store import Store, first_row, utcnow
 
 OPEN = ("draft", "approved", "sending", "failed")
@@ -78,6 +79,10 @@ def suggest(store: Store, feedback_id: str, tpl: Templates, headline: list[str])
     if not row:
         raise WorkflowError(f"no feedback with id {feedback_id!r}; ids look like play_store:<reviewId>")
     source, version, cats, office_id = row
+    if source not in REPLYABLE_SOURCES:
+        raise WorkflowError(
+            f"{feedback_id}: replies on {source} are not posted by Suara; open it and answer there"
+        )
     office = None
     if office_id:
         office = next((o.short_name for o in load_offices() if o.office_id == office_id), None)
@@ -174,8 +179,11 @@ def claim(store: Store, r: Reply, by: str) -> None:
         _event(con, r.feedback_id, r.version, by, "send", "sending", r.text)
 
 
-def record_sent(store: Store, r: Reply, by: str, published_text: str, published_at, detail=None) -> None:
-    """The reply is on the store: mark it sent and show it on the review (feedback.reply_text)."""
+def record_sent(
+    store: Store, r: Reply, by: str, published_text: str, published_at, detail=None, twin: str | None = None
+) -> None:
+    """The reply is on the store: mark it sent and show it on the review (feedback.reply_text), and on
+    its ``twin`` (reply.twins) when it was posted under the App Store Connect review's id."""
     now = utcnow()
     with store.transaction() as con:
         con.execute(
@@ -184,8 +192,8 @@ def record_sent(store: Store, r: Reply, by: str, published_text: str, published_
             [now, by, now, r.feedback_id, r.version],
         )
         con.execute(
-            "UPDATE feedback SET reply_text = ?, replied_at = ? WHERE id = ?",
-            [published_text, published_at or now, r.feedback_id],
+            "UPDATE feedback SET reply_text = ?, replied_at = ? WHERE id = ? OR id = ?",
+            [published_text, published_at or now, r.feedback_id, twin],
         )
         _event(con, r.feedback_id, r.version, by, "sent", "sent", published_text, detail)
 

@@ -409,7 +409,10 @@ def nightly(
     ] = False,
     sources: Annotated[
         list[str] | None,
-        typer.Option("--sources", help="Sources, comma-separated: play,appstore,twitter (default: all)."),
+        typer.Option(
+            "--sources",
+            help="Sources, comma-separated: play,appstore,twitter,play-api,appstore-api (default: the public ones, and the owner's APIs whose credentials are set).",
+        ),
     ] = None,
     max_items: Annotated[
         int | None, typer.Option("--max", min=1, help="Stop each source after the page that reaches N items.")

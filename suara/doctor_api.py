@@ -10,20 +10,12 @@ the client's one-line message: the variable to set or the HTTP status, never the
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
+from ingest.owner_api import configured
 from reply.clients import AppStoreClient, CredentialsError, PlayClient, PostError
 from suara.config import Settings
 from suara.doctor import Check
-
-PLAY_ENV = ("SUARA_PLAY_SERVICE_ACCOUNT",)
-ASC_ENV = ("SUARA_ASC_KEY_ID", "SUARA_ASC_ISSUER_ID", "SUARA_ASC_PRIVATE_KEY_FILE")
-
-
-def _configured(settings: Settings, store: str, env: tuple[str, ...]) -> bool:
-    extra = settings.extra if isinstance(settings.extra, dict) else {}
-    return any(os.environ.get(name) for name in env) or bool(extra.get("reply", {}).get(store))
 
 
 def _probe(name: str, what: str, call: Callable[[], object], hint: str) -> Check:
@@ -44,8 +36,8 @@ def check_owner_apis(
     play = play or (lambda package: PlayClient.build(package, settings_extra=extra))
     appstore = appstore or (lambda: AppStoreClient.from_settings(extra))
     checks = []
-    use_play = _configured(settings, "play", PLAY_ENV)
-    use_asc = _configured(settings, "appstore", ASC_ENV)
+    in_use = configured(settings)
+    use_play, use_asc = "play-api" in in_use, "appstore-api" in in_use
     for app in settings.apps:
         if use_play and app.play_package:
             pkg = app.play_package

@@ -224,3 +224,12 @@ def apply_migration(con: duckdb.DuckDBPyConnection, number: int, now: datetime) 
     )
     con.execute(MIGRATIONS[number - 1])
     con.execute("INSERT INTO schema_version VALUES (?, ?)", [number, now])
+
+
+def migration_failed(path, number: int, exc: duckdb.Error) -> str:
+    """The one line a user sees when migration ``number`` fails on ``path`` (its transaction rolled back)."""
+    why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return (
+        f"database {path}: the upgrade to schema version {number} failed ({why}); the file is unchanged at "
+        f"version {number - 1}: restore the nightly's backup of it (backups/) or move it aside and run `suara init`"
+    )

@@ -22,6 +22,9 @@ Built to be left alone:
   disk) leaves no partial copy and turns the recorded run to failed (exit code 1). An OS error in a step
   is logged as one line; only an unexpected error gets its traceback in the log.
 
+The sources are the public ones, with the owner's APIs (play-api, appstore-api) where their credentials
+are set (ingest/owner_api.py); the job reads reviews and replies, and never sends a reply itself.
+
 ``run_nightly`` is the API (the CLI and the benchmark call it); ``sources`` lets a caller replay
 recorded data through the real ``ingest.collect`` or any ``SourceTask`` of its own.
 """
@@ -115,21 +118,27 @@ def default_sources(
     setting (no play_package, ...) is reported as skipped, not failed; instagram only where configured."""
     from ingest.collect import collect
     from ingest.collect import default_sources as app_sources
+    from ingest.owner_api import CREDENTIALS, nightly_sources
 
     names = list(only or SOURCE_NAMES)
-    unknown = sorted(set(names) - set(SOURCE_NAMES))
+    unknown = sorted(set(names) - set(SOURCE_NAMES) - set(CREDENTIALS))
     if unknown:
         raise ConfigError(
-            f"unknown source(s) {unknown} in --sources; expected some of {', '.join(SOURCE_NAMES)}"
+            f"unknown source(s) {unknown} in --sources; expected some of {', '.join((*SOURCE_NAMES, *CREDENTIALS))}"
         )
 
     def task(app, name: str) -> SourceTask:
         def run(store: Store):
-            return collect(store, settings, app, name, max_items=max_items, client=client, policy=policy)
+            # ``client``: one for the public sources, or one per source name (an owner's API client)
+            http = client.get(name) if isinstance(client, dict) else client if name in SOURCE_NAMES else None
+            return collect(store, settings, app, name, max_items=max_items, client=http, policy=policy)
 
         return SourceTask(app.key, name, run)
 
-    return [task(app, name) for app in settings.apps for name in (names if only else app_sources(app))]
+    def planned(app) -> list[str]:  # the owner's APIs replace or join the public feeds when credentials are set
+        return names if only else nightly_sources(settings, tuple(app_sources(app)))
+
+    return [task(app, name) for app in settings.apps for name in planned(app)]
 
 
 def options(settings: Settings) -> dict:

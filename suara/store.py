@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from suara.migrations import SCHEMA_VERSION, apply_migration, schema_version
+from suara.migrations import SCHEMA_VERSION, apply_migration, migration_failed, schema_version
 from suara.records import normalize
 from suara.redact import scrub
 
@@ -258,8 +258,11 @@ class Store:
         if current > SCHEMA_VERSION:
             raise NewerSchema(_newer_message(self.path, current))
         for number in range(current + 1, SCHEMA_VERSION + 1):
-            with self.transaction() as con:
-                apply_migration(con, number, utcnow())
+            try:
+                with self.transaction() as con:
+                    apply_migration(con, number, utcnow())
+            except duckdb.Error as exc:  # one line, never a traceback: the file stays at number - 1
+                raise StoreError(migration_failed(self.path, number, exc)) from None
         return SCHEMA_VERSION
 
     @property

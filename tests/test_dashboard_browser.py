@@ -146,6 +146,7 @@ PAGES = [
     "pelabelan",
     "kerangka",
     "riwayat",
+    "tanggapan",
 ]
 
 
@@ -179,7 +180,10 @@ def test_every_page_at_two_widths_without_outside_requests(server):
                     page.wait_for_load_state("networkidle")
                     assert not page.get_by_test_id("stException").count(), (path, width)
                     assert not page.get_by_text("Page not found").count(), (path, width)
-                    if path in ("", "versi", "masukan"):
+                    if path == "tanggapan":  # the response figures and the queue, read-only without a login
+                        expect(page.get_by_text("Porsi dijawab")).to_be_visible(timeout=30_000)
+                        expect(page.get_by_text("Belum dijawab", exact=True)).to_be_visible(timeout=30_000)
+                    if path in ("", "versi", "masukan", "tanggapan"):
                         page.wait_for_timeout(800)
                         name = path or "ringkasan"
                         page.screenshot(path=str(ARTIFACTS / f"{name}_{width}.png"), full_page=True)

@@ -377,3 +377,50 @@ def test_doctor_checks_each_configured_api_with_one_read_and_names_the_failure(d
 
 def test_doctor_skips_the_api_checks_when_no_credentials_are_configured(db_path):
     assert check_owner_apis(Settings(db_path=db_path, apps=(MPASPOR,))) == []
+
+
+# -- the nightly job ---------------------------------------------------------------------------------
+def test_nightly_collects_the_owner_api_only_when_its_credentials_are_set(db_path, tmp_path, monkeypatch):
+    from suara.nightly import default_sources
+
+    assert [t.source for t in default_sources(settings(db_path))] == ["play", "appstore", "twitter"]
+    monkeypatch.setenv("SUARA_PLAY_SERVICE_ACCOUNT", str(tmp_path / "sa.json"))
+    assert [t.source for t in default_sources(settings(db_path))] == [
+        "play",
+        "appstore",
+        "twitter",
+        "play-api",
+    ]
+    monkeypatch.delenv("SUARA_PLAY_SERVICE_ACCOUNT")
+    toml = Settings(db_path=db_path, apps=(MPASPOR,), extra={"reply": {"appstore": {"key_id": "K"}}})
+    assert [t.source for t in default_sources(toml)] == ["play", "appstore-api", "twitter"]
+    roles_only = Settings(db_path=db_path, apps=(MPASPOR,), extra={"reply": {"roles": {"approver": ["a"]}}})
+    assert [t.source for t in default_sources(roles_only)] == ["play", "appstore", "twitter"]
+
+
+def test_nightly_with_app_store_connect_credentials_reads_reviews_and_posts_nothing(
+    db_path, tmp_path, asc_key
+):
+    from suara.config import AppConfig
+    from suara.nightly import run_nightly
+
+    seen: list[httpx.Request] = []
+    page = asc_page([asc_review(1, "r1"), asc_review(2)], [asc_response("r1", "Terima kasih.", "PUBLISHED")])
+    client = asc_client(asc_key, [page], seen)
+    only_ios = AppConfig(key="mpaspor", name="M-Paspor", appstore_id=ASC_APP)  # nothing else to collect
+    s = Settings(db_path=db_path, apps=(only_ios,))
+    with Store(db_path) as store:  # an approved reply waiting: the nightly job must not send it
+        store.upsert_feedback([{"source": "app_store", "native_id": "00000028-b08c-0014-729e-fbd500000002",
+                                "app_id": "mpaspor", "text": "antrian penuh terus 2", "created_at": NOW}])  # fmt: skip
+        store.con.execute("INSERT INTO replies VALUES ('app_store:00000028-b08c-0014-729e-fbd500000002', 1, "
+                          "'approved', 'Mohon maaf.', '', 'a', now(), 'a', now(), 'a', now(), NULL, NULL)")  # fmt: skip
+    r = run_nightly(s, client={"appstore-api": client}, models_dir=tmp_path / "none", keep_backups=0)
+    steps = {st.name: st.status for st in r.steps}
+    assert steps["collect appstore-api/mpaspor"] == "success", r.steps
+    assert not any(name.startswith("collect appstore/") for name in steps)
+    assert {req.method for req in seen} == {"GET"}
+    with Store(db_path) as store:
+        assert (
+            store.con.execute("SELECT count(*) FROM feedback WHERE source = 'app_store'").fetchone()[0] == 2
+        )
+        assert store.con.execute("SELECT state FROM replies").fetchall() == [("approved",)]

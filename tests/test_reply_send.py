@@ -10,7 +10,7 @@ App Store Connect's JSON:API CustomerReviewResponseV1Response and its ``errors``
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import httpx
 import jwt
@@ -231,3 +231,67 @@ def test_app_store_403_is_one_line_and_crash_recovery_reads_the_response(db_path
         (o,) = send(store, lambda *_: client, "budi", yes=True)
         assert o.result == "already-there" and state(store)[0] == "sent"
     assert [r.method for r in seen] == ["POST", "GET"]
+
+
+def test_app_store_rejected_reply_is_failed_with_apples_line(db_path, asc_key):
+    seen: list[httpx.Request] = []
+    invalid = asc_error(409, "ENTITY_ERROR.ATTRIBUTE.INVALID", "An attribute value is invalid.",
+                        "The provided entity includes an attribute with an invalid value")  # fmt: skip
+    client = AppStoreClient.from_settings({}, transport=asc_transport(asc_key, [invalid], seen))
+    with approved_store(db_path, "app_store", "rev-1") as store:
+        (o,) = send(store, lambda *_: client, "budi", yes=True)
+        st, error = state(store)
+    assert o.result == "failed" and st == "failed" and "\n" not in error
+    assert "HTTP 409 An attribute value is invalid." in error and len(seen) == 1  # no retry
+
+
+# -- an App Store review read from the public feed (numeric id) and its App Store Connect twin ------
+FEED_ID = "6290024630"  # the public feed's entry.id.label
+ASC_ID = "00000028-b08c-0014-729e-fbd500000007"  # the customerReviews id App Store Connect gives it
+
+
+def feed_and_twin(db_path, twin_hours: float | None) -> Store:
+    same = {"source": "app_store", "app_id": "mpaspor", "author": "nick7", "title": "Gagal bayar",
+            "text": "aplikasi error terus", "rating": 1}  # fmt: skip
+    store = Store(db_path)
+    rows = [{**same, "native_id": FEED_ID, "created_at": "2026-03-01T08:00:00Z"}]  # dated by its update
+    if twin_hours is not None:
+        at = datetime(2026, 3, 1, 8) - timedelta(hours=twin_hours)
+        rows.append({**same, "native_id": ASC_ID, "created_at": at.isoformat()})
+        rows.append({**same, "native_id": "00000028-0000", "text": "lain", "created_at": at.isoformat()})
+    store.upsert_feedback(rows)
+    fid = f"app_store:{FEED_ID}"
+    workflow.draft(store, fid, "rina", load_templates(), HEADLINE, text=TEXT)
+    workflow.approve(store, fid, "budi", load_templates())
+    return store
+
+
+def test_a_feed_review_is_answered_under_its_app_store_connect_twin_and_counted_once(db_path, asc_key):
+    from reply.metrics import summary
+
+    seen: list[httpx.Request] = []
+    client = AppStoreClient.from_settings({}, transport=asc_transport(asc_key, [asc_created(TEXT)], seen))
+    with feed_and_twin(db_path, twin_hours=5) as store:
+        before = summary(store.con)
+        (o,) = send(store, lambda *_: client, "budi", yes=True)
+        assert o.result == "sent"
+        shown = store.con.execute("SELECT native_id, reply_text FROM feedback ORDER BY native_id").fetchall()
+        after = summary(store.con)
+    body = json.loads(seen[0].content)
+    assert body["data"]["relationships"]["review"]["data"]["id"] == ASC_ID
+    assert (
+        dict(shown)[FEED_ID] == TEXT and dict(shown)[ASC_ID] == TEXT and dict(shown)["00000028-0000"] is None
+    )
+    assert (before["n"], before["answered"], after["n"], after["answered"]) == (2, 0, 2, 1)
+
+
+@pytest.mark.parametrize("twin_hours", [None, 72])  # no appstore-api source; a review three days apart
+def test_a_feed_review_without_a_twin_is_skipped_with_what_to_do(db_path, asc_key, twin_hours):
+    seen: list[httpx.Request] = []
+    client = AppStoreClient.from_settings({}, transport=asc_transport(asc_key, [], seen))
+    with feed_and_twin(db_path, twin_hours) as store:
+        (dry,) = send(store, lambda *_: client, "budi", yes=False)
+        (o,) = send(store, lambda *_: client, "budi", yes=True)
+        st = state(store)
+    assert dry.result == o.result == "skipped" and st == ("approved", None) and seen == []
+    assert "public App Store feed" in o.detail and "--source appstore-api" in o.detail

@@ -179,5 +179,65 @@ def test_roles_from_configuration():
     assert role_of("rina", cfg, local=True) == "analyst"  # the roles list the local user otherwise
     assert role_of("someone@x.id", cfg) == "viewer" and role_of("dev", cfg, local=True) == "approver"
     assert role_of(None, cfg) is None
+    groups = {"approver": ["group:kepala"], "analyst": ["group:humas"]}  # Keycloak paths: /humas
+    assert role_of("x@imigrasi.go.id", groups, groups=["/humas"]) == "analyst"
+    assert role_of("x@imigrasi.go.id", groups, groups=["/humas", "kepala"]) == "approver"
+    assert role_of("x@imigrasi.go.id", groups, groups=["lain"]) == "viewer"
     assert may("approver", "approve") and not may("analyst", "approve") and may("analyst", "draft")
     assert not may("viewer", "draft") and not may(None, "draft")
+
+
+def test_a_tweet_is_in_the_queue_to_open_and_a_feed_review_is_marked_but_neither_is_drafted_wrongly(store):
+    store.upsert_feedback(
+        [
+            {
+                "source": "twitter",
+                "native_id": "1890000000000000001",
+                "app_id": "mpaspor",
+                "rating": None,
+                "text": "m-paspor error terus",
+                "created_at": "2026-03-09T08:00:00Z",
+                "url": "https://x.com/i/status/1890000000000000001",
+            },
+            {
+                "source": "app_store",
+                "native_id": "6290024630",
+                "app_id": "mpaspor",
+                "rating": 1,
+                "text": "aplikasi error",
+                "created_at": "2026-03-09T09:00:00Z",
+            },
+        ]  # fmt: skip
+    )
+    q = metrics.unanswered_queue(store.con, HEADLINE, now=datetime(2026, 3, 10)).set_index("id")
+    assert q.loc["twitter:1890000000000000001", "url"].startswith("https://x.com/")
+    assert q.loc["app_store:6290024630", "feed_only"] and not q.loc["app_store:r8", "feed_only"]
+    with pytest.raises(workflow.WorkflowError, match="not posted by Suara"):
+        workflow.draft(store, "twitter:1890000000000000001", "rina", load_templates(), HEADLINE)
+
+
+def test_cli_send_says_a_feed_review_needs_the_appstore_api_source(store, db_path):
+    store.upsert_feedback(
+        [
+            {
+                "source": "app_store",
+                "native_id": "6290024630",
+                "app_id": "mpaspor",
+                "rating": 1,
+                "text": "aplikasi error",
+                "created_at": "2026-03-09T09:00:00Z",
+            }
+        ]  # fmt: skip
+    )
+    workflow.draft(store, "app_store:6290024630", "rina", load_templates(), HEADLINE)
+    workflow.approve(store, "app_store:6290024630", "budi", load_templates())
+    store.close()
+    for extra in ([], ["--yes"]):
+        r = runner.invoke(app, ["reply", "send", "--by", "budi", "--db", str(db_path), *extra])
+        flat = " ".join(r.output.split())
+        assert r.exit_code == 1 and "Traceback" not in r.output, r.output
+        assert (
+            "app_store:6290024630 v1: skipped - app_store:6290024630 was read from the public App Store feed"
+            in flat
+        )
+        assert "suara collect --source appstore-api" in flat

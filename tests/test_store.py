@@ -7,7 +7,9 @@ import sys
 
 import duckdb
 import pytest
+from typer.testing import CliRunner
 
+from suara.cli import app
 from suara.human_labels import human_labelled, save_human_labels
 from suara.migrations import MIGRATIONS, SCHEMA_VERSION
 from suara.store import Store, StoreError, StoreLocked, read_connection
@@ -223,3 +225,24 @@ def test_near_duplicates_with_one_decision_train_once(store):
         ("play_store:r0", ["app_error"]),
         ("play_store:r3", []),
     ]
+
+
+def test_a_failing_migration_is_one_line_naming_the_file_and_leaves_it_unchanged(db_path):
+    con = duckdb.connect(str(db_path))
+    con.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP)")
+    for number, sql in enumerate(MIGRATIONS[:4], start=1):
+        con.execute(sql)
+        con.execute("INSERT INTO schema_version VALUES (?, now())", [number])
+    con.execute("CREATE TABLE replies (x INTEGER)")  # in the way of migration 5 (replies)
+    con.close()
+    with pytest.raises(StoreError) as caught:
+        Store(db_path)
+    message = str(caught.value)
+    assert "\n" not in message and str(db_path) in message and "suara init" in message
+    assert "schema version 5 failed" in message
+    con = duckdb.connect(str(db_path), read_only=True)
+    assert con.execute("SELECT max(version) FROM schema_version").fetchone()[0] == 4
+    con.close()
+    result = CliRunner().invoke(app, ["reply", "list", "--db", str(db_path)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "schema version 5 failed" in " ".join(result.output.split())

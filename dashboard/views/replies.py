@@ -3,10 +3,12 @@
 Figures come from reply.metrics (SQL aggregates over the filtered feedback, the sidebar's filters).
 The queue puts 1-2 stars, headline categories and the newest first and marks reviews still inside the
 Play API's one-week window. Actions (draft, edit, approve, discard) write through reply.workflow in a
-short-lived read-write connection, recorded with who acted: the OIDC login's e-mail (``st.user``) when a
-login is configured, else the name given to ``suara dashboard --local-user NAME``; without either the
-page only reads. Roles (viewer, analyst, approver) come from suara.toml ``[reply.roles]`` (reply.roles).
-Posting stays with `suara reply send`, run by a person. Texts are masked before they are shown.
+short-lived read-write connection, recorded with who acted: the OIDC login's e-mail (``st.login`` /
+``st.user``) when a login is configured in .streamlit/secrets.toml ``[auth]`` (then nobody acts without
+it), else the name given to ``suara dashboard --local-user NAME``; without either the page only reads. Roles (viewer, analyst, approver) come from suara.toml ``[reply.roles]`` (reply.roles).
+Posting stays with `suara reply send`, run by a person. An App Store review read from the public feed
+is marked: it can be answered only once the appstore-api source found its App Store Connect id
+(reply.twins). Texts are masked before they are shown.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import os
 import duckdb
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitAuthError
 
 from dashboard import common, filters, queries
 from dashboard.i18n import lang, num, pct, t
@@ -35,6 +38,7 @@ TEXTS = {
         "categories, newest first). Post approved replies with `suara reply send`.",
     ),
     "answered": ("Dijawab", "Answered"),
+    "n": ("Masukan", "Feedback"),
     "share": ("Porsi dijawab", "Share answered"),
     "median": ("Median waktu jawab", "Median time to answer"),
     "by": ("Rincian per", "Break down by"),
@@ -49,6 +53,10 @@ TEXTS = {
         "Every review here is answered or has a draft.",
     ),
     "in_window": ("masih dalam jendela 7 hari API", "still in the API's 7-day window"),
+    "feed_only": (
+        "dari feed publik App Store: untuk membalas, kumpulkan juga dengan `--source appstore-api`",
+        "from the public App Store feed: to reply, also collect with `--source appstore-api`",
+    ),
     "open": ("Balasan terbuka", "Open replies"),
     "none_open": ("Belum ada draf.", "No drafts yet."),
     "make_draft": ("Buat draf", "Draft a reply"),
@@ -60,6 +68,16 @@ TEXTS = {
         "Hanya baca: masuk (login) atau jalankan `suara dashboard --local-user NAMA` untuk membuat draf.",
         "Read only: log in, or start `suara dashboard --local-user NAME`, to draft replies.",
     ),
+    "log_in_first": (
+        "Masuk untuk membuat atau menyetujui balasan.",
+        "Log in to draft or approve replies.",
+    ),
+    "login": ("Masuk", "Log in"),
+    "login_broken": (
+        "Login belum bisa dipakai: {detail} Periksa [auth] di .streamlit/secrets.toml.",
+        "The login cannot be used yet: {detail} Check [auth] in .streamlit/secrets.toml.",
+    ),
+    "logout": ("Keluar", "Log out"),
     "acting_as": ("Bertindak sebagai {who} ({role})", "Acting as {who} ({role})"),
     "saved": ("Tersimpan.", "Saved."),
     "hours": ("{n} jam", "{n} h"),
@@ -98,8 +116,20 @@ def _delay(hours) -> str:
     return tt("days", n=num(round(hours / 24, 1))) if hours >= 48 else tt("hours", n=num(round(hours, 1)))
 
 
+def login_provider() -> tuple[bool, str | None]:
+    """(configured, provider): is an OIDC login set up in .streamlit/secrets.toml ``[auth]``, and the
+    name of its provider when it is one of several (``[auth.keycloak]``), for ``st.login``."""
+    try:
+        auth = st.secrets["auth"]
+    except Exception:  # no secrets file, no [auth] in it, or a file that does not parse: no login
+        return False, None
+    providers = [k for k, v in auth.items() if hasattr(v, "keys")]
+    return True, providers[0] if len(providers) == 1 else None
+
+
 def identity() -> tuple[str | None, str | None]:
-    """(who, role): the OIDC user's e-mail, else the --local-user name; role from [reply.roles]."""
+    """(who, role): the OIDC user's e-mail (role by e-mail or by the ``groups`` claim), else, where no
+    login is configured, the --local-user name; role from [reply.roles]."""
     try:
         cfg = load_settings().extra.get("reply", {}).get("roles", {})
     except Exception:  # a broken suara.toml: read only, the other pages say why
@@ -107,7 +137,10 @@ def identity() -> tuple[str | None, str | None]:
     user = st.user
     if user.get("is_logged_in"):
         who = user.get("email") or user.get("name")
-        return who, roles.role_of(who, cfg)
+        groups = user.get("groups") or ()
+        return who, roles.role_of(who, cfg, groups=[groups] if isinstance(groups, str) else list(groups))
+    if login_provider()[0]:  # a login is configured: nobody acts without it
+        return None, None
     local = os.environ.get("SUARA_LOCAL_USER")
     return (local, roles.role_of(local, cfg, local=True)) if local else (None, None)
 
@@ -191,14 +224,27 @@ def render() -> None:
         table["value"] = table["value"].map(filters.source_name)
     st.dataframe(
         table.assign(
+            n=table["n"].map(num),
+            answered=table["answered"].map(num),
             share=table["share"].map(lambda x: pct(x, digits=2)),
             median_hours=table["median_hours"].map(_delay),
-        ),
+        ).rename(columns={"value": tt(f"dim_{dim}").capitalize(), "n": tt("n"), "answered": tt("answered"),
+                          "share": tt("share"), "median_hours": tt("median")}),
         hide_index=True,
-    )
+    )  # fmt: skip
     who, role = identity()
+    login, provider = login_provider()
     if who:
         st.caption(tt("acting_as", who=who, role=role))
+        if st.user.get("is_logged_in"):
+            st.button(tt("logout"), key="reply_logout", on_click=st.logout)
+    elif login:
+        st.info(tt("log_in_first"), icon=":material/lock:")
+        if st.button(tt("login"), key="reply_login", type="primary"):
+            try:
+                st.login(provider)
+            except StreamlitAuthError as exc:  # [auth] incomplete: one line, not a traceback
+                st.error(tt("login_broken", detail=" ".join(str(exc).split())))
     else:
         st.info(tt("read_only"), icon=":material/lock:")
     tpl = load_templates()
@@ -214,6 +260,8 @@ def render() -> None:
                 meta.append("★" * int(row.rating))
             if row.in_api_window:
                 meta.append(tt("in_window"))
+            if row.feed_only:  # its App Store Connect id is unknown (reply.twins)
+                meta.append(tt("feed_only"))
             url = common.safe_url(row.url)
             if url:
                 meta.append(f"[{t('open_original')}]({url})")
@@ -221,7 +269,9 @@ def render() -> None:
             st.markdown(common.md(row.text))
             if isinstance(row.categories, str):
                 st.caption(common.category_labels(row.categories))
-            if st.button(tt("make_draft"), key=f"draft_{row.id}", disabled=not roles.may(role, "draft")):
+            if row.source not in metrics.REPLYABLE_SOURCES:  # a tweet: its link, no draft
+                st.caption(tt("x_link"))
+            elif st.button(tt("make_draft"), key=f"draft_{row.id}", disabled=not roles.may(role, "draft")):
                 act(role, "draft", workflow.draft, row.id, who, tpl, headline)
     open_replies(who, role, tpl, headline)
 
