@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 
 import streamlit as st
 
+from dashboard.apps import app_name
 from dashboard.i18n import formatter, t
 from suara.records import EARLIEST, latest_time
 
@@ -156,8 +157,9 @@ def text(raw: list[str]):
     return raw[0][:200]
 
 
-def sidebar(data_range: dict, options: dict, categories: list[str], category_label) -> Filters:
-    """Draw the filter widgets in the sidebar and return the view they select."""
+def sidebar(data_range: dict, options: dict, categories, category_label) -> Filters:
+    """Draw the filter widgets in the sidebar and return the view they select. ``categories`` is the
+    list of category values, or a function of the selected apps giving it (the taxonomy's app scope)."""
     last = data_range["last"]
     last_day = last.date() if isinstance(last, datetime) else last
     sb = st.sidebar
@@ -203,6 +205,7 @@ def sidebar(data_range: dict, options: dict, categories: list[str], category_lab
         parse=many_of(options["apps"]),
         label=t("app"),
         options=options["apps"],
+        format_func=app_name,
         **multi,
     )
     ratings = bound(
@@ -222,6 +225,8 @@ def sidebar(data_range: dict, options: dict, categories: list[str], category_lab
         options=options["versions"],
         **multi,
     )
+    if callable(categories):
+        categories = categories(tuple(apps))
     cats = bound(
         sb.multiselect,
         "category",

@@ -301,7 +301,9 @@ def classify(
         try:
             with Progress(console=err, transient=True) as bar:
                 task = bar.add_task(f"classifying with {model.version}", total=pending)
-                done = classify_pending(store, model, batch_size, progress=lambda n: bar.advance(task, n))
+                done = classify_pending(
+                    store, model, batch_size, progress=lambda n: bar.advance(task, n), apps=s.apps
+                )
         except Exception as exc:
             store.finish_run(run_id, "failed", message=str(exc)[:500])
             raise
