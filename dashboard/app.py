@@ -27,6 +27,7 @@ PAGES = [
     ("feedback", "masukan", "page_feedback", ":material/forum:"),
     ("versions", "versi", "page_versions", ":material/new_releases:"),
     ("offices", "kantor", "page_offices", ":material/apartment:"),
+    ("compare", "bandingkan", "page_compare", ":material/compare_arrows:"),
     ("alerts", "peringatan", "page_alerts", ":material/notifications_active:"),
     ("review", "pelabelan", "page_review", ":material/label:"),
     ("replies", "tanggapan", "page_replies", ":material/reply:"),

@@ -127,3 +127,12 @@ def test_same_seed_same_corpus():
     first = list(demo_apps.corpus(300, 5, date(2025, 1, 1), date(2025, 6, 30)))
     assert first == list(demo_apps.corpus(300, 5, date(2025, 1, 1), date(2025, 6, 30)))
     assert {r["app_id"] for r in first} == {"mpaspor", "mobilejkn", "signal"}
+
+
+def test_the_demo_configuration_names_the_three_apps():
+    from suara.config import MPASPOR, load_settings
+
+    apps = load_settings(demo.PHRASES.parent / "suara.toml").apps
+    assert [a.key for a in apps] == ["mpaspor", *(a.key for a in demo_apps.APPS)]
+    assert apps[0] == MPASPOR
+    assert [a.name for a in apps[1:]] == [a.name for a in demo_apps.APPS]
