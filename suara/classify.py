@@ -178,4 +178,6 @@ def _scope_mask(categories: list[str], apps: tuple[AppConfig, ...]) -> Callable[
             rows[app_id] = np.array([c in allowed or c not in known for c in categories], dtype=bool)
         return rows[app_id]
 
-    return lambda app_ids: np.array([row(a) for a in app_ids], dtype=bool).reshape(len(app_ids), len(categories))
+    return lambda app_ids: np.array([row(a) for a in app_ids], dtype=bool).reshape(
+        len(app_ids), len(categories)
+    )

@@ -383,9 +383,11 @@ def dashboard(
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", "--server.runOnSave", "false",
         "--client.toolbarMode", "viewer",
     ]  # fmt: skip
-    env = {**os.environ, "SUARA_DB": str(s.db_path.resolve())} | (
-        {"SUARA_LOCAL_USER": local_user} if local_user else {}
-    ) | ({"SUARA_CONFIG": str(s.config_path.resolve())} if s.config_path else {})  # app names, scopes
+    env = (
+        {**os.environ, "SUARA_DB": str(s.db_path.resolve())}
+        | ({"SUARA_LOCAL_USER": local_user} if local_user else {})
+        | ({"SUARA_CONFIG": str(s.config_path.resolve())} if s.config_path else {})
+    )  # app names, scopes
     out.print(
         f"Suara dashboard: http://{host}:{port} (database {s.db_path}); Ctrl+C to stop", highlight=False
     )

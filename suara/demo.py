@@ -376,8 +376,12 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m suara.demo",
         description="Write the SYNTHETIC demo corpus (M-Paspor, Mobile JKN, SIGNAL) as JSONL.",
     )
-    p.add_argument("--n", type=int, default=6000, help="M-Paspor records (default 6000); the other apps in proportion")
-    p.add_argument("--only-mpaspor", action="store_true", help="M-Paspor's records only (the benchmark's corpus)")
+    p.add_argument(
+        "--n", type=int, default=6000, help="M-Paspor records (default 6000); the other apps in proportion"
+    )
+    p.add_argument(
+        "--only-mpaspor", action="store_true", help="M-Paspor's records only (the benchmark's corpus)"
+    )
     p.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     p.add_argument("--out", default=str(DEFAULT_OUT), help="output file (default data/demo/feedback.jsonl)")
     p.add_argument("--start", type=date.fromisoformat, default=START, help="first day, YYYY-MM-DD")

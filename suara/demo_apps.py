@@ -23,7 +23,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
-from pathlib import Path
 
 from suara import demo
 
@@ -196,7 +195,9 @@ def generate_app(
         counts[d] += 1
     last, i = g.ndays * 86400 - 1, 0
     for d, c in enumerate(counts):
-        for t in sorted(d * 86400 + rng.choice(demo.HOUR_POOL) * 3600 + rng.randrange(3600) for _ in range(c)):
+        for t in sorted(
+            d * 86400 + rng.choice(demo.HOUR_POOL) * 3600 + rng.randrange(3600) for _ in range(c)
+        ):
             r = rnd()
             source = "play_store" if r < 0.72 else "app_store" if r < 0.84 else "twitter"
             v = g.live[d]

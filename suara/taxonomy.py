@@ -99,7 +99,12 @@ def load_taxonomy(path: Path = TAXONOMY_FILE) -> Taxonomy:
 
 def _apps(raw: dict, path: Path) -> tuple[str, ...]:
     apps = raw.get("apps", [])
-    if not isinstance(apps, list) or not apps and "apps" in raw or not all(isinstance(a, str) and a for a in apps):
+    if (
+        not isinstance(apps, list)
+        or not apps
+        and "apps" in raw
+        or not all(isinstance(a, str) and a for a in apps)
+    ):
         raise ValueError(
             f"{path}: category {raw.get('id')!r}: apps must be a non-empty list of app keys, Play packages or "
             f'App Store ids, like ["id.go.imigrasi.paspor_online"]; leave it out for every app; not {apps!r}'

@@ -89,7 +89,10 @@ def test_scopes_from_the_configuration(configured):
     assert apps.app_name("mobilejkn") == "Mobile JKN" and apps.app_name("other") == "other"
     assert "quota_full" in apps.categories_for(("mpaspor",))
     assert "quota_full" not in apps.categories_for(("mobilejkn",))
-    assert "quota_full" in apps.categories_for(("mobilejkn", "mpaspor")) and apps.categories_for(()) == load_taxonomy().ids
+    assert (
+        "quota_full" in apps.categories_for(("mobilejkn", "mpaspor"))
+        and apps.categories_for(()) == load_taxonomy().ids
+    )
     both = shared(scope_of("mpaspor", "mobilejkn"))
     assert both == apps.shared_categories(("mpaspor", "mobilejkn"))
     assert set(load_taxonomy().ids) - set(both) == {"office_unavailable", "quota_full"}
@@ -108,16 +111,24 @@ def test_figures_per_app_match_the_hand_built_store(configured):
     assert j["complaint_share"] == pytest.approx(1 / 3) and j["median_hours"] == pytest.approx(2)
     share = cats.set_index(["app_id", "category"])["share"]
     assert share["mpaspor", "app_error"] == 0.5 and share["mpaspor", "payment_stuck"] == 0.25
-    assert share["mobilejkn", "app_error"] == pytest.approx(1 / 3) and share["mobilejkn", "payment_stuck"] == 0
-    assert "quota_full" not in set(cats["category"]) and len(cats) == 2 * len(shared(scope_of("mpaspor", "mobilejkn")))
+    assert (
+        share["mobilejkn", "app_error"] == pytest.approx(1 / 3) and share["mobilejkn", "payment_stuck"] == 0
+    )
+    assert "quota_full" not in set(cats["category"]) and len(cats) == 2 * len(
+        shared(scope_of("mpaspor", "mobilejkn"))
+    )
 
 
 def test_filters_the_comparison_honours(configured):
     scope = scope_of("mpaspor", "mobilejkn")
-    play, _ = queries.compare(configured, Filters(start=MARCH.start, end=MARCH.end, sources=("play_store",)), scope)
+    play, _ = queries.compare(
+        configured, Filters(start=MARCH.start, end=MARCH.end, sources=("play_store",)), scope
+    )
     m = play.set_index("app_id").loc["mpaspor"]
     assert (m["n"], m["complaints"], m["answered"], m["median_hours"]) == (2, 1, 1, 10)
-    ignored = Filters(start=MARCH.start, end=MARCH.end, ratings=(5,), versions=("9.9",), categories=("praise",))
+    ignored = Filters(
+        start=MARCH.start, end=MARCH.end, ratings=(5,), versions=("9.9",), categories=("praise",)
+    )
     assert queries.compare(configured, ignored, scope)[0].equals(queries.compare(configured, MARCH, scope)[0])
     everything, _ = queries.compare(configured, Filters(), scope)
     assert everything.set_index("app_id").loc["mpaspor", "n"] == 5
@@ -142,7 +153,12 @@ def test_the_page_shows_names_and_figures_in_both_languages(configured):
     assert summary["app"].tolist() == ["M-Paspor", "Mobile JKN"]
     assert summary["n"].tolist() == ["5", "3"]
     row = summary.set_index("app").loc["Mobile JKN"]
-    assert (row["rating"], row["complaint"], row["response"], row["median"]) == ("2,7 ★", "33,3%", "33,3%", "2 jam")
+    assert (row["rating"], row["complaint"], row["response"], row["median"]) == (
+        "2,7 ★",
+        "33,3%",
+        "33,3%",
+        "2 jam",
+    )
     assert any("Kuota selalu penuh" in c.value for c in at.caption)  # named, not compared
     grid = at.dataframe[1].value.set_index("Kategori")
     assert grid.loc["Gangguan sistem / aplikasi error", "Mobile JKN"] == "33,3%"
@@ -150,7 +166,9 @@ def test_the_page_shows_names_and_figures_in_both_languages(configured):
     at.query_params["lang"] = "en"
     at.run()
     summary = at.dataframe[0].value.set_index("app")
-    assert summary.loc["M-Paspor", "rating"] == "2.2 ★"  # 9 stars / 4 and summary.loc["M-Paspor", "median"] == "10 h"
+    assert (
+        summary.loc["M-Paspor", "rating"] == "2.2 ★"
+    )  # 9 stars / 4 and summary.loc["M-Paspor", "median"] == "10 h"
     assert "Category" in at.dataframe[1].value.columns
 
 

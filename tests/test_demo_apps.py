@@ -41,7 +41,7 @@ def test_the_demo_has_three_apps_and_mpaspor_is_unchanged(rows):
 
 
 def test_other_apps_records_match_the_schema(rows):
-    for rec, cats in rows:
+    for rec, _ in rows:
         if rec["app_id"] == "mpaspor":
             continue
         assert set(rec) == set(FIELDS) - {"raw"}
@@ -80,7 +80,9 @@ def test_apps_differ_in_ratings_and_replies(rows):
         return sum(rated) / len(rated)
 
     assert mean_rating("mobilejkn") > mean_rating("signal") > mean_rating("mpaspor") - 0.3
-    assert _answered(rows, "mobilejkn") > 0.2 > 0.1 > _answered(rows, "mpaspor") > _answered(rows, "signal") / 2
+    assert (
+        _answered(rows, "mobilejkn") > 0.2 > 0.1 > _answered(rows, "mpaspor") > _answered(rows, "signal") / 2
+    )
     hours = sorted(
         (date.fromisoformat(r["replied_at"][:10]) - date.fromisoformat(r["created_at"][:10])).days
         for r, _ in by_app(rows, "mobilejkn")
@@ -94,7 +96,10 @@ def _share(pairs, cat):
 
 
 def test_outage_weeks(rows):
-    for app, first, last in (("mobilejkn", "2024-07-15", "2024-07-21"), ("signal", "2025-01-02", "2025-01-08")):
+    for app, first, last in (
+        ("mobilejkn", "2024-07-15", "2024-07-21"),
+        ("signal", "2025-01-02", "2025-01-08"),
+    ):
         pairs = by_app(rows, app)
         week = [(r, c) for r, c in pairs if first <= r["created_at"][:10] <= last]
         rest = [(r, c) for r, c in pairs if not first <= r["created_at"][:10] <= last]
@@ -105,7 +110,9 @@ def _on(app, pairs, first, stop):
     versions = [v for _, v in demo_apps.releases(demo_apps.BY_KEY[app])]
     lo, hi = versions.index(first), versions.index(stop) if stop else len(versions)
     inside = [(r, c) for r, c in pairs if r["app_version"] and lo <= versions.index(r["app_version"]) < hi]
-    outside = [(r, c) for r, c in pairs if r["app_version"] and not lo <= versions.index(r["app_version"]) < hi]
+    outside = [
+        (r, c) for r, c in pairs if r["app_version"] and not lo <= versions.index(r["app_version"]) < hi
+    ]
     return inside, outside
 
 

@@ -48,8 +48,12 @@ def test_scope_is_read_and_matched_by_key_package_or_store_id(tmp_path):
 @pytest.mark.parametrize("value", ["[]", '"id.go.imigrasi.paspor_online"', "[1]", '[""]'])
 def test_a_bad_scope_names_the_file_and_the_category(tmp_path, value):
     path = tmp_path / "taxonomy.toml"
-    path.write_text(TAXONOMY.replace('apps = ["id.go.imigrasi.paspor_online", "1576336459"]', f"apps = {value}"))
-    with pytest.raises(ValueError, match=r"taxonomy\.toml: category 'quota_full': apps must be a non-empty list"):
+    path.write_text(
+        TAXONOMY.replace('apps = ["id.go.imigrasi.paspor_online", "1576336459"]', f"apps = {value}")
+    )
+    with pytest.raises(
+        ValueError, match=r"taxonomy\.toml: category 'quota_full': apps must be a non-empty list"
+    ):
         load_taxonomy(path)
 
 
@@ -59,7 +63,14 @@ def test_the_shipped_taxonomy_keeps_the_immigration_office_and_quota_for_m_paspo
     other = tax.ids_for(app_identifiers("mobilejkn", (MPASPOR, JKN)))
     assert mpaspor == tax.ids
     assert set(tax.ids) - set(other) == {"office_unavailable", "quota_full"}
-    assert {"app_error", "account_login", "otp_not_received", "payment_stuck", "service_support", "praise"} <= set(other)
+    assert {
+        "app_error",
+        "account_login",
+        "otp_not_received",
+        "payment_stuck",
+        "service_support",
+        "praise",
+    } <= set(other)
 
 
 def test_classifier_labels_outside_an_apps_scope_are_dropped(db_path):

@@ -96,9 +96,9 @@ def compare(db: str | Path, f: Filters, scope: Scope) -> tuple[pd.DataFrame, pd.
             {**params, "replyable": list(metrics.REPLYABLE_SOURCES)},
         )
     apps["complaint_share"] = apps["complaints"] / apps["n"]
-    replies = replies.rename(
-        columns={"value": "app_id", "n": "store_n", "share": "response_rate"}
-    )[["app_id", "store_n", "answered", "response_rate", "median_hours"]]
+    replies = replies.rename(columns={"value": "app_id", "n": "store_n", "share": "response_rate"})[
+        ["app_id", "store_n", "answered", "response_rate", "median_hours"]
+    ]
     apps = apps.merge(replies, on="app_id", how="left")
     apps[["store_n", "answered"]] = apps[["store_n", "answered"]].fillna(0).astype(int)
     # every (app, shared category) pair, a category no text of an app raised too (a share of 0)

@@ -40,7 +40,10 @@ TEXTS = {
     "app": ("Aplikasi", "App"),
     "n": ("Masukan", "Feedback"),
     "rating": ("Rating rata-rata", "Average rating"),
-    "rating_help": ("Rata-rata bintang ulasan toko (X tidak punya bintang).", "Mean stars of store reviews (X has none)."),
+    "rating_help": (
+        "Rata-rata bintang ulasan toko (X tidak punya bintang).",
+        "Mean stars of store reviews (X has none).",
+    ),
     "complaint": ("Porsi keluhan", "Share with a complaint"),
     "complaint_help": (
         "Masukan dengan sedikitnya satu kategori keluhan (Pujian tidak dihitung).",
@@ -166,9 +169,7 @@ def render() -> None:
     st.altair_chart(share_bars(cats, order), width="stretch")
     grid = cats.pivot(index="label", columns="app", values="share").reindex(order)
     grid = grid[[names[a] for a in summary["app_id"]]].map(pct).rename_axis(columns=None).reset_index()
-    st.dataframe(
-        grid.rename(columns={"label": tt("category")}), hide_index=True, width="stretch"
-    )
+    st.dataframe(grid.rename(columns={"label": tt("category")}), hide_index=True, width="stretch")
 
 
 if __name__ == "__main__":
