@@ -212,3 +212,23 @@ def test_one_app_and_no_feedback(configured):
     assert any("Hanya satu aplikasi" in i.value for i in at.info)
     at = page(period="custom", dates=["2020-01-01", "2020-01-02"])
     assert any("Tidak ada masukan" in i.value for i in at.info)
+
+
+def test_the_category_and_version_pages_offer_the_selected_apps_categories(configured):
+    at = AppTest.from_file(str(APP), default_timeout=30)
+    at.query_params.update(app="mobilejkn", period="all")
+    at.run()
+    at.switch_page("views/category.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    options = at.selectbox(key="cat").options
+    assert "Kuota selalu penuh" not in options and "Gangguan sistem / aplikasi error" in options
+    at.query_params["min_n"] = "1"
+    at.switch_page("views/versions.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = rendered(at.main)  # the chart's spec and data too
+    assert "Gangguan sistem" in shown and "Kuota selalu penuh" not in shown  # j1's legacy label: not shown
+
+
+def rendered(node) -> str:
+    own = str(node.proto) if getattr(node, "proto", None) is not None else ""
+    return "\n".join([own, *(rendered(c) for c in getattr(node, "children", {}).values())])
