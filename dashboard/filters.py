@@ -157,9 +157,9 @@ def text(raw: list[str]):
     return raw[0][:200]
 
 
-def sidebar(data_range: dict, options: dict, categories, category_label) -> Filters:
-    """Draw the filter widgets in the sidebar and return the view they select. ``categories`` is the
-    list of category values, or a function of the selected apps giving it (the taxonomy's app scope)."""
+def sidebar(data_range: dict, options: dict, categories_for, category_label) -> Filters:
+    """Draw the filter widgets in the sidebar and return the view they select. ``categories_for`` gives
+    the category filter's values for the selected apps (the taxonomy's app scopes)."""
     last = data_range["last"]
     last_day = last.date() if isinstance(last, datetime) else last
     sb = st.sidebar
@@ -225,8 +225,7 @@ def sidebar(data_range: dict, options: dict, categories, category_label) -> Filt
         options=options["versions"],
         **multi,
     )
-    if callable(categories):
-        categories = categories(tuple(apps))
+    categories = categories_for(tuple(apps))
     cats = bound(
         sb.multiselect,
         "category",
