@@ -232,3 +232,18 @@ def test_the_category_and_version_pages_offer_the_selected_apps_categories(confi
 def rendered(node) -> str:
     own = str(node.proto) if getattr(node, "proto", None) is not None else ""
     return "\n".join([own, *(rendered(c) for c in getattr(node, "children", {}).values())])
+
+
+def test_the_labelling_queue_offers_each_texts_own_app_categories(configured):
+    at = AppTest.from_file(str(APP), default_timeout=30)
+    at.query_params.update(period="all")
+    at.run()
+    at.switch_page("views/review.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    offered = {}
+    for form in at.main.get("form"):
+        pills = [p for p in form.get("button_group")]
+        app_id = "mobilejkn" if any("teks j" in m.value for m in form.get("markdown")) else "mpaspor"
+        offered.setdefault(app_id, set()).update(o.content for p in pills for o in p.proto.options)
+    assert "Kuota selalu penuh" in offered["mpaspor"] and "Kuota selalu penuh" not in offered["mobilejkn"]
+    assert "Gangguan sistem / aplikasi error" in offered["mobilejkn"]
