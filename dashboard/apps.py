@@ -9,12 +9,27 @@ comparison across apps uses only the categories they all share (``shared_categor
 
 from __future__ import annotations
 
+import os
+from functools import lru_cache
+from pathlib import Path
+
 from suara.config import AppConfig, ConfigError, load_settings
 from suara.taxonomy import app_identifiers, load_taxonomy
 
 
 def configured() -> tuple[AppConfig, ...]:
-    """The configured apps (none when the configuration cannot be read: the pages say why elsewhere)."""
+    """The configured apps (none when the configuration cannot be read: the pages say why elsewhere),
+    read again only when the file (``$SUARA_CONFIG``, else ./suara.toml) changes."""
+    path = Path(os.environ.get("SUARA_CONFIG") or "suara.toml")
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        stamp = None
+    return _read(str(path.resolve()), stamp)
+
+
+@lru_cache(maxsize=8)
+def _read(path: str, stamp: int | None) -> tuple[AppConfig, ...]:
     try:
         return load_settings().apps
     except ConfigError:
