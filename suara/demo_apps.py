@@ -98,7 +98,7 @@ BY_KEY = {a.key: a for a in APPS}
 
 
 def releases(app: DemoApp, end: date = demo.END) -> list[tuple[date, str]]:
-    """(date, version) of every release, oldest first: a minor every ``minor_days`` (x.9 is followed by
+    """(date, version) of every release, oldest first: a minor every ``minor_days`` (x.19 is followed by
     the next major), a patch every 17 days in between."""
     (day, major, minor), out = app.first_release, []
     while day <= end:
@@ -116,15 +116,13 @@ def releases(app: DemoApp, end: date = demo.END) -> list[tuple[date, str]]:
 def phrases(key: str) -> dict:
     """phrases.toml's banks with this app's own (data/demo/phrases_<key>.toml) over them, by top-level key."""
     own = tomllib.loads((DEMO_DIR / f"phrases_{key}.toml").read_text(encoding="utf-8"))
-    base = demo.load_phrases()
-    merged = {**base, **{k: demo._freeze(v) for k, v in own.items()}}
-    return merged
+    return {**demo.load_phrases(), **{k: demo._freeze(v) for k, v in own.items()}}
 
 
 class _AppGen(demo._Gen):
     """One app's run: the text helpers of ``demo._Gen`` over this app's phrases and calendar."""
 
-    def __init__(self, app: DemoApp, seed: int, start: date, end: date):  # noqa: D107 - no super(): other tables
+    def __init__(self, app: DemoApp, seed: int, start: date, end: date):  # not super(): its own tables
         self.app, self.rng = app, random.Random(seed)
         self.ph = phrases(app.key)
         self.ndays = (end - start).days + 1
