@@ -31,12 +31,14 @@ $(VENV)/.dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip check
 	@touch $@ $(VENV)/.runtime
 
+# The demo's three apps (M-Paspor, Mobile JKN, SIGNAL) are configured in data/demo/suara.toml.
+DEMO_CONFIG ?= data/demo/suara.toml
 demo: $(VENV)/.runtime
-	$(SUARA) init --db $(DEMO_DB)
-	$(SUARA) import data/demo/feedback.jsonl --db $(DEMO_DB)
-	$(SUARA) classify --db $(DEMO_DB) --if-model
-	$(SUARA) alerts --since 2023-01-01 --db $(DEMO_DB)
-	$(SUARA) dashboard --db $(DEMO_DB) --host $(HOST) --port $(PORT)
+	$(SUARA) init --db $(DEMO_DB) --config $(DEMO_CONFIG)
+	$(SUARA) import data/demo/feedback.jsonl --db $(DEMO_DB) --config $(DEMO_CONFIG)
+	$(SUARA) classify --db $(DEMO_DB) --config $(DEMO_CONFIG) --if-model
+	$(SUARA) alerts --since 2023-01-01 --db $(DEMO_DB) --config $(DEMO_CONFIG)
+	$(SUARA) dashboard --db $(DEMO_DB) --config $(DEMO_CONFIG) --host $(HOST) --port $(PORT)
 
 # Debian's Chromium for the one end-to-end browser test (Playwright drives it; no browser download).
 browser:

@@ -17,7 +17,7 @@ if str(HERE.parent) not in sys.path:  # run from a checkout without `pip install
 
 import streamlit as st  # noqa: E402
 
-from dashboard import common, filters, queries  # noqa: E402
+from dashboard import common, filters  # noqa: E402
 from dashboard.i18n import LANGUAGES, t  # noqa: E402
 
 # (module, url path, title key, icon); the first page is the landing page.
@@ -27,6 +27,7 @@ PAGES = [
     ("feedback", "masukan", "page_feedback", ":material/forum:"),
     ("versions", "versi", "page_versions", ":material/new_releases:"),
     ("offices", "kantor", "page_offices", ":material/apartment:"),
+    ("compare", "bandingkan", "page_compare", ":material/compare_arrows:"),
     ("alerts", "peringatan", "page_alerts", ":material/notifications_active:"),
     ("review", "pelabelan", "page_review", ":material/label:"),
     ("replies", "tanggapan", "page_replies", ":material/reply:"),
@@ -55,7 +56,7 @@ page = st.navigation(
 
 data_range = common.fetch("data_range")
 options = common.fetch("filter_options")
-categories = [*common.taxonomy().ids, queries.UNCATEGORIZED]  # "tanpa kategori" is a value too
+categories = common.categories_for  # the selected apps' categories and "tanpa kategori"
 view = filters.sidebar(data_range, options, categories, common.category_formatter())
 with st.sidebar.expander(t("download_view"), icon=":material/download:"):
     common.download_buttons(view, key="dl_view")

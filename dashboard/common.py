@@ -18,6 +18,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+from dashboard import apps as apps_mod
 from dashboard import queries
 from dashboard.filters import Filters, source_name
 from dashboard.i18n import lang, pct, t
@@ -70,6 +71,11 @@ def clear_cache() -> None:
 # -- labels --------------------------------------------------------------------------------------
 def taxonomy():
     return load_taxonomy()
+
+
+def categories_for(apps: tuple[str, ...]) -> list[str]:
+    """The category filter's values for the selected apps: their taxonomy scope, and "tanpa kategori"."""
+    return [*apps_mod.categories_for(apps), queries.UNCATEGORIZED]
 
 
 def category_label(category_id: str, language: str | None = None) -> str:

@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 
 import streamlit as st
 
+from dashboard.apps import app_name
 from dashboard.i18n import formatter, t
 from suara.records import EARLIEST, latest_time
 
@@ -157,8 +158,9 @@ def text(raw: list[str]):
     return raw[0][:200]
 
 
-def sidebar(data_range: dict, options: dict, categories: list[str], category_label) -> Filters:
-    """Draw the filter widgets in the sidebar and return the view they select."""
+def sidebar(data_range: dict, options: dict, categories_for, category_label) -> Filters:
+    """Draw the filter widgets in the sidebar and return the view they select. ``categories_for`` gives
+    the category filter's values for the selected apps (the taxonomy's app scopes)."""
     last = data_range["last"]
     last_day = last.date() if isinstance(last, datetime) else last
     sb = st.sidebar
@@ -204,6 +206,7 @@ def sidebar(data_range: dict, options: dict, categories: list[str], category_lab
         parse=many_of(options["apps"]),
         label=t("app"),
         options=options["apps"],
+        format_func=app_name,
         **multi,
     )
     ratings = bound(
@@ -223,6 +226,7 @@ def sidebar(data_range: dict, options: dict, categories: list[str], category_lab
         options=options["versions"],
         **multi,
     )
+    categories = categories_for(tuple(apps))
     cats = bound(
         sb.multiselect,
         "category",

@@ -2,7 +2,9 @@
 
 nlp/ stays a pure batch function over texts; this module feeds it batches from the store and writes
 the labels back in bulk, one transaction per batch, so a killed run loses at most one batch and the
-next run picks up exactly the rows that are still unclassified.
+next run picks up exactly the rows that are still unclassified. A label outside the item's app's
+taxonomy scope (``apps`` in data/taxonomy.toml: no immigration office for a health-insurance app) is
+dropped before it is written: the model was trained on M-Paspor and would otherwise say so.
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ from nlp import model as nlp_model
 from nlp.dataset import load_labelled
 from nlp.evaluate import evaluate
 from nlp.offices import OfficeMatcher
-from suara.config import DATA_DIR, MODELS_DIR, ROOT
+from suara.config import DATA_DIR, MODELS_DIR, ROOT, AppConfig
 from suara.store import Store, StoreError
-from suara.taxonomy import load_taxonomy
+from suara.taxonomy import app_identifiers, load_taxonomy
 
 TEST_FILE = DATA_DIR / "labels" / "test.jsonl"
 # Real labelled reviews, beside a checkout only (../shared/real): the dev set is for evaluation (and the
@@ -110,9 +112,12 @@ def classify_pending(
     batch_size: int = 5000,
     offices: OfficeMatcher | None = None,
     progress: Callable[[int], None] | None = None,
+    apps: tuple[AppConfig, ...] = (),
 ) -> int:
-    """Label every row the current model has not seen (or whose content changed); returns how many."""
+    """Label every row the current model has not seen (or whose content changed); returns how many.
+    ``apps``: the configured apps, whose Play package or App Store id a taxonomy scope may name."""
     offices = offices or OfficeMatcher.load()
+    scope = _scope_mask(model.categories, apps)
     done = 0
     for batch in store.pending_classification(model.version, batch_size):
         ids = batch.column("id").to_pylist()
@@ -120,7 +125,7 @@ def classify_pending(
             "text"
         ).to_pylist()  # title and text as the classifier reads them (the store's rule)
         scores = model.scores(texts, batch.column("rating").to_pylist())
-        decided = model.decide(scores)
+        decided = model.decide(scores) & scope(batch.column("app_id").to_pylist())
         rows, cols = np.nonzero(decided)
         labels = pa.table(
             {
@@ -158,3 +163,21 @@ def classify_pending(
         if progress:
             progress(len(ids))
     return done
+
+
+def _scope_mask(categories: list[str], apps: tuple[AppConfig, ...]) -> Callable[[list[str]], np.ndarray]:
+    """app ids of a batch -> a (rows x categories) mask of the labels in each app's taxonomy scope
+    (a category the taxonomy does not know is kept: the model's own business)."""
+    tax = load_taxonomy()
+    known = set(tax.ids)
+    rows: dict[str, np.ndarray] = {}
+
+    def row(app_id: str) -> np.ndarray:
+        if app_id not in rows:
+            allowed = set(tax.ids_for(app_identifiers(app_id, apps)))
+            rows[app_id] = np.array([c in allowed or c not in known for c in categories], dtype=bool)
+        return rows[app_id]
+
+    return lambda app_ids: np.array([row(a) for a in app_ids], dtype=bool).reshape(
+        len(app_ids), len(categories)
+    )

@@ -303,7 +303,9 @@ def classify(
         try:
             with Progress(console=err, transient=True) as bar:
                 task = bar.add_task(f"classifying with {model.version}", total=pending)
-                done = classify_pending(store, model, batch_size, progress=lambda n: bar.advance(task, n))
+                done = classify_pending(
+                    store, model, batch_size, progress=lambda n: bar.advance(task, n), apps=s.apps
+                )
         except Exception as exc:
             store.finish_run(run_id, "failed", message=str(exc)[:500])
             raise
@@ -383,9 +385,11 @@ def dashboard(
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", "--server.runOnSave", "false",
         "--client.toolbarMode", "viewer",
     ]  # fmt: skip
-    env = {**os.environ, "SUARA_DB": str(s.db_path.resolve())} | (
-        {"SUARA_LOCAL_USER": local_user} if local_user else {}
-    )
+    env = (
+        {**os.environ, "SUARA_DB": str(s.db_path.resolve())}
+        | ({"SUARA_LOCAL_USER": local_user} if local_user else {})
+        | ({"SUARA_CONFIG": str(s.config_path.resolve())} if s.config_path else {})
+    )  # app names, scopes
     out.print(
         f"Suara dashboard: http://{host}:{port} (database {s.db_path}); Ctrl+C to stop", highlight=False
     )

@@ -108,12 +108,14 @@ def load_phrases(path: Path = PHRASES) -> dict:
     if missing:
         raise ValueError(f"{path}: no [categories.<id>] phrases for {missing}")
 
-    def freeze(obj):
-        if isinstance(obj, dict):
-            return {k: freeze(v) for k, v in obj.items()}
-        return tuple(obj) if isinstance(obj, list) else obj
+    return _freeze(raw)
 
-    return freeze(raw)
+
+def _freeze(obj):
+    """Lists to tuples, all the way down (the banks are shared and must not change)."""
+    if isinstance(obj, dict):
+        return {k: _freeze(v) for k, v in obj.items()}
+    return tuple(obj) if isinstance(obj, list) else obj
 
 
 def _quota_season(d: date) -> bool:
@@ -346,14 +348,20 @@ def to_line(rec: dict) -> str:
     return _ENCODE(rec) + "\n"
 
 
-def write_jsonl(path: str | Path, n: int, seed: int = 42, start: date = START, end: date = END) -> int:
-    """Write ``generate(n, seed, start, end)`` to ``path`` as JSONL; returns the number of rows."""
+def write_jsonl(
+    path: str | Path, n: int, seed: int = 42, start: date = START, end: date = END, all_apps: bool = False
+) -> int:
+    """Write ``generate(n, seed, start, end)`` to ``path`` as JSONL (``all_apps``: the demo corpus of
+    every app, ``suara.demo_apps.corpus``); returns the number of rows."""
+    from suara import demo_apps  # it builds on this module
+
+    records = (demo_apps.corpus if all_apps else generate)(n, seed, start, end)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     rows = 0
     with path.open("w", encoding="utf-8", newline="\n") as fh:
         buf = []
-        for rec in generate(n, seed, start, end):
+        for rec in records:
             buf.append(to_line(rec))
             if len(buf) == 10_000:
                 fh.write("".join(buf))
@@ -365,9 +373,15 @@ def write_jsonl(path: str | Path, n: int, seed: int = 42, start: date = START, e
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
-        prog="python -m suara.demo", description="Write the SYNTHETIC M-Paspor demo corpus as JSONL."
+        prog="python -m suara.demo",
+        description="Write the SYNTHETIC demo corpus (M-Paspor, Mobile JKN, SIGNAL) as JSONL.",
     )
-    p.add_argument("--n", type=int, default=6000, help="number of records (default 6000)")
+    p.add_argument(
+        "--n", type=int, default=6000, help="M-Paspor records (default 6000); the other apps in proportion"
+    )
+    p.add_argument(
+        "--only-mpaspor", action="store_true", help="M-Paspor's records only (the benchmark's corpus)"
+    )
     p.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     p.add_argument("--out", default=str(DEFAULT_OUT), help="output file (default data/demo/feedback.jsonl)")
     p.add_argument("--start", type=date.fromisoformat, default=START, help="first day, YYYY-MM-DD")
@@ -376,7 +390,7 @@ def main(argv: list[str] | None = None) -> int:
     if a.n < 0:
         p.error("--n must be >= 0")
     t0 = time.perf_counter()
-    rows = write_jsonl(a.out, a.n, a.seed, a.start, a.end)
+    rows = write_jsonl(a.out, a.n, a.seed, a.start, a.end, all_apps=not a.only_mpaspor)
     print(f"wrote {rows} synthetic records to {a.out} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     return 0
 

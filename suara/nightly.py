@@ -377,7 +377,7 @@ class _Job:
                 log.info("classified %d/%d", done, pending)
 
             try:
-                classify_pending(store, model, self.batch_size, progress=progress)
+                classify_pending(store, model, self.batch_size, progress=progress, apps=self.settings.apps)
             except BaseException as exc:
                 try:
                     store.finish_run(run_id, "failed", message=_one_line(exc), updated=done)

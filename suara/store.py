@@ -437,7 +437,7 @@ class Store:
         for start in range(0, len(ids), batch_size):
             chunk = list(ids[start : start + batch_size])
             yield self.con.sql(
-                f"SELECT id, {CLASSIFIED_TEXT} AS text, rating, content_hash, {_ADDRESSED_OFFICE} AS office "
+                f"SELECT id, app_id, {CLASSIFIED_TEXT} AS text, rating, content_hash, {_ADDRESSED_OFFICE} AS office "
                 "FROM feedback f "
                 "WHERE id IN (SELECT unnest($ids)) ORDER BY id",
                 params={"ids": chunk},

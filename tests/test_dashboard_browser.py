@@ -142,6 +142,7 @@ PAGES = [
     "masukan",
     "versi",
     "kantor",
+    "bandingkan",
     "peringatan",
     "pelabelan",
     "kerangka",

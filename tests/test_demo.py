@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from suara import demo
+from suara import demo, demo_apps
 from suara.records import FIELDS, normalize
 
 N, SEED = 6000, 42
@@ -35,7 +35,7 @@ def test_same_seed_same_output_and_different_seed_differs():
 def test_committed_file_is_what_generate_produces():
     """data/demo/feedback.jsonl never drifts from the code: regenerate it with `python -m suara.demo`."""
     committed = demo.DEFAULT_OUT.read_text(encoding="utf-8")
-    assert committed == "".join(map(demo.to_line, demo.generate(N, SEED))), (
+    assert committed == "".join(map(demo.to_line, demo_apps.corpus(N, SEED))), (
         "data/demo/feedback.jsonl is stale: run python -m suara.demo --n 6000 --seed 42"
     )
 
@@ -137,4 +137,6 @@ def test_versions_advance_and_some_texts_carry_fake_personal_data(records):
 def test_main_writes_file(tmp_path):
     out = tmp_path / "x.jsonl"
     assert demo.main(["--n", "50", "--seed", "1", "--out", str(out)]) == 0
+    assert out.read_text(encoding="utf-8") == "".join(map(demo.to_line, demo_apps.corpus(50, 1)))
+    assert demo.main(["--n", "50", "--seed", "1", "--out", str(out), "--only-mpaspor"]) == 0
     assert out.read_text(encoding="utf-8") == "".join(map(demo.to_line, demo.generate(50, 1)))

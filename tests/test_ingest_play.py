@@ -495,7 +495,7 @@ def test_the_example_config_watches_mpaspor_and_every_commented_key_is_valid(tmp
     everything = tmp_path / "suara.toml"
     everything.write_text(uncommented)
     settings = load_settings(everything)
-    assert [a.key for a in settings.apps] == ["mpaspor", "contoh"]
+    assert [a.key for a in settings.apps] == ["mpaspor", "mobilejkn", "signal"]
     assert collect_options(settings).timeout == 30 and options(settings)["keep_backups"] == 7
     assert collect_options(settings).reread_days == 14 and collect_options(settings).policy.deadline == 120
     from ingest.instagram import options as instagram_options

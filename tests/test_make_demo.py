@@ -36,8 +36,13 @@ def test_make_demo_loads_the_corpus_and_serves_the_dashboard(tmp_path):
         feedback = con.execute("SELECT count(*), count(DISTINCT source) FROM feedback").fetchone()
         classified = con.execute("SELECT count(*) FROM classifications").fetchone()[0]
         surges = con.execute(
-            "SELECT DISTINCT category, year(period_end) FROM alerts WHERE kind = 'spike_week'"
+            "SELECT DISTINCT category, year(period_end) FROM alerts WHERE kind = 'spike_week' AND app_id = 'mpaspor'"
         ).fetchall()
+        by_app = con.execute(
+            "SELECT DISTINCT app_id, category, year(period_end) FROM alerts WHERE kind = 'spike_week'"
+        ).fetchall()
+        mpaspor_alerts = con.execute("SELECT count(*) FROM alerts WHERE app_id = 'mpaspor'").fetchone()[0]
+        apps = con.execute("SELECT DISTINCT app_id FROM feedback ORDER BY 1").fetchall()
     finally:
         con.close()
     demo_lines = sum(1 for _ in (ROOT / "data/demo/feedback.jsonl").open(encoding="utf-8"))
@@ -46,3 +51,10 @@ def test_make_demo_loads_the_corpus_and_serves_the_dashboard(tmp_path):
     # `suara alerts --since` in the demo: its stories (data/demo/README.md) are on the Peringatan page
     assert ("payment_stuck", 2025) in surges  # release 6.4.0
     assert {("quota_full", y) for y in (2023, 2024, 2025, 2026)} <= set(surges)  # before each Lebaran
+    assert mpaspor_alerts == 8  # M-Paspor's stories, as before the other apps joined the demo
+    # the other apps' stories (data/demo/README.md): outage weeks and releases with a regression
+    assert apps == [("mobilejkn",), ("mpaspor",), ("signal",)]
+    assert {
+        ("mobilejkn", "app_error", 2024), ("mobilejkn", "otp_not_received", 2025),
+        ("signal", "payment_stuck", 2024), ("signal", "app_error", 2025),
+    } <= set(by_app)  # fmt: skip

@@ -10,11 +10,13 @@ the overview page's whole workload). They are split along what they read:
 - ``texts``: pages of texts (search, sort, pagination), an alert's texts, download rows;
 - ``releases``: the Versi aplikasi grid and its jumps;
 - ``breakdowns``: offices, alerts, framework elements, category counts;
+- ``compare``: apps side by side (volume, rating, complaints, shared categories, replies);
 - ``pipeline``: the labelling queue, analysts' label counts, runs, models.
 """
 
 from dashboard.queries.base import NOT_COMPLAINTS, UNCATEGORIZED, where
 from dashboard.queries.breakdowns import alerts, category_counts, framework_counts, offices
+from dashboard.queries.compare import compare
 from dashboard.queries.pipeline import human_label_counts, models, review_queue, runs
 from dashboard.queries.releases import versions
 from dashboard.queries.texts import SORTS, alert_texts, export_rows, texts
@@ -29,6 +31,7 @@ __all__ = [
     "alerts",
     "category_counts",
     "category_detail",
+    "compare",
     "data_range",
     "export_rows",
     "filter_options",

@@ -7,7 +7,7 @@ import math
 
 import streamlit as st
 
-from dashboard import charts, common, filters
+from dashboard import apps, charts, common, filters
 from dashboard.i18n import lang, num, pct, t
 
 PAGE_SIZE = 20
@@ -18,13 +18,14 @@ def render() -> None:
     common.require_data()
     f = filters.current()
     tax = common.taxonomy()
+    options = apps.categories_for(f.apps)  # the selected apps' categories (the taxonomy's app scopes)
     category = filters.bound(
         st.selectbox,
         "cat",
         default=tax.headline_ids[0],
-        parse=filters.one_of(tax.ids),
+        parse=filters.one_of(options),
         label=t("category"),
-        options=tax.ids,
+        options=options,
         format_func=common.category_formatter(),
         persist_state="session",
     )

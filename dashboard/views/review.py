@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard import common, filters
+from dashboard import apps, common, filters
 from dashboard.i18n import dec, formatter, num, pct, t
 from suara.human_labels import save_human_labels
 from suara.store import Store, StoreError, StoreLocked
@@ -79,11 +79,12 @@ def item(row, analyst: str, tax) -> None:
                 f"{common.category_label(s['category'])} {pct(s['score'], digits=0)}" for s in scores
             )
             st.caption(t("model_says", scores=said), help=t("score_help"))
+        offered = tax.ids_for(apps.identifiers(row.app_id))  # the categories this app can have
         chosen = st.pills(
             t("right_categories"),
-            tax.ids,
+            offered,
             selection_mode="multi",
-            default=[c for c in list(row.categories) if c in tax.ids],
+            default=[c for c in list(row.categories) if c in offered],
             format_func=common.category_formatter(),
             key=f"cats_{row.id}",
         )

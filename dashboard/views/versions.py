@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, common, filters
+from dashboard import apps, charts, common, filters
 from dashboard.i18n import num, pct, pp, t
 from dashboard.queries import releases
 from suara.alerts import ALPHA
@@ -42,7 +42,7 @@ def render() -> None:
             min_value=2,
             max_value=30,
         )
-    categories = common.taxonomy().ids
+    categories = apps.categories_for(f.apps)  # the selected apps' categories (the taxonomy's app scopes)
     df = common.fetch("versions", f, categories, min_count, limit)
     if df.empty:
         st.info(t("no_versions"))
