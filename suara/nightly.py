@@ -41,6 +41,7 @@ import duckdb
 
 from suara import alerts as alerts_mod
 from suara import digest as digest_mod
+from suara import topic_records
 from suara.backup import backup_database
 from suara.classify import NoModel, classify_pending, ensure_registered, load_model, resolve_model_dir
 from suara.config import MODELS_DIR, ConfigError, Settings
@@ -277,6 +278,7 @@ class _Job:
             self.step("retrain", self.train)
         self.step("classify", self.classify)
         self.step("alerts", self.alerts)
+        self.step("topics", self.topics, "notice")  # suara/topic_records.py: new topics, their alerts
         self.step("webhook", self.notify, "notice")
         self.step("digest", self.write_digest, writes=False)
         self.step("finish", self.finish)
@@ -384,6 +386,10 @@ class _Job:
             )
         self.result.new_alerts = new
         return f"{len(new)} new alert(s)"
+
+    def topics(self) -> str:
+        r, s = self.result, self.settings
+        return topic_records.nightly_step(self.store, s.alert_min_count, self.as_of, r.new_alerts)
 
     def notify(self) -> Step | str:
         try:

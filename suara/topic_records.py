@@ -298,7 +298,7 @@ def describe(con) -> list[str]:
         f"taxonomy: version {tax.version}, {len(tax.ids)} categories ({len(tax.added_ids)} added by analysts)"
     ]
     model = first_row(con, "SELECT path FROM models WHERE is_current")
-    trained = _model_categories(Path(model[0])) if model else set()
+    trained = model_categories(Path(model[0])) if model else set()
     for c in tax.categories:
         if c.added_by:
             state = (
@@ -310,7 +310,7 @@ def describe(con) -> list[str]:
     return lines
 
 
-def _model_categories(path: Path) -> set[str]:
+def model_categories(path: Path) -> set[str]:
     import json
 
     try:

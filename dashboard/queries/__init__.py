@@ -10,7 +10,8 @@ the overview page's whole workload). They are split along what they read:
 - ``texts``: pages of texts (search, sort, pagination), an alert's texts, download rows;
 - ``releases``: the Versi aplikasi grid and its jumps;
 - ``breakdowns``: offices, alerts, framework elements, category counts;
-- ``pipeline``: the labelling queue, analysts' label counts, runs, models.
+- ``pipeline``: the labelling queue, analysts' label counts, runs, models;
+- ``topics``: the Topik baru page's candidate topics and the analysts' added categories.
 """
 
 from dashboard.queries.base import NOT_COMPLAINTS, UNCATEGORIZED, where
@@ -18,10 +19,12 @@ from dashboard.queries.breakdowns import alerts, category_counts, framework_coun
 from dashboard.queries.pipeline import human_label_counts, models, review_queue, runs
 from dashboard.queries.releases import versions
 from dashboard.queries.texts import SORTS, alert_texts, export_rows, texts
+from dashboard.queries.topics import added_categories, topics
 from dashboard.queries.trends import MIN_BUCKET, category_detail, data_range, filter_options, overview
 
 __all__ = [
     "MIN_BUCKET",
+    "added_categories",
     "NOT_COMPLAINTS",
     "SORTS",
     "UNCATEGORIZED",
@@ -40,6 +43,7 @@ __all__ = [
     "review_queue",
     "runs",
     "texts",
+    "topics",
     "versions",
     "where",
 ]

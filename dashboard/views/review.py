@@ -83,7 +83,7 @@ def item(row, analyst: str, tax) -> None:
             t("right_categories"),
             tax.ids,
             selection_mode="multi",
-            default=[c for c in list(row.categories) if c in tax.ids],
+            default=[c for c in tax.ids if c in {*row.categories, *getattr(row, "proposed", [])}],
             format_func=common.category_formatter(),
             key=f"cats_{row.id}",
         )
