@@ -174,12 +174,14 @@ def topic_card(row, tid: str, since, until, who: str | None, role: str | None, t
         with st.expander(tt("promote"), icon=":material/add_circle:"):
             with st.form(key=f"promote_{tid}"):
                 new_id = st.text_input(
-                    tt("new_id"), value="_".join(t.terms[0].split())[:40], disabled=not can
+                    tt("new_id"), value="_".join(t.terms[0].split())[:40], disabled=not can, key=f"id_{tid}"
                 )
-                label_id = st.text_input(tt("new_label_id"), disabled=not can)
-                label_en = st.text_input(tt("new_label_en"), disabled=not can)
-                description = st.text_area(tt("new_description"), disabled=not can)
-                go = st.form_submit_button(tt("promote"), type="primary", disabled=not can)
+                label_id = st.text_input(tt("new_label_id"), disabled=not can, key=f"lid_{tid}")
+                label_en = st.text_input(tt("new_label_en"), disabled=not can, key=f"len_{tid}")
+                description = st.text_area(tt("new_description"), disabled=not can, key=f"desc_{tid}")
+                go = st.form_submit_button(
+                    tt("promote"), type="primary", disabled=not can, key=f"promote_go_{tid}"
+                )
             if go:
                 args = (new_id.strip(), label_id, label_en, description, who)
                 n = act(role, row, since, until, topic_records.promote, *args)
