@@ -1,3 +1,4 @@
+# ruff: noqa: F811 (topic_db and hook_url are fixtures imported from their test modules)
 """Recorded topics and the analysts' decisions (suara/topic_records.py) end to end: `suara topics
 --record`, `suara topics dismiss|merge|promote`, the promoted category in `suara status`, the exports,
 the labelling queue and training, the taxonomy's additions file, and the nightly step's alert.
