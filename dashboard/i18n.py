@@ -255,6 +255,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "alert_spike_day": ("lonjakan harian", "daily spike"),
     "alert_spike_week": ("lonjakan mingguan", "weekly spike"),
     "alert_version_jump": ("lonjakan versi", "version jump"),
+    "alert_topic_new": ("topik baru naik", "new growing topic"),
     "observed": ("Teramati", "Observed"),
     "expected": ("Diharapkan", "Expected"),
     "threshold": ("Ambang", "Threshold"),

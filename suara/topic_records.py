@@ -40,7 +40,7 @@ from suara.human_labels import save_human_labels
 from suara.store import Store, StoreError, first_row, utcnow
 from suara.taxonomy import add_category, load_taxonomy
 from suara.topics import TopicRow
-from suara.training import MIN_ADDED_EXAMPLES
+from suara.training import DEFAULT, MIN_ADDED_EXAMPLES, held_out
 
 MIN_EXAMPLES = MIN_ADDED_EXAMPLES  # labelled examples a new category needs before the model learns it
 STATUSES = ("new", "dismissed", "merged", "promoted")
@@ -245,8 +245,6 @@ def promote(
 def readiness(con, category: str) -> int:
     """The analysts' examples of ``category`` the next training will learn from (near-duplicates once,
     the promotion gate's held-out share left out, as suara/training.py counts them)."""
-    from suara.training import DEFAULT, held_out
-
     rows = con.execute(
         "SELECT min(f.id) FROM labels l JOIN feedback f ON f.id = l.feedback_id "
         "WHERE l.origin = 'human' AND l.category = ? GROUP BY coalesce(f.dup_key, '#' || f.id)",

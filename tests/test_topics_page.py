@@ -132,3 +132,17 @@ def test_a_local_analyst_merges_and_promotes(db, monkeypatch, tmp_path):
     text = "\n".join(m.value for m in at.markdown)
     assert "belum cukup contoh" in text and "/20" in text and "rina" in text
     assert any("Biaya percepatan" in s.value for s in at.success) or "biaya_percepatan" in text
+
+
+def test_a_topic_alert_on_peringatan_links_to_the_page(db):
+    from suara import topic_records
+    from suara.store import Store
+    from tests.test_topics import UNTIL
+
+    topic_records.nightly_step(lambda: Store(db), 5, UNTIL)
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.run()
+    at.switch_page("views/alerts.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("topik baru naik" in e.label for e in at.expander)
+    assert any("biaya" in m.value and "New topic growing" in m.value for m in at.markdown)
