@@ -1,4 +1,5 @@
-"""`suara nightly`: the unattended job. Collect, (re)train if asked, classify, alert, digest, back up.
+"""`suara nightly`: the unattended job. Collect, (re)train if asked, classify, alert, find new topics
+(suara/topic_records.py), digest, back up.
 
 With --retrain, a new model becomes current only if the promotion gate finds it not worse on held-out
 texts (suara/promotion.py); the step, the log and the run's message say which ("promoted model X: ..."
