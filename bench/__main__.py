@@ -26,7 +26,7 @@ from bench.base import Ctx, row, write_ctx
 
 ROOT = Path(__file__).resolve().parent.parent
 ORDER = ("import", "parse", "predict", "stem", "classify", "overview", "nightly")
-ONCE = ("quality", "realcv")  # stages that do not depend on the database size
+ONCE = ("quality", "realcv", "topics")  # stages that do not depend on the database size
 NEEDS = {"parse": "feed", "classify": "feed", "overview": "feed", "nightly": "cls"}  # database each reads
 NIGHTLY_RATIO = 5.0
 
@@ -155,6 +155,10 @@ def main(argv: list[str] | None = None) -> int:
     if "realcv" in args.stages:
         console.print("[bold]classifier: cross-validation on real reviews (six trainings)[/]")
         rows += runner.run("realcv", 0, Path())
+
+    if "topics" in args.stages:
+        console.print("[bold]topic discovery: 50,000 texts of real review lengths[/]")
+        rows += runner.run("topics", 0, Path())
 
     base_nightly = None
     if "nightly" in args.stages:

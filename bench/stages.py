@@ -397,6 +397,32 @@ def stage_import_quiet(ctx: Ctx) -> None:
 
 
 # -- 7. classifier quality (size-independent, run once) -----------------------------------------------
+# -- topics (once) ---------------------------------------------------------------------------------
+TOPIC_TEXTS = 50_000
+TOPIC_TARGET_S = 60.0
+
+
+def stage_topics(ctx: Ctx) -> list[dict]:
+    """``nlp.topics.discover`` (the `suara topics` grouping and naming, default k) over 50,000 texts of
+    real review lengths (bench/lengths.py): the size of a busy quarter's uncategorised reviews."""
+    from bench.lengths import generate
+    from nlp.topics import discover
+
+    texts = ["".join(parts) for parts in generate(TOPIC_TEXTS, ctx.seed)]
+    with Timer() as timer:
+        found = discover(texts)
+    rss = peak_mb()
+    covered = sum(t.size for t in found)
+    if not found or covered < len(texts) // 2:
+        raise RuntimeError(f"discovery found {len(found)} topics covering {covered} of {len(texts)} texts")
+    return [
+        row("topics", "topic discovery (nlp.topics.discover)", len(texts), timer.wall, "s",
+            target=f"< {TOPIC_TARGET_S:.0f} s", ok=timer.wall < TOPIC_TARGET_S, rss_mb=rss,
+            seconds=timer.wall, cpu=timer.cpu,
+            note=f"{len(found)} topics over {covered:,} texts ({sum(t.distinct for t in found):,} distinct)"),
+    ]  # fmt: skip
+
+
 STAGES: dict[str, Callable[[Ctx], list[dict]]] = {
     "import": stage_import,
     "parse": stage_parse,
@@ -408,6 +434,7 @@ STAGES: dict[str, Callable[[Ctx], list[dict]]] = {
     "prepare": stage_prepare,
     "quality": stage_quality,
     "realcv": stage_realcv,
+    "topics": stage_topics,
 }
 
 

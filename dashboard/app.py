@@ -30,6 +30,7 @@ PAGES = [
     ("compare", "bandingkan", "page_compare", ":material/compare_arrows:"),
     ("alerts", "peringatan", "page_alerts", ":material/notifications_active:"),
     ("review", "pelabelan", "page_review", ":material/label:"),
+    ("topics", "topik", "page_topics", ":material/bubble_chart:"),
     ("replies", "tanggapan", "page_replies", ":material/reply:"),
     ("frameworks", "kerangka", "page_frameworks", ":material/account_tree:"),
     ("runs", "riwayat", "page_runs", ":material/history:"),

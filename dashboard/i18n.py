@@ -25,6 +25,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "page_replies": ("Tanggapan", "Replies"),
     "page_feedback": ("Semua masukan", "All feedback"),
     "page_compare": ("Bandingkan aplikasi", "Compare apps"),
+    "page_topics": ("Topik baru", "New topics"),
     # database and empty states
     "db_missing": (
         "Basis data {db} belum ada: jalankan `suara init` lalu `suara collect`, atau `make demo`.",
@@ -255,6 +256,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "alert_spike_day": ("lonjakan harian", "daily spike"),
     "alert_spike_week": ("lonjakan mingguan", "weekly spike"),
     "alert_version_jump": ("lonjakan versi", "version jump"),
+    "alert_topic_new": ("topik baru naik", "new growing topic"),
     "observed": ("Teramati", "Observed"),
     "expected": ("Diharapkan", "Expected"),
     "threshold": ("Ambang", "Threshold"),

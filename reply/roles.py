@@ -1,4 +1,5 @@
 """Who may do what with replies: viewer (read), analyst (draft, edit, discard), approver (also approve).
+The same roles decide who may act on the Topik baru page ("label": analyst and approver).
 
 Roles come from suara.toml, by e-mail (as the OIDC login reports it) or by the local user's name::
 
@@ -15,7 +16,7 @@ demo): that person is an approver unless the roles list them otherwise. Pure: no
 from __future__ import annotations
 
 ROLES = ("viewer", "analyst", "approver")
-CAN = {"draft": ("analyst", "approver"), "approve": ("approver",)}
+CAN = {"draft": ("analyst", "approver"), "approve": ("approver",), "label": ("analyst", "approver")}
 
 
 def role_of(

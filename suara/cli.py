@@ -95,6 +95,8 @@ def status(db: DbOption = None, config: ConfigOption = None) -> None:
     else:
         out.print("model in use: none yet (run `suara train`)")
     out.print(f"classified items: {st['classified']}; reviewed by analysts: {st['human_reviews']}")
+    for line in st.get("taxonomy", []):  # the taxonomy's version and the analysts' categories
+        out.print(line, highlight=False, markup=False)
     r = Table(title="Last runs")
     for col in ("run", "job", "source", "app", "started (UTC)", "status", "new", "updated", "message"):
         r.add_column(col)
@@ -221,7 +223,7 @@ def collect(
 
 # -- eval / classify / predict (train: suara/cli_train.py) -------------------------------------
 command()(cli_train.train)  # `suara train` (suara/cli_train.py), listed before eval in --help
-command()(cli_topics.topics)  # `suara topics` (suara/cli_topics.py)
+app.add_typer(cli_topics.topics_app, name="topics")  # `suara topics [dismiss|merge|promote]`
 
 
 class Baseline(StrEnum):

@@ -155,6 +155,8 @@ def _change(now: int, before: int, lang: str) -> str:
 def alert_line(a: Alert, lang: str, app_names: dict[str, str] | None = None) -> str:
     """The alert in the digest's language, from its stored figures (scrubbed like every shown text)."""
     tx = TEXTS[lang]
+    if a.kind == "topic_new":  # a new topic (suara/topic_records.py) says what it is in its message
+        return scrub(a.message)
     try:
         label = load_taxonomy().get(a.category).label(lang)
     except KeyError:

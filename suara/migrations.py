@@ -199,6 +199,48 @@ MIGRATIONS: list[str] = [
         detail VARCHAR
     );
     """,
+    # 6: topics discovered among the uncategorised feedback (suara/topic_records.py): one row per topic of
+    # a period, keyed by a hash of the period and its top terms (a re-run updates it), with what an
+    # analyst decided; its member feedback; and categories proposed for the labelling queue by a merge.
+    """
+    CREATE TABLE topics (
+        topic_id VARCHAR PRIMARY KEY,      -- hash of the period and the sorted top terms
+        period_start TIMESTAMP NOT NULL,
+        period_end TIMESTAMP NOT NULL,
+        name VARCHAR NOT NULL,             -- the top three terms
+        terms VARCHAR[] NOT NULL,          -- most distinctive first (c-TF-IDF)
+        signature VARCHAR NOT NULL,        -- the sorted top three terms: the same theme in another period
+        size INTEGER NOT NULL,
+        distinct_texts INTEGER NOT NULL,
+        weekly INTEGER[] NOT NULL,         -- texts per 7 days of the period, oldest first
+        last_week INTEGER NOT NULL,
+        expected DOUBLE NOT NULL,
+        threshold DOUBLE NOT NULL,
+        tested BOOLEAN NOT NULL,
+        growing BOOLEAN NOT NULL,
+        similar_category VARCHAR,          -- "mirip kategori X"
+        similarity DOUBLE,
+        status VARCHAR NOT NULL,           -- new, dismissed, merged, promoted
+        category VARCHAR,                  -- merged into / promoted to
+        decided_by VARCHAR,
+        decided_at TIMESTAMP,
+        found_at TIMESTAMP NOT NULL,       -- the first run that found it
+        updated_at TIMESTAMP NOT NULL      -- the last run that found it
+    );
+    CREATE TABLE topic_members (
+        topic_id VARCHAR NOT NULL,
+        feedback_id VARCHAR NOT NULL,
+        PRIMARY KEY (topic_id, feedback_id)
+    );
+    CREATE TABLE label_proposals (         -- a category proposed for an item, shown on the Pelabelan page
+        feedback_id VARCHAR NOT NULL,
+        category VARCHAR NOT NULL,
+        topic_id VARCHAR,
+        proposed_by VARCHAR NOT NULL,
+        proposed_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (feedback_id, category)
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -1,4 +1,5 @@
-"""`suara nightly`: the unattended job. Collect, (re)train if asked, classify, alert, digest, back up.
+"""`suara nightly`: the unattended job. Collect, (re)train if asked, classify, alert, find new topics
+(suara/topic_records.py), digest, back up.
 
 With --retrain, a new model becomes current only if the promotion gate finds it not worse on held-out
 texts (suara/promotion.py); the step, the log and the run's message say which ("promoted model X: ..."
@@ -44,6 +45,7 @@ import duckdb
 
 from suara import alerts as alerts_mod
 from suara import digest as digest_mod
+from suara import topic_records
 from suara.backup import backup_database
 from suara.classify import NoModel, classify_pending, ensure_registered, load_model, resolve_model_dir
 from suara.config import MODELS_DIR, ConfigError, Settings
@@ -287,6 +289,7 @@ class _Job:
             self.step("retrain", self.train)
         self.step("classify", self.classify)
         self.step("alerts", self.alerts)
+        self.step("topics", self.topics, "notice")  # suara/topic_records.py: new topics, their alerts
         self.step("webhook", self.notify, "notice")
         self.step("digest", self.write_digest, writes=False)
         self.step("finish", self.finish)
@@ -394,6 +397,10 @@ class _Job:
             )
         self.result.new_alerts = new
         return f"{len(new)} new alert(s)"
+
+    def topics(self) -> str:
+        r, s = self.result, self.settings
+        return topic_records.nightly_step(self.store, s.alert_min_count, self.as_of, r.new_alerts)
 
     def notify(self) -> Step | str:
         try:

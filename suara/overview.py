@@ -13,6 +13,7 @@ from pathlib import Path
 from ingest.health import source_warnings
 from suara.migrations import SCHEMA_VERSION, schema_version
 from suara.store import StoreError, current_model, first_row, read_connection
+from suara.topic_records import describe as describe_taxonomy
 
 
 def status(path: Path) -> dict:
@@ -41,4 +42,5 @@ def status(path: Path) -> dict:
             "classified": first_row(con, "SELECT count(*) FROM classifications")[0],
             "human_reviews": first_row(con, "SELECT count(*) FROM human_reviews")[0],
             "warnings": source_warnings(con),  # gaps and warnings of the sources (ingest/health.py)
+            "taxonomy": describe_taxonomy(con),  # its version, the analysts' added categories
         }

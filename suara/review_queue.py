@@ -33,6 +33,10 @@ real dev set). So ten texts at a margin of 0.3 outrank one at 0.05 (1.25 against
 at 0.01 outranks two at 0.2 (0.93 against 0.5). Groups with no classified text are left out of this ordering (``suara
 classify`` first). Ties: the group with the newest text first.
 
+A group with a category proposed for one of its texts (``label_proposals``: an analyst merged a
+topic into that category, suara/topic_records.py) comes first, with ``proposed`` listing it; the page
+preselects it, and saving the decision is what labels the texts.
+
 A group whose key an analyst already labelled on another text (reviewed before, or outside the view)
 comes after every group that has none: its answer is likely known. It is flagged
 (``labelled_before``) with that decision (``labelled_as``), so a glance confirms it.
@@ -51,7 +55,7 @@ HALF_LIFE = 0.1  # margin over which the chance that the model is wrong halves (
 _OWN = {"queue_mode", "queue_limit", "queue_seed", "half_life"}
 
 _ORDER = {  # ties, last: the group's key, for an order that is the same on every run
-    "uncertain": "labelled_before, value DESC, newest DESC, grp",
+    "uncertain": "proposed DESC, labelled_before, value DESC, newest DESC, grp",
     "random": "draw, grp",
 }
 
@@ -71,7 +75,8 @@ def review_queue(
     ``source``, ``app_id``, ``rating``, ``app_version``, ``title``, ``text`` (as stored: mask before
     showing), ``categories`` and ``scores`` (its effective labels); and for the group: ``n`` texts,
     ``ids`` (all of them, newest first: what one decision labels), ``confidence`` (the smallest margin),
-    ``value`` (expected value of a label), ``dup_key``, ``labelled_before`` and ``labelled_as``.
+    ``value`` (expected value of a label), ``dup_key``, ``labelled_before``, ``labelled_as`` and ``proposed``
+    (categories proposed by a topic merge).
     """
     if mode not in MODES:
         raise ValueError(f"unknown review mode {mode!r}; use 'uncertain' or 'random'")
@@ -83,12 +88,14 @@ def review_queue(
     sql = f"""
         WITH items AS (
             SELECT f.id, f.created_at, coalesce(f.dup_key, '#' || f.id) AS grp, c.confidence,
-                   hash(f.id || $queue_seed) AS draw
+                   hash(f.id || $queue_seed) AS draw,
+                   f.id IN (SELECT feedback_id FROM label_proposals) AS proposed
             FROM feedback f LEFT JOIN classifications c ON c.feedback_id = f.id
             WHERE ({where}) AND f.id NOT IN (SELECT feedback_id FROM human_reviews)
         ), groups AS (
             SELECT grp, count(*) AS n, min(confidence) AS confidence, max(created_at) AS newest,
-                   min(draw) AS draw, count(*) * pow(2, -min(confidence) / $half_life) AS value
+                   min(draw) AS draw, count(*) * pow(2, -min(confidence) / $half_life) AS value,
+                   bool_or(proposed) AS proposed
             FROM items GROUP BY grp
             HAVING $queue_mode = 'random' OR count(confidence) > 0
         ), twins AS (  -- an analyst's latest decision on a near-duplicate of a group
@@ -113,6 +120,10 @@ def review_queue(
             SELECT feedback_id, list(category ORDER BY category) AS categories,
                    list({{'category': category, 'score': score}} ORDER BY score DESC, category) AS scores
             FROM effective_labels WHERE feedback_id IN (SELECT rep FROM top) GROUP BY 1
+        ), proposals AS (  -- categories a topic merge proposed for a text of the group (topic_records.py)
+            SELECT i.grp, list(DISTINCT p.category ORDER BY p.category) AS proposed_categories
+            FROM items i JOIN label_proposals p ON p.feedback_id = i.id
+            WHERE i.grp IN (SELECT grp FROM top) GROUP BY 1
         ), twin_labels AS (
             SELECT feedback_id, list(category ORDER BY category) AS categories
             FROM labels WHERE origin = 'human' AND feedback_id IN (SELECT twin FROM top) GROUP BY 1
@@ -120,8 +131,10 @@ def review_queue(
         SELECT top.rep AS id, f.created_at, f.source, f.app_id, f.rating, f.app_version, f.title, f.text,
                top.n, top.ids, top.confidence, top.value, f.dup_key, top.labelled_before,
                CASE WHEN top.labelled_before THEN coalesce(tl.categories, []) END AS labelled_as,
-               coalesce(rl.categories, []) AS categories, rl.scores
+               coalesce(rl.categories, []) AS categories, rl.scores,
+               coalesce(pr.proposed_categories, []) AS proposed
         FROM top JOIN feedback f ON f.id = top.rep
+        LEFT JOIN proposals pr ON pr.grp = top.grp
         LEFT JOIN rep_labels rl ON rl.feedback_id = top.rep
         LEFT JOIN twin_labels tl ON tl.feedback_id = top.twin
         ORDER BY top.rank

@@ -50,15 +50,16 @@ class TopicRow:
     growing: bool
     newest: datetime
     examples: tuple[str, ...]
+    member_ids: tuple[str, ...] = ()  # the feedback ids of every member text
 
 
 def candidates(
     con: duckdb.DuckDBPyConnection, since: datetime, until: datetime, low_margin: float = LOW_MARGIN
-) -> tuple[list[str], list[datetime]]:
-    """The period's texts nobody has named (see the module doc), oldest first, with their times."""
+) -> tuple[list[str], list[datetime], list[str]]:
+    """The period's texts nobody has named (see the module doc), oldest first, with their times and ids."""
     rows = con.execute(
         """
-        SELECT f.text, f.created_at
+        SELECT f.text, f.created_at, f.id
         FROM feedback f JOIN classifications c ON c.feedback_id = f.id
         WHERE f.created_at >= $since AND f.created_at < $until
           AND NOT EXISTS (SELECT 1 FROM human_reviews h WHERE h.feedback_id = f.id)
@@ -68,7 +69,7 @@ def candidates(
         """,
         {"since": since, "until": until, "low": low_margin},
     ).fetchall()
-    return [r[0] for r in rows], [r[1] for r in rows]
+    return [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
 
 
 def latest(con: duckdb.DuckDBPyConnection) -> datetime | None:
@@ -127,7 +128,7 @@ def find_topics(
     vocab: dict | None = None,
 ) -> tuple[int, list[TopicRow]]:
     """(number of candidate texts, their topics), growing ones first, then by last week's count."""
-    texts, times = candidates(con, since, until)
+    texts, times, ids = candidates(con, since, until)
     found = nlp_topics.discover(texts, k=k, seed=seed, vocabulary=vocab)
     rows = []
     for t in found:
@@ -144,6 +145,7 @@ def find_topics(
                 growing=growing,
                 newest=max(member_times),
                 examples=tuple(texts[i] for i in t.examples),
+                member_ids=tuple(ids[i] for i in t.members),
             )
         )
     rows.sort(key=lambda r: (not r.growing, -(r.last_week - r.expected), -r.topic.size, r.topic.id))

@@ -51,6 +51,7 @@ TRAIN_FILE = DATA_DIR / "labels" / "train.jsonl"
 REAL_TRAIN_FILE = REAL_DEV_FILE.with_name("mpaspor_play_train_labelled.jsonl")
 KINDS = ("written", "real")
 HUMAN = "store:human_reviews"  # the analysts' labels, as a source's path in metrics.json
+MIN_ADDED_EXAMPLES = 20  # an analysts' added category is learnt from this many texts (nlp/train.py's stage 2)
 MIN_TEXTS = 10  # thresholds are tuned over 5 folds: two texts a fold at the least
 
 
@@ -343,17 +344,19 @@ def train_model(
             "(after skipped sources, duplicates and held-out texts); add labelled texts"
         )
     tax = load_taxonomy()
+    ids = trained_categories(tax, training.labels)
+    labels = [[c for c in labs if c in ids] for labs in training.labels]
     model, oof = train(
         training.texts,
-        training.labels,
-        tax.ids,
+        labels,
+        ids,
         seed=seed,
         weights=training.weights,
         real=training.real,
         ratings=training.ratings,
     )
-    decided = [[c for c, on in zip(tax.ids, row, strict=True) if on] for row in oof]
-    validation = evaluate(training.labels, decided, tax.ids, tax.headline_ids)
+    decided = [[c for c, on in zip(ids, row, strict=True) if on] for row in oof]
+    validation = evaluate(labels, decided, ids, tax.headline_ids)
     metrics = {
         "trained_at": utcnow().isoformat(),
         "seed": seed,
@@ -366,6 +369,17 @@ def train_model(
     if test is not None and Path(test).exists():
         metrics["test"] = evaluate_file(test, model.predict)
     return model, metrics
+
+
+def trained_categories(tax, labels: list[list[str]]) -> list[str]:
+    """The categories a model learns: every shipped one, and an analyst's addition (suara/taxonomy.py)
+    once the training set has ``MIN_ADDED_EXAMPLES`` texts of it (fewer cannot tune its threshold)."""
+    counts: dict[str, int] = {}
+    for labs in labels:
+        for c in labs:
+            counts[c] = counts.get(c, 0) + 1
+    added = set(tax.added_ids)
+    return [c for c in tax.ids if c not in added or counts.get(c, 0) >= MIN_ADDED_EXAMPLES]
 
 
 def describe_sources(sources: list[dict]) -> str:

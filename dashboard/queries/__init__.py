@@ -11,7 +11,8 @@ the overview page's whole workload). They are split along what they read:
 - ``releases``: the Versi aplikasi grid and its jumps;
 - ``breakdowns``: offices, alerts, framework elements, category counts;
 - ``compare``: apps side by side (volume, rating, complaints, shared categories, replies);
-- ``pipeline``: the labelling queue, analysts' label counts, runs, models.
+- ``pipeline``: the labelling queue, analysts' label counts, runs, models;
+- ``topics``: the Topik baru page's candidate topics and the analysts' added categories.
 """
 
 from dashboard.queries.base import NOT_COMPLAINTS, UNCATEGORIZED, where
@@ -20,10 +21,12 @@ from dashboard.queries.compare import compare
 from dashboard.queries.pipeline import human_label_counts, models, review_queue, runs
 from dashboard.queries.releases import versions
 from dashboard.queries.texts import SORTS, alert_texts, export_rows, texts
+from dashboard.queries.topics import added_categories, topics
 from dashboard.queries.trends import MIN_BUCKET, category_detail, data_range, filter_options, overview
 
 __all__ = [
     "MIN_BUCKET",
+    "added_categories",
     "NOT_COMPLAINTS",
     "SORTS",
     "UNCATEGORIZED",
@@ -43,6 +46,7 @@ __all__ = [
     "review_queue",
     "runs",
     "texts",
+    "topics",
     "versions",
     "where",
 ]

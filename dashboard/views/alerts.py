@@ -9,7 +9,7 @@ import streamlit as st
 from dashboard import common, filters
 from dashboard.i18n import num, pct, t
 
-KINDS = ("spike_day", "spike_week", "version_jump")
+KINDS = ("spike_day", "spike_week", "version_jump", "topic_new")
 
 
 def kind_label(kind: str) -> str:
@@ -58,6 +58,9 @@ def render() -> None:
                 )
             )
             st.markdown(common.md(alert["message"]))
+            if alert["kind"] == "topic_new":  # a new topic (suara/topic_records.py): its texts are there
+                st.page_link("views/topics.py", label=t("page_topics"), icon=":material/bubble_chart:")
+                continue
             key = {k: alert[k] for k in ("app_id", "category", "period_start", "period_end")}
             key["app_version"] = alert["app_version"] if isinstance(alert["app_version"], str) else None
             total, rows = common.fetch("alert_texts", key, 5)

@@ -84,7 +84,7 @@ def item(row, analyst: str, tax) -> None:
             t("right_categories"),
             offered,
             selection_mode="multi",
-            default=[c for c in list(row.categories) if c in offered],
+            default=[c for c in offered if c in {*row.categories, *getattr(row, "proposed", [])}],
             format_func=common.category_formatter(),
             key=f"cats_{row.id}",
         )
