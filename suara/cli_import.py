@@ -245,7 +245,17 @@ def _load(store, file, fmt, spec, app_id, package, tz, salt, skip_bad, strict, s
         tz=tz,
         office_senders=senders,
         office=office,
+        con=store.con,
     )
+    try:
+        return read, _checked_upsert(store, file, read, skip_bad, strict, salt)
+    finally:
+        if read.staged is not None:
+            store.con.execute(f"DROP TABLE IF EXISTS {read.staged.name}")
+
+
+def _checked_upsert(store, file, read, skip_bad: bool, strict: bool, salt: str):
+    """Refuse what the options say to refuse, then store the file in one transaction."""
     unit = read.unit
     if read.errors and not read.n_read:
         lineno, reason = read.errors[0]
@@ -265,7 +275,7 @@ def _load(store, file, fmt, spec, app_id, package, tz, salt, skip_bad, strict, s
             f"{file}, {unit} {line}: the same id as {unit} {first} ({len(read.duplicates)} repeated ids in all); "
             "nothing was imported (--strict). Remove the repeats, or drop --strict to keep the last of each."
         )
-    return read, store.upsert_feedback(read.batch(salt))
+    return store.upsert_feedback(read.batch(salt))
 
 
 def _fail(store, run_id: int, exc: BaseException) -> None:
