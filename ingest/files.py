@@ -228,6 +228,16 @@ def parse_spec(spec: str | None) -> mapping.Mapping | None:
         raise ImportFormatError(str(exc)) from None
 
 
+def fast_path(path: Path, fmt: str | None, spec, tz: str | None, salt: str | None) -> bool:
+    """Whether ``read_any`` tries the fast path (formats/canonical.py) on this file and these options."""
+    if spec is not None or tz is not None or salt is None or fmt not in (None, "jsonl", "json"):
+        return False
+    try:
+        return _container(Path(path), fmt) == "jsonl"
+    except ImportFormatError:
+        return False
+
+
 def read_any(
     path: Path,
     fmt: str | None,
@@ -266,13 +276,7 @@ def read_any(
         raise ImportFormatError(f"{path}: --map does not apply to --format {fmt}; drop one of them")
     if tz is not None and fmt not in (None, "play"):
         raise ImportFormatError(f"{path}: --tz applies to --format play and whatsapp only")
-    if (
-        spec is None
-        and tz is None
-        and container == "jsonl"
-        and salt is not None
-        and fmt in (None, "jsonl", "json")
-    ):
+    if fast_path(path, fmt, spec, tz, salt):
         if con is not None:
             rows = canonical.stage(con, path, STAGED, app_id, tweet_url(""))
             if rows is not None:
