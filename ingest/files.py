@@ -281,7 +281,9 @@ def read_any(
             rows = canonical.stage(con, path, STAGED, app_id, tweet_url(""))
             if rows is not None:
                 exprs = {"author_hash": canonical.AUTHOR_HASH}
-                return FileRead(staged=Batch(STAGED, rows, exprs=exprs, params={"salt": salt}), format="jsonl")
+                return FileRead(
+                    staged=Batch(STAGED, rows, exprs=exprs, params={"salt": salt}), format="jsonl"
+                )
         else:
             table = canonical.read(path, salt, app_id, tweet_url(""))
             if table is not None:

@@ -28,6 +28,7 @@ from suara.cli_base import ConfigOption, DbOption, UserError, err, open_store, o
 from suara.config import ConfigError
 from suara.integrity import explain, refuse_damaged
 from suara.store import StoreError, utcnow
+from suara.upsert import Batch, UpsertCounts
 
 # Kept to short tokens: the help column is ~30 characters wide in an 80-column terminal.
 MAP_HELP = (
@@ -246,6 +247,9 @@ def _load(store, file, fmt, spec, app_id, package, tz, salt, skip_bad, strict, s
                     return files.FileRead(staged=same), imported_files.seen_again(con, same, fp, utcnow())
             finally:
                 store.con.execute(f"DROP TABLE IF EXISTS {same.name}")
+        rows = imported_files.into_empty(store.con, file, app_id, salt, fp, utcnow())
+        if rows is not None:
+            return files.FileRead(staged=Batch("", rows)), UpsertCounts(new=rows)
     read = files.read_any(
         file,
         fmt,
@@ -264,7 +268,7 @@ def _load(store, file, fmt, spec, app_id, package, tz, salt, skip_bad, strict, s
             imported_files.record(store.con, fp, read.staged.name, utcnow())
         return read, counts
     finally:
-        if read.staged is not None:
+        if read.staged is not None and read.staged.name:
             store.con.execute(f"DROP TABLE IF EXISTS {read.staged.name}")
 
 

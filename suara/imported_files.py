@@ -21,8 +21,10 @@ from pathlib import Path
 
 import duckdb
 
+from ingest.formats import canonical
 from ingest.formats.canonical import rules_digest
-from suara.upsert import Batch, UpsertCounts
+from ingest.twitter import tweet_url
+from suara.upsert import Batch, UpsertCounts, insert_all
 
 IDS = "_import_ids"  # the file's ids, staged in the store's connection for the update of last_seen_at
 _CHUNK = 1 << 20
@@ -30,7 +32,9 @@ _HASH = (
     "hash(b.id, b.content_hash, b.reply_text, CAST(b.replied_at AS TIMESTAMP), b.app_version, "
     "CAST(b.likes AS INTEGER))"
 )
-_CHECKSUM = f"count(*), CAST(bit_xor({_HASH}) AS VARCHAR) || ':' || CAST(sum(CAST({_HASH} AS HUGEINT)) AS VARCHAR)"
+_CHECKSUM = (
+    f"count(*), CAST(bit_xor({_HASH}) AS VARCHAR) || ':' || CAST(sum(CAST({_HASH} AS HUGEINT)) AS VARCHAR)"
+)
 
 
 def fingerprint(path: Path, app_id: str) -> str:
@@ -79,3 +83,28 @@ def seen_again(con: duckdb.DuckDBPyConnection, batch: Batch, fp: str, now: datet
     )
     con.execute("UPDATE imported_files SET imported_at = ? WHERE fingerprint = ?", [now, fp])
     return UpsertCounts(unchanged=batch.rows)
+
+
+def into_empty(
+    con: duckdb.DuckDBPyConnection, path: Path, app_id: str, salt: str, fp: str, now: datetime
+) -> int | None:
+    """A canonical file into a store without feedback, parsed, checked and inserted in one statement
+    (no staged copy: what a first import costs, issue 18); its row count, or None with nothing stored
+    when the store holds feedback or the file is not canonical (the caller reads it the other ways)."""
+    if con.execute("SELECT count(*) FROM feedback").fetchall()[0][0]:
+        return None
+    select, params = canonical.lines_sql(path, app_id, tweet_url(""))
+    batch = Batch("", 0, exprs={"author_hash": canonical.AUTHOR_HASH}, params={"salt": salt})
+    con.execute("BEGIN TRANSACTION")
+    try:
+        with canonical.utc(con):
+            rows = insert_all(con, select, params, batch, now)
+        record(con, fp, "feedback", now)
+    except duckdb.Error:
+        con.execute("ROLLBACK")
+        return None
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+    return rows

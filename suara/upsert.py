@@ -116,3 +116,19 @@ def upsert(con: duckdb.DuckDBPyConnection, batch: Batch, now: datetime) -> Upser
             {**params, "now": now},
         )
     return UpsertCounts(new=new, updated=changed + meta, unchanged=batch.rows - new - changed - meta)
+
+
+def insert_all(con: duckdb.DuckDBPyConnection, select: str, params: dict, batch: Batch, now: datetime) -> int:
+    """Insert every row of a query (``select``, with a boolean ``bad`` column and its ``params``) as new
+    feedback in one statement, without staging it: for a file into a store that holds no feedback.
+    A bad row or a repeated id raises ``duckdb.Error`` and, the caller's transaction rolled back, leaves
+    nothing stored; ``batch`` gives the column expressions (its name and counts are not used)."""
+    cols = [
+        "CASE WHEN b.bad THEN error('not canonical') ELSE b.id END" if c == "id" else batch.col(c)
+        for c in COLUMNS
+    ]
+    return con.execute(
+        f"INSERT INTO feedback ({', '.join(COLUMNS)}, first_seen_at, last_seen_at, dup_key) "
+        f"SELECT {', '.join(cols)}, $now, $now, {_DUP_KEY} FROM ({select}) b",
+        {**params, **(batch.params or {}), "now": now},
+    ).fetchall()[0][0]

@@ -19,6 +19,8 @@ after the upsert) so the salted hash is computed only for rows that are stored (
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -66,58 +68,72 @@ def _checks() -> list[str]:
     ]
 
 
-def stage(
-    con: duckdb.DuckDBPyConnection, path: Path, name: str, app_id: str, tweet_url_prefix: str
-) -> int | None:
-    """Stage the file as TEMP table ``name`` in ``con`` (the batch layout, ``author`` in place of its
-    hash); its row count, or None (nothing staged) when the file is not canonical JSON Lines."""
+def lines_sql(path: Path, app_id: str, tweet_url_prefix: str) -> tuple[str, dict]:
+    """The file's lines in the batch layout (``author`` in place of its hash) with ``bad``: what is not
+    canonical; a query and its parameters, to run in a connection whose TimeZone is UTC (``utc``)."""
     names = list(FIELDS)
     values = ", ".join(f"v[{i}] AS {f}, t[{i}] AS {f}_type" for i, f in enumerate(names, start=1))
     bad = " OR ".join(f"coalesce({c}, false)" for c in _checks())
-    con.execute(f"DROP TABLE IF EXISTS {name}")
-    zone = con.execute("SELECT current_setting('TimeZone')").fetchall()[0][0]
-    con.execute("SET TimeZone = 'UTC'")  # a time without an offset is UTC, as suara.records reads it
-    try:
-        con.execute(
-            f"""
-            CREATE TEMP TABLE {name} AS
-            SELECT source || ':' || native_id AS id, source, coalesce(app_id, $app) AS app_id, native_id,
-                   author, text, title, TRY_CAST(rating AS TINYINT) AS rating, app_version, lang, country,
-                   timezone('UTC', TRY_CAST(created_at AS TIMESTAMPTZ)) AS created_at, reply_text,
-                   timezone('UTC', TRY_CAST(replied_at AS TIMESTAMPTZ)) AS replied_at,
-                   coalesce(TRY_CAST(likes AS INTEGER), 0) AS likes,
-                   CASE WHEN source = 'twitter' THEN $tweet || native_id ELSE url END AS url, raw,
-                   md5(coalesce(title, '') || chr(31) || text || chr(31) || coalesce(CAST(rating AS VARCHAR), ''))
-                       AS content_hash,
-                   {bad} AS bad
-            FROM (
-                SELECT keys, {values} FROM (
-                    SELECT json_keys(json) AS keys, json_extract_string(json, $paths) AS v,
-                           json_type(json, $paths) AS t
-                    FROM read_json_objects($path, format = 'newline_delimited')
-                )
+    sql = f"""
+        SELECT source || ':' || native_id AS id, source, coalesce(app_id, $app) AS app_id, native_id,
+               author, text, title, TRY_CAST(rating AS TINYINT) AS rating, app_version, lang, country,
+               timezone('UTC', TRY_CAST(created_at AS TIMESTAMPTZ)) AS created_at, reply_text,
+               timezone('UTC', TRY_CAST(replied_at AS TIMESTAMPTZ)) AS replied_at,
+               coalesce(TRY_CAST(likes AS INTEGER), 0) AS likes,
+               CASE WHEN source = 'twitter' THEN $tweet || native_id ELSE url END AS url, raw,
+               md5(coalesce(title, '') || chr(31) || text || chr(31) || coalesce(CAST(rating AS VARCHAR), ''))
+                   AS content_hash,
+               {bad} AS bad
+        FROM (
+            SELECT keys, {values} FROM (
+                SELECT json_keys(json) AS keys, json_extract_string(json, $paths) AS v,
+                       json_type(json, $paths) AS t
+                FROM read_json_objects($path, format = 'newline_delimited')
             )
-            """,
-            {
-                "path": str(path),
-                "paths": names,
-                "sources": list(SOURCES),
-                "iso": _ISO_SECONDS,
-                "earliest": EARLIEST,
-                "latest": latest_time(),
-                "max_likes": MAX_LIKES,
-                "blank": _BLANK,
-                "app": app_id,
-                "tweet": tweet_url_prefix,
-            },
         )
+    """
+    params = {
+        "path": str(path),
+        "paths": names,
+        "sources": list(SOURCES),
+        "iso": _ISO_SECONDS,
+        "earliest": EARLIEST,
+        "latest": latest_time(),
+        "max_likes": MAX_LIKES,
+        "blank": _BLANK,
+        "app": app_id,
+        "tweet": tweet_url_prefix,
+    }
+    return sql, params
+
+
+@contextmanager
+def utc(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """The connection's TimeZone as UTC for a block (a time without an offset is UTC, as
+    suara.records reads it), then as it was."""
+    zone = con.execute("SELECT current_setting('TimeZone')").fetchall()[0][0]
+    con.execute("SET TimeZone = 'UTC'")
+    try:
+        yield
+    finally:
+        con.execute("SET TimeZone = $zone", {"zone": zone})
+
+
+def stage(
+    con: duckdb.DuckDBPyConnection, path: Path, name: str, app_id: str, tweet_url_prefix: str
+) -> int | None:
+    """Stage the file as TEMP table ``name`` in ``con`` (``lines_sql``'s layout); its row count, or None
+    (nothing staged) when the file is not canonical JSON Lines."""
+    sql, params = lines_sql(path, app_id, tweet_url_prefix)
+    con.execute(f"DROP TABLE IF EXISTS {name}")
+    try:
+        with utc(con):
+            con.execute(f"CREATE TEMP TABLE {name} AS {sql}", params)
         bad_rows, rows, distinct = con.execute(
             f"SELECT count(*) FILTER (WHERE bad), count(*), count(DISTINCT id) FROM {name}"
         ).fetchall()[0]
     except duckdb.Error:
         bad_rows, rows, distinct = 1, 0, 0  # not readable as JSON Lines: the line-by-line reader says why
-    finally:
-        con.execute("SET TimeZone = $zone", {"zone": zone})
     if bad_rows or distinct < rows:
         con.execute(f"DROP TABLE IF EXISTS {name}")
         return None
