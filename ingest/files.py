@@ -258,7 +258,7 @@ def read_any(
     upsert, else into an Arrow table. ``office_senders`` and ``office`` are a WhatsApp chat's
     (formats/whatsapp.py).
     """
-    from ingest.twitter import tweet_url
+    from ingest.tweet_links import tweet_url
 
     path = Path(path)
     if fmt is not None and fmt not in FORMATS:

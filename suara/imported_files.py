@@ -23,7 +23,7 @@ import duckdb
 
 from ingest.formats import canonical
 from ingest.formats.canonical import rules_digest
-from ingest.twitter import tweet_url
+from ingest.tweet_links import tweet_url
 from suara.upsert import Batch, UpsertCounts, insert_all
 
 IDS = "_import_ids"  # the file's ids, staged in the store's connection for the update of last_seen_at
