@@ -9,8 +9,9 @@ All timestamps are stored as UTC without a zone. Each feedback row carries ``dup
 near-duplicate key (the ``near_duplicate_key`` macro of migration 4, computed in SQL on upsert; why a
 stored column: suara/review_queue.py).
 
-The schema itself, version by version, is suara/migrations.py (``Store`` applies what a file lacks on
-opening); the analysts' labels are written and read by suara/human_labels.py, through a ``Store``.
+The upsert's SQL is suara/upsert.py (``Store.upsert_feedback`` runs it). The schema itself, version
+by version, is suara/migrations.py (``Store`` applies what a file lacks on opening); the analysts'
+labels are written and read by suara/human_labels.py, through a ``Store``.
 """
 
 from __future__ import annotations
