@@ -11,7 +11,8 @@ measured side by side holds:
   anti-join for new ids, the content hash for changed ones): the least a re-import that finds nothing
   new can cost.
 
-Each runs in its own connection, in this process, the timings over the statement and its commit.
+Each runs in its own connection, in this process, timed (wall and CPU) over the statement and its
+commit.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from bench.base import Timer, remove_db
 _READ = "read_json($path, format = 'newline_delimited')"
 
 
-def ctas(path: Path, db: Path) -> float:
+def ctas(path: Path, db: Path) -> Timer:
     remove_db(db)
     con = duckdb.connect(str(db))
     try:
@@ -35,10 +36,10 @@ def ctas(path: Path, db: Path) -> float:
     finally:
         con.close()
         remove_db(db)
-    return t.wall
+    return t
 
 
-def pk_insert(path: Path, db: Path) -> float:
+def pk_insert(path: Path, db: Path) -> Timer:
     remove_db(db)
     con = duckdb.connect(str(db))
     try:
@@ -55,10 +56,10 @@ def pk_insert(path: Path, db: Path) -> float:
     finally:
         con.close()
         remove_db(db)
-    return t.wall
+    return t
 
 
-def reimport(path: Path, db: Path) -> float:
+def reimport(path: Path, db: Path) -> Timer:
     """The comparison of the file with an imported database (read-only; nothing is written)."""
     con = duckdb.connect(str(db), read_only=True)
     try:
@@ -76,4 +77,4 @@ def reimport(path: Path, db: Path) -> float:
         con.close()
     if new or changed:
         raise RuntimeError(f"the re-import floor found {new} new and {changed} changed rows; expected none")
-    return t.wall
+    return t
