@@ -246,7 +246,8 @@ def _load(store, file, fmt, spec, app_id, package, tz, salt, skip_bad, strict, s
                 with store.transaction() as con:
                     return files.FileRead(staged=same), imported_files.seen_again(con, same, fp, utcnow())
             finally:
-                store.con.execute(f"DROP TABLE IF EXISTS {same.name}")
+                if same.name:
+                    store.con.execute(f"DROP TABLE IF EXISTS {same.name}")
         rows = imported_files.into_empty(store.con, file, app_id, salt, fp, utcnow())
         if rows is not None:
             return files.FileRead(staged=Batch("", rows)), UpsertCounts(new=rows)

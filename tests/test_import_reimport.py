@@ -76,3 +76,19 @@ def test_a_changed_file_or_another_app_gets_the_full_import(db_path, tmp_path, m
     monkeypatch.setattr(canonical, "stage", lambda *a, **k: calls.append(1) or real(*a, **k))
     assert "0 new, 0 updated, 6000 unchanged" in imported(db_path, edited, "--app", "lain")
     assert calls == [1]  # another --app key: another fingerprint, parsed in full
+
+
+def test_beside_other_rows_an_unchanged_file_is_found_by_its_ids(db_path, tmp_path, monkeypatch):
+    other = tmp_path / "lain.jsonl"
+    other.write_text(
+        DEMO.read_text(encoding="utf-8").splitlines()[0].replace('"native_id":"', '"native_id":"x') + "\n"
+    )
+    imported(db_path, other)
+    imported(db_path)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the file was parsed again")
+
+    monkeypatch.setattr(canonical, "stage", refuse)
+    assert "6000 read, 0 new, 0 updated, 6000 unchanged, 0 skipped" in imported(db_path)
+    assert sql(db_path, "SELECT count(*) FROM feedback")[0][0] == 6001
