@@ -54,8 +54,14 @@ def stage_import(ctx: Ctx) -> list[dict]:
     rss_second = peak_mb()
     stored, revisions = count_rows(db), count_rows(db, "feedback_revisions")
     if stored != ctx.size or revisions:
-        raise RuntimeError(f"import stored {stored} rows and {revisions} revisions; expected {ctx.size} and 0")
-    ctas, pk, again = floors.ctas(corpus, ctx.db("floor")), floors.pk_insert(corpus, ctx.db("floor")), floors.reimport(corpus, db)
+        raise RuntimeError(
+            f"import stored {stored} rows and {revisions} revisions; expected {ctx.size} and 0"
+        )
+    ctas, pk, again = (
+        floors.ctas(corpus, ctx.db("floor")),
+        floors.pk_insert(corpus, ctx.db("floor")),
+        floors.reimport(corpus, db),
+    )
     n_naive = min(ctx.naive_rows, ctx.size)
     naive = naive_insert_rate(corpus, n_naive, ctx.db("naive"))
     rate, share = ctx.size / first.wall, pk.wall / first.wall
