@@ -62,6 +62,13 @@ def figure(value: float | None, unit: str) -> str:
     return f"{value:,.0f} {unit}"
 
 
+def ratio_text(ratio: float | None) -> str:
+    """A ratio as "3.1x"; below 1 (a share of a floor's speed) with two decimals, "0.62x"."""
+    if not ratio:
+        return ""
+    return f"{ratio:.2f}x" if ratio < 1 else f"{ratio:.1f}x"
+
+
 def size_text(n: int) -> str:
     if n >= 1_000_000 and n % 1_000_000 == 0:
         return f"{n // 1_000_000}M"
@@ -93,7 +100,7 @@ def table(rows: list[dict], title: str) -> Table:
             r["target"] or "",
             ok,
             naive,
-            f"{r['ratio']:.1f}x" if r["ratio"] else "",
+            ratio_text(r["ratio"]),
             f"{r['rss_mb']:,.0f} MB" if r["rss_mb"] else "",
             figure(r["seconds"], "s") if r["seconds"] is not None else "",
             figure(r["cpu"], "s") if r.get("cpu") is not None else "",
@@ -150,7 +157,7 @@ def markdown(results: dict) -> str:
         )
         cells = [
             r["label"], size_text(r["size"]), figure(r["value"], r["unit"]), r["target"] or "", ok, naive,
-            f"{r['ratio']:.1f}x" if r["ratio"] else "", f"{r['rss_mb']:,.0f} MB" if r["rss_mb"] else "",
+            ratio_text(r["ratio"]), f"{r['rss_mb']:,.0f} MB" if r["rss_mb"] else "",
             figure(r["seconds"], "s") if r["seconds"] is not None else "",
             figure(r["cpu"], "s") if r.get("cpu") is not None else "",
         ]  # fmt: skip

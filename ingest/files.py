@@ -22,13 +22,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 
 from ingest.formats import canonical, mapping, play_dump, tweet_harvest, whatsapp
 from nlp.jsonl import read_jsonl
 from suara.records import FIELDS, normalize
 from suara.store import to_batch_table
+from suara.upsert import Batch
 
+STAGED = "_import_file"  # the fast path's staged table in the store's connection
 FORMATS = ("jsonl", "json", "csv", "play", "tweet-harvest", "whatsapp")
 # A pandas index column written by to_csv (header cell empty) or re-saved by read_csv ("Unnamed: 0").
 _INDEX_COLUMNS = ("", "Unnamed: 0")
@@ -47,17 +50,23 @@ class FileRead:
     records: list[dict] = field(default_factory=list)
     errors: list[tuple[int, str]] = field(default_factory=list)  # (line number, reason)
     duplicates: list[tuple[int, int]] = field(default_factory=list)  # (line, earlier line with its id)
-    table: pa.Table | None = None  # set by the fast path instead of records
+    table: pa.Table | None = None  # set by the fast path instead of records (no store connection)
+    staged: Batch | None = None  # set by the fast path into the store's connection instead of records
     unit: str = "line"  # what the numbers count: "line", or "item" in a JSON array
     format: str = "jsonl"
 
-    def batch(self, salt: str) -> pa.Table:
-        """What the store's upsert takes: the fast path's table, or the good records as one (last wins)."""
+    def batch(self, salt: str) -> pa.Table | Batch:
+        """What the store's upsert takes: the fast path's staged table or Arrow table, or the good records
+        as one table (last wins)."""
+        if self.staged is not None:
+            return self.staged
         return self.table if self.table is not None else to_batch_table(self.records, salt, validated=True)
 
     @property
     def n_read(self) -> int:
         """Good lines, counting those whose id repeats an earlier line."""
+        if self.staged is not None:
+            return self.staged.rows
         return self.table.num_rows if self.table is not None else len(self.records)
 
 
@@ -219,6 +228,16 @@ def parse_spec(spec: str | None) -> mapping.Mapping | None:
         raise ImportFormatError(str(exc)) from None
 
 
+def fast_path(path: Path, fmt: str | None, spec, tz: str | None, salt: str | None) -> bool:
+    """Whether ``read_any`` tries the fast path (formats/canonical.py) on this file and these options."""
+    if spec is not None or tz is not None or salt is None or fmt not in (None, "jsonl", "json"):
+        return False
+    try:
+        return _container(Path(path), fmt) == "jsonl"
+    except ImportFormatError:
+        return False
+
+
 def read_any(
     path: Path,
     fmt: str | None,
@@ -229,14 +248,17 @@ def read_any(
     tz: str | None = None,
     office_senders: tuple[str, ...] = (),
     office: str | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
 ) -> FileRead:
     """Read a file in any supported format (see the module docstring).
 
     ``package`` is the app's Play id (for the links of a Play dump), ``tz`` the zone of a Play dump's
     or a WhatsApp chat's naive times. With ``salt``, a JSONL file in canonical form takes the fast path
-    (formats/canonical.py). ``office_senders`` and ``office`` are a WhatsApp chat's (formats/whatsapp.py).
+    (formats/canonical.py): with ``con`` (the store's connection), into a table staged there for the
+    upsert, else into an Arrow table. ``office_senders`` and ``office`` are a WhatsApp chat's
+    (formats/whatsapp.py).
     """
-    from ingest.twitter import tweet_url
+    from ingest.tweet_links import tweet_url
 
     path = Path(path)
     if fmt is not None and fmt not in FORMATS:
@@ -254,16 +276,18 @@ def read_any(
         raise ImportFormatError(f"{path}: --map does not apply to --format {fmt}; drop one of them")
     if tz is not None and fmt not in (None, "play"):
         raise ImportFormatError(f"{path}: --tz applies to --format play and whatsapp only")
-    if (
-        spec is None
-        and tz is None
-        and container == "jsonl"
-        and salt is not None
-        and fmt in (None, "jsonl", "json")
-    ):
-        table = canonical.read(path, salt, app_id, tweet_url(""))
-        if table is not None:
-            return FileRead(table=table, format="jsonl")
+    if fast_path(path, fmt, spec, tz, salt):
+        if con is not None:
+            rows = canonical.stage(con, path, STAGED, app_id, tweet_url(""))
+            if rows is not None:
+                exprs = {"author_hash": canonical.AUTHOR_HASH}
+                return FileRead(
+                    staged=Batch(STAGED, rows, exprs=exprs, params={"salt": salt}), format="jsonl"
+                )
+        else:
+            table = canonical.read(path, salt, app_id, tweet_url(""))
+            if table is not None:
+                return FileRead(table=table, format="jsonl")
     header = _header(path, container)
     if (
         spec is None

@@ -21,6 +21,7 @@ import httpx
 
 from ingest.http import Fetcher, FetchError, RetryBody, SourceError, rate_limit_exhausted
 from ingest.source import FormatChanged, Page, Stream, read_items
+from ingest.tweet_links import tweet_url  # noqa: F401 (re-exported: ingest.twitter.tweet_url)
 from suara.config import MPASPOR, AppConfig
 from suara.credentials import TOKEN_ENV, CredentialError, credential
 
@@ -47,10 +48,6 @@ def bearer_token() -> str:
             "or load a tweet-harvest CSV with `suara import --format tweet-harvest FILE.csv`"
         )
     return token
-
-
-def tweet_url(tweet_id: str) -> str:
-    return f"https://x.com/i/web/status/{tweet_id}"
 
 
 def lang_code(lang: str | None) -> str | None:

@@ -241,6 +241,16 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (feedback_id, category)
     );
     """,
+    # 7: files imported by the fast path, so that a re-import of the same bytes can skip re-validating
+    # every line when the stored rows still match (suara/imported_files.py).
+    """
+    CREATE TABLE imported_files (
+        fingerprint VARCHAR PRIMARY KEY,   -- sha256 of the file's bytes and the --app key
+        rows BIGINT NOT NULL,
+        checksum VARCHAR NOT NULL,         -- of what an upsert compares, over the file's rows
+        imported_at TIMESTAMP NOT NULL
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

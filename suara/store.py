@@ -9,8 +9,9 @@ All timestamps are stored as UTC without a zone. Each feedback row carries ``dup
 near-duplicate key (the ``near_duplicate_key`` macro of migration 4, computed in SQL on upsert; why a
 stored column: suara/review_queue.py).
 
-The schema itself, version by version, is suara/migrations.py (``Store`` applies what a file lacks on
-opening); the analysts' labels are written and read by suara/human_labels.py, through a ``Store``.
+The upsert's SQL is suara/upsert.py (``Store.upsert_feedback`` runs it). The schema itself, version
+by version, is suara/migrations.py (``Store`` applies what a file lacks on opening); the analysts'
+labels are written and read by suara/human_labels.py, through a ``Store``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ import random
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,6 +31,7 @@ import pyarrow as pa
 from suara.migrations import SCHEMA_VERSION, apply_migration, migration_failed, schema_version
 from suara.records import normalize
 from suara.redact import scrub
+from suara.upsert import COLUMNS, Batch, UpsertCounts, upsert
 
 LOCK_WAIT_SECONDS = 30.0
 
@@ -141,19 +142,6 @@ def author_hash(author: str | None, salt: str) -> str | None:
     return hashlib.sha256(f"{salt}\x1f{author}".encode()).hexdigest()[:20]
 
 
-@dataclass
-class UpsertCounts:
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
-
-    def __iadd__(self, other: UpsertCounts) -> UpsertCounts:
-        self.new += other.new
-        self.updated += other.updated
-        self.unchanged += other.unchanged
-        return self
-
-
 BATCH_SCHEMA = pa.schema(
     [
         ("id", pa.string()),
@@ -177,11 +165,10 @@ BATCH_SCHEMA = pa.schema(
     ]
 )
 _COLUMNS = [f.name for f in BATCH_SCHEMA]
-_MUTABLE = [c for c in _COLUMNS if c not in ("id", "source", "native_id")]
+assert _COLUMNS == COLUMNS  # the upsert's SQL (suara/upsert.py) names them in this order
 # What the classifier reads of a feedback item: "title. text" where there is a title. One rule for
 # `suara classify` and for training on the analysts' labels (suara/human_labels.py).
 CLASSIFIED_TEXT = "CASE WHEN coalesce(f.title, '') = '' THEN f.text ELSE f.title || '. ' || f.text END"
-_DUP_KEY = "near_duplicate_key(b.title, b.text)"  # migration 4's macro, in SQL with the rows it keys
 
 
 def to_batch_table(records: Iterable[dict], salt: str, validated: bool = False) -> pa.Table:
@@ -206,15 +193,6 @@ def to_batch_table(records: Iterable[dict], salt: str, validated: bool = False) 
 # 360 ms by filter and 170 ms by join; the collector's batches (5,000 records) stay on the filter side,
 # which `make bench` (parse + store at 1M rows) measured faster.
 SMALL_BATCH = 6000
-
-
-def _stored_rows(batch: pa.Table) -> tuple[str, dict]:
-    """The feedback rows a batch may touch, as a FROM item and its parameters."""
-    if batch.num_rows <= SMALL_BATCH:
-        return "(SELECT * FROM feedback WHERE list_contains($ids, id))", {
-            "ids": batch.column("id").to_pylist()
-        }
-    return "feedback", {}
 
 
 # Feedback that model $v has not classified, or whose content changed since it did.
@@ -281,79 +259,32 @@ class Store:
 
     # -- feedback -----------------------------------------------------------------------------
     def upsert_feedback(
-        self, records: Iterable[dict] | pa.Table, now: datetime | None = None
+        self, records: Iterable[dict] | pa.Table | Batch, now: datetime | None = None
     ) -> UpsertCounts:
         """Insert new items, update changed ones (old text kept in feedback_revisions), in one transaction.
 
         Re-loading the same records changes no content, adds no revision; it only moves last_seen_at.
-        A small batch (a page of a source) finds its stored rows by a filter on the id column rather
-        than a join, so its cost does not grow with the table (``_stored_rows``). New and changed rows get
-        their near-duplicate key (``dup_key``) in the same statements.
+        Takes records, an Arrow batch table, or a ``Batch`` naming a table staged in this connection
+        (the fast file import). A small Arrow batch (a page of a source) finds its stored rows by a
+        filter on the id column rather than a join, so its cost does not grow with the table. The SQL is
+        suara/upsert.py's.
         """
+        now = now or utcnow()
+        if isinstance(records, Batch):
+            if not records.rows:
+                return UpsertCounts()
+            with self.transaction() as con:
+                return upsert(con, records, now)
         table = records if isinstance(records, pa.Table) else to_batch_table(records, self.salt)
         if table.num_rows == 0:
             return UpsertCounts()
-        now = now or utcnow()
-        stored, params = _stored_rows(table)
-        meta_differs = (
-            "(f.reply_text IS DISTINCT FROM b.reply_text OR f.replied_at IS DISTINCT FROM b.replied_at "
-            "OR f.app_version IS DISTINCT FROM b.app_version OR f.likes IS DISTINCT FROM b.likes)"
-        )
+        ids = table.column("id").to_pylist() if table.num_rows <= SMALL_BATCH else None
         self.con.register("_batch", table)
         try:
             with self.transaction() as con:
-                new, changed, meta = first_row(
-                    con,
-                    f"""
-                    SELECT count(*) FILTER (WHERE f.id IS NULL),
-                           count(*) FILTER (WHERE f.id IS NOT NULL AND f.content_hash <> b.content_hash),
-                           count(*) FILTER (WHERE f.id IS NOT NULL AND f.content_hash = b.content_hash
-                                            AND {meta_differs})
-                    FROM _batch b LEFT JOIN {stored} f ON f.id = b.id
-                    """,
-                    params,
-                )
-                if changed:
-                    con.execute(
-                        f"""
-                        INSERT INTO feedback_revisions
-                        SELECT f.id, f.text, f.title, f.rating, f.content_hash, $now
-                        FROM {stored} f JOIN _batch b ON f.id = b.id
-                        WHERE f.content_hash <> b.content_hash
-                        """,
-                        {**params, "now": now},
-                    )
-                if new:
-                    cols = ", ".join(_COLUMNS)
-                    all_new = new == table.num_rows  # the usual page of a nightly: no need to look again
-                    con.execute(
-                        f"INSERT INTO feedback ({cols}, first_seen_at, last_seen_at, dup_key) "
-                        f"SELECT {', '.join('b.' + c for c in _COLUMNS)}, $now, $now, {_DUP_KEY} FROM _batch b"
-                        + ("" if all_new else f" ANTI JOIN {stored} f ON f.id = b.id"),
-                        {"now": now} if all_new else {**params, "now": now},
-                    )
-                if changed or meta:
-                    sets = ", ".join(f"{c} = b.{c}" for c in _MUTABLE)
-                    narrow = " AND list_contains($ids, feedback.id)" if params else ""
-                    con.execute(
-                        f"""
-                        UPDATE feedback SET {sets}, last_seen_at = $now, dup_key = {_DUP_KEY} FROM _batch b
-                        WHERE feedback.id = b.id{narrow}
-                          AND (feedback.content_hash <> b.content_hash
-                               OR {meta_differs.replace("f.", "feedback.")})
-                        """,
-                        {**params, "now": now},
-                    )
-                if table.num_rows - new - changed - meta:
-                    where = "list_contains($ids, feedback.id)" if params else "feedback.id = b.id"
-                    con.execute(
-                        f"UPDATE feedback SET last_seen_at = $now {'' if params else 'FROM _batch b '}"
-                        f"WHERE {where} AND feedback.last_seen_at < $now",
-                        {**params, "now": now},
-                    )
+                return upsert(con, Batch("_batch", table.num_rows, ids), now)
         finally:
             self.con.unregister("_batch")
-        return UpsertCounts(new=new, updated=changed + meta, unchanged=table.num_rows - new - changed - meta)
 
     def known_hashes(self, ids: list[str]) -> dict[str, str]:
         """content_hash of the given feedback ids that are already stored (for incremental stops)."""
