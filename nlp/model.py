@@ -39,7 +39,8 @@ FORMAT = 2  # the layout of model.npz; a model saved in another layout must be r
 # / 0.854 for 0 / 0.3 / 0.5 / 0.7 / 1.0 with the hand-written training set).
 SENTENCE_WEIGHT = 0.7
 RATING_SLOTS = 6  # 1..5 stars, and "no rating"
-_TEXT_MEMO_MAX = 200_000  # texts whose first-stage row a model remembers (a row is 2k float32)
+_TEXT_MEMO_MAX = 300_000  # texts whose first-stage row a model remembers (a row is 2k float32)
+_MEMO_TEXT_CHARS = 200  # longer texts are not remembered: they hardly ever come twice (bench/README.md)
 
 
 def rating_features(ratings, n: int) -> np.ndarray:
@@ -117,7 +118,8 @@ class ComplaintModel:
 
         A text's first-stage row depends on that text alone (its rows of the sparse products, its own
         sentences), so a text seen before, in this batch or an earlier one, reuses its row: reviews
-        repeat ("mantap", "error terus", pasted complaints). The memo is bounded (``_TEXT_MEMO_MAX``).
+        repeat ("mantap", "error terus", pasted complaints). The memo is bounded (``_TEXT_MEMO_MAX``) and
+        keeps short texts only (``_MEMO_TEXT_CHARS``), the ones that repeat.
         """
         memo = self._text_memo
         index: dict[str, int] = {}
@@ -137,7 +139,8 @@ class ComplaintModel:
             distinct = np.stack([new[t] if t in new else memo[t] for t in index])
         if len(memo) + len(todo) > _TEXT_MEMO_MAX:
             memo.clear()
-        memo.update(zip(todo, fresh.copy(), strict=True))  # rows of a copy: the caller may change its own
+        kept = fresh.copy()  # rows of a copy: the caller may change its own
+        memo.update((t, row) for t, row in zip(todo, kept, strict=True) if len(t) <= _MEMO_TEXT_CHARS)
         if distinct is fresh:
             return fresh
         return distinct[[index[t] for t in texts]]
