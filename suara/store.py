@@ -459,20 +459,17 @@ class Store:
         now = utcnow()
         # Rows no model classified before have no model labels or mentions to replace: no DELETE for them
         # (a first `suara classify` of a whole database deletes nothing).
-        seen = "seen" not in classified.column_names or pc.any(classified.column("seen")).as_py()
-        only_seen = " WHERE seen" if "seen" in classified.column_names else ""
+        flagged = "seen" in classified.column_names
+        seen = not flagged or pc.any(classified.column("seen")).as_py()
+        replaced = f"(SELECT feedback_id FROM _classified{' WHERE seen' if flagged else ''})"
         self.con.register("_classified", classified)
         self.con.register("_labels", labels)
         if offices is not None:
             self.con.register("_offices", offices)
         try:
             with self.transaction() as con:
-                if seen:
-                    replaced = f"(SELECT feedback_id FROM _classified{only_seen})"
-                    con.execute(f"DELETE FROM labels WHERE origin = 'model' AND feedback_id IN {replaced}")
-                    con.execute(
-                        f"DELETE FROM effective_labels WHERE origin = 'model' AND feedback_id IN {replaced}"
-                    )
+                for table in ("labels", "effective_labels") if seen else ():
+                    con.execute(f"DELETE FROM {table} WHERE origin = 'model' AND feedback_id IN {replaced}")
                 con.execute(
                     "INSERT INTO labels SELECT feedback_id, category, score, 'model', model_version, NULL, $now "
                     "FROM _labels",
@@ -489,10 +486,7 @@ class Store:
                 )
                 if offices is not None:
                     if seen:
-                        con.execute(
-                            f"DELETE FROM feedback_offices WHERE feedback_id IN "
-                            f"(SELECT feedback_id FROM _classified{only_seen})"
-                        )
+                        con.execute(f"DELETE FROM feedback_offices WHERE feedback_id IN {replaced}")
                     con.execute(
                         "INSERT OR IGNORE INTO feedback_offices SELECT feedback_id, office_id FROM _offices"
                     )
