@@ -18,10 +18,13 @@ def preload() -> None:
     import pandas as pd
 
     import dashboard.charts  # noqa: F401
-    import dashboard.common  # noqa: F401
     import dashboard.queries  # noqa: F401
+    import nlp.pii  # noqa: F401
     import reply.metrics  # noqa: F401
     import reply.workflow  # noqa: F401
+    import suara.export  # noqa: F401
+
+    # (dashboard.common is left to the first page: its st.cache_data needs Streamlit's runtime)
 
     alt.Chart(pd.DataFrame({"x": [1], "y": [1]})).mark_line().encode(x="x:Q", y="y:Q").to_dict()
 
