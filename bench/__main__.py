@@ -27,7 +27,8 @@ from bench.base import Ctx, row, write_ctx
 ROOT = Path(__file__).resolve().parent.parent
 ORDER = ("import", "parse", "predict", "stem", "classify", "overview", "pages", "nightly")
 ONCE = ("quality", "realcv")  # stages that do not depend on the database size
-NEEDS = {"parse": "feed", "classify": "feed", "overview": "feed", "pages": "feed", "nightly": "cls"}  # database each reads
+# the database each stage reads
+NEEDS = {"parse": "feed", "classify": "feed", "overview": "feed", "pages": "feed", "nightly": "cls"}
 NIGHTLY_RATIO = 5.0
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)

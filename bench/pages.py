@@ -102,10 +102,14 @@ def time_page(browser, url: str) -> tuple[float, float]:
         tab = context.new_page()
         tab.add_init_script(WATCH)
         tab.goto(url, wait_until="commit")
-        tab.wait_for_function("window.__suara && window.__suara.done !== undefined", timeout=120_000, polling=20)
+        tab.wait_for_function(
+            "window.__suara && window.__suara.done !== undefined", timeout=120_000, polling=20
+        )
         marks = tab.evaluate("window.__suara")
         if tab.get_by_test_id("stException").count():
-            raise RuntimeError(f"{url} shows an exception: {tab.get_by_test_id('stException').first.inner_text()[:200]}")
+            raise RuntimeError(
+                f"{url} shows an exception: {tab.get_by_test_id('stException').first.inner_text()[:200]}"
+            )
         alert = tab.get_by_test_id("stAlertContentError")
         if alert.count():
             raise RuntimeError(f"{url} shows an error: {alert.first.inner_text()[:200]}")

@@ -382,10 +382,11 @@ def dashboard(
         "--client.toolbarMode", "viewer",
     ]  # fmt: skip
     root = str(app_file.parent.parent)  # where `-m dashboard.serve` is found, installed or not
-    env = {**os.environ, "SUARA_DB": str(s.db_path.resolve()), "PYTHONPATH": os.pathsep.join(
-        filter(None, [root, os.environ.get("PYTHONPATH")]))} | (
-        {"SUARA_LOCAL_USER": local_user} if local_user else {}
-    )
+    env = {
+        **os.environ,
+        "SUARA_DB": str(s.db_path.resolve()),
+        "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
+    } | ({"SUARA_LOCAL_USER": local_user} if local_user else {})
     out.print(
         f"Suara dashboard: http://{host}:{port} (database {s.db_path}); Ctrl+C to stop", highlight=False
     )

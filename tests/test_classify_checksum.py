@@ -12,6 +12,7 @@ edits after a first classification (rows classified again).
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 from datetime import datetime, timedelta
 
@@ -83,7 +84,7 @@ def _records(n: int, seed: int) -> list[dict]:
             "created_at": start + timedelta(minutes=37 * i),
         }
         if source == "whatsapp":
-            rec["raw"] = '{"office": "%s"}' % rng.choice(OFFICES)
+            rec["raw"] = json.dumps({"office": rng.choice(OFFICES)})
         out.append(rec)
     return out
 
@@ -130,10 +131,14 @@ def test_classify_output_is_unchanged(tmp_path):
         first = _digests(store)
         # An analyst decides some items; some texts are edited and classified again, some lose all labels.
         decided = [f"{r['source']}:{r['native_id']}" for r in records[:300:7]]
-        save_human_labels(store, [(fid, ["praise"] if j % 3 else [], "Rina") for j, fid in enumerate(decided)])
+        save_human_labels(
+            store, [(fid, ["praise"] if j % 3 else [], "Rina") for j, fid in enumerate(decided)]
+        )
         edited = []
         for rec in records[::11]:
-            rec = dict(rec, text="lumayan" if int(rec["native_id"][1:]) % 2 else rec["text"] + ". otp tidak masuk")
+            rec = dict(
+                rec, text="lumayan" if int(rec["native_id"][1:]) % 2 else rec["text"] + ". otp tidak masuk"
+            )
             edited.append(rec)
         changed = store.upsert_feedback(edited, now=datetime(2025, 6, 2)).updated
         assert changed > 200

@@ -54,13 +54,18 @@ def test_table_follows_every_label_write(tmp_path):
         classify_pending(store, model, batch_size=300)
         assert _same(store) > 500
         # analysts decide: a set, "no category", and later change their mind on some
-        save_human_labels(store, [(fid, ["praise", "app_error"][: i % 3], "Rina") for i, fid in enumerate(ids[:90])])
+        save_human_labels(
+            store, [(fid, ["praise", "app_error"][: i % 3], "Rina") for i, fid in enumerate(ids[:90])]
+        )
         _same(store)
         save_human_labels(store, [(fid, ["quota_full"], "Budi") for fid in ids[:90:4]])
         _same(store)
-        assert store.con.execute(
-            "SELECT count(*) FROM effective_labels WHERE origin = 'model' AND feedback_id = ?", [ids[0]]
-        ).fetchall()[0][0] == 0
+        assert (
+            store.con.execute(
+                "SELECT count(*) FROM effective_labels WHERE origin = 'model' AND feedback_id = ?", [ids[0]]
+            ).fetchall()[0][0]
+            == 0
+        )
         # edited texts (some reviewed, some not) are classified again
         edited = [dict(r, text=r["text"] + ". kuota penuh terus") for r in records[::5]]
         store.upsert_feedback(edited, now=datetime(2025, 6, 2))
@@ -79,9 +84,12 @@ def test_table_follows_every_label_write(tmp_path):
         # a decision after the retraining still wins over the new model's labels
         save_human_labels(store, [(ids[-1], [], "Rina")])
         _same(store)
-        assert store.con.execute(
-            "SELECT count(*) FROM effective_labels WHERE feedback_id = ?", [ids[-1]]
-        ).fetchall()[0][0] == 0
+        assert (
+            store.con.execute(
+                "SELECT count(*) FROM effective_labels WHERE feedback_id = ?", [ids[-1]]
+            ).fetchall()[0][0]
+            == 0
+        )
 
 
 def test_upgrade_fills_the_table_from_the_labels(tmp_path):
