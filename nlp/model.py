@@ -91,7 +91,8 @@ class ComplaintModel:
     sentence_weight: float = SENTENCE_WEIGHT
     params: dict = field(default_factory=dict)
     stems: dict[str, str] = field(default_factory=dict)  # the training words' stems, to start scoring warm
-    _text_memo: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+    # not an init field: a copy made by dataclasses.replace (other weights, thresholds) starts empty
+    _text_memo: dict[str, np.ndarray] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     # -- scoring ----------------------------------------------------------------------------------
     def first_stage(self, docs: list) -> np.ndarray:

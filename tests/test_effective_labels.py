@@ -73,7 +73,7 @@ def test_table_follows_every_label_write(tmp_path):
         _same(store)
         # a retrained model (other thresholds, another version) classifies everything anew
         retrained = dataclasses.replace(
-            model, version="retrained", thresholds=np.clip(model.thresholds - 0.15, 0.01, 1), _text_memo={}
+            model, version="retrained", thresholds=np.clip(model.thresholds - 0.15, 0.01, 1)
         )
         assert classify_pending(store, retrained, batch_size=250) == len(records)
         n = _same(store)
