@@ -19,6 +19,7 @@ import streamlit as st  # noqa: E402
 
 from dashboard import common, filters  # noqa: E402
 from dashboard.i18n import LANGUAGES, t  # noqa: E402
+from dashboard.queries.base import page_connection  # noqa: E402
 
 # (module, url path, title key, icon); the first page is the landing page.
 PAGES = [
@@ -55,11 +56,12 @@ page = st.navigation(
     ]
 )
 
-data_range = common.fetch("data_range")
-options = common.fetch("filter_options")
-categories = common.categories_for  # the selected apps' categories and "tanpa kategori"
-view = filters.sidebar(data_range, options, categories, common.category_formatter())
-with st.sidebar.expander(t("download_view"), icon=":material/download:"):
-    common.download_buttons(view, key="dl_view")
+with page_connection():  # one read-only connection for this run's queries (dashboard/queries/base.py)
+    data_range = common.fetch("data_range")
+    options = common.fetch("filter_options")
+    categories = common.categories_for  # the selected apps' categories and "tanpa kategori"
+    view = filters.sidebar(data_range, options, categories, common.category_formatter())
+    with st.sidebar.expander(t("download_view"), icon=":material/download:"):
+        common.download_buttons(view, key="dl_view")
 
-page.run()
+    page.run()

@@ -178,6 +178,7 @@ class TextFeatures:
         memo, char_vocab, word_vocab = self._memo, self._char_vocab, self._word_vocab
         if len(memo) > _MEMO_MAX:
             memo.clear()
+        get, pair = word_vocab.get, "{} {}".format
         c_ind: list[int] = []
         c_ptr = [0]
         w_ind: list[int] = []
@@ -189,8 +190,9 @@ class TextFeatures:
                     ids = memo[tok] = [char_vocab[g] for g in char_wb_ngrams(tok, lo, hi) if g in char_vocab]
                 c_ind += ids
             c_ptr.append(len(c_ind))
-            if words:
-                w_ind += [i for i in map(word_vocab.get, word_ngrams(list(words))) if i is not None]
+            if words:  # word_ngrams(words)'s ids, in its order (unigrams, then bigrams), without the list
+                w_ind += [i for i in map(get, words) if i is not None]
+                w_ind += [i for i in map(get, map(pair, words, words[1:])) if i is not None]
             w_ptr.append(len(w_ind))
         n = len(pieces)
         chars = sp.csr_matrix(

@@ -39,6 +39,8 @@ FORMAT = 2  # the layout of model.npz; a model saved in another layout must be r
 # / 0.854 for 0 / 0.3 / 0.5 / 0.7 / 1.0 with the hand-written training set).
 SENTENCE_WEIGHT = 0.7
 RATING_SLOTS = 6  # 1..5 stars, and "no rating"
+_TEXT_MEMO_MAX = 300_000  # texts whose first-stage row a model remembers (a row is 2k float32)
+_MEMO_TEXT_CHARS = 200  # longer texts are not remembered: they hardly ever come twice (bench/README.md)
 
 
 def rating_features(ratings, n: int) -> np.ndarray:
@@ -89,6 +91,8 @@ class ComplaintModel:
     sentence_weight: float = SENTENCE_WEIGHT
     params: dict = field(default_factory=dict)
     stems: dict[str, str] = field(default_factory=dict)  # the training words' stems, to start scoring warm
+    # not an init field: a copy made by dataclasses.replace (other weights, thresholds) starts empty
+    _text_memo: dict[str, np.ndarray] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     # -- scoring ----------------------------------------------------------------------------------
     def first_stage(self, docs: list) -> np.ndarray:
@@ -108,7 +112,39 @@ class ComplaintModel:
         text (1-5), or None where it has none (tweets, chats); without the list, none has one."""
         if not texts:
             return np.zeros((0, len(self.categories)))
-        return self.second_stage(self.first_stage([segments(t) for t in texts]), ratings)
+        return self.second_stage(self.first_stage_of_texts(texts), ratings)
+
+    def first_stage_of_texts(self, texts: list[str]) -> np.ndarray:
+        """``first_stage`` of raw texts, each distinct text preprocessed and scored once.
+
+        A text's first-stage row depends on that text alone (its rows of the sparse products, its own
+        sentences), so a text seen before, in this batch or an earlier one, reuses its row: reviews
+        repeat ("mantap", "error terus", pasted complaints). The memo is bounded (``_TEXT_MEMO_MAX``) and
+        keeps short texts only (``_MEMO_TEXT_CHARS``), the ones that repeat.
+        """
+        memo = self._text_memo
+        index: dict[str, int] = {}
+        todo: list[str] = []
+        for t in texts:
+            if t not in index:
+                index[t] = len(index)
+                if t not in memo:
+                    todo.append(t)
+        if not todo:
+            return np.stack([memo[t] for t in index])[[index[t] for t in texts]]
+        fresh = self.first_stage([segments(t) for t in todo])
+        if len(todo) == len(texts):  # all new and distinct: nothing to gather
+            distinct = fresh
+        else:
+            new = dict(zip(todo, fresh, strict=True))
+            distinct = np.stack([new[t] if t in new else memo[t] for t in index])
+        if len(memo) + len(todo) > _TEXT_MEMO_MAX:
+            memo.clear()
+        kept = fresh.copy()  # rows of a copy: the caller may change its own
+        memo.update((t, row) for t, row in zip(todo, kept, strict=True) if len(t) <= _MEMO_TEXT_CHARS)
+        if distinct is fresh:
+            return fresh
+        return distinct[[index[t] for t in texts]]
 
     def decide(self, scores: np.ndarray) -> np.ndarray:
         return scores >= self.thresholds

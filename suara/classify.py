@@ -30,6 +30,9 @@ TEST_FILE = DATA_DIR / "labels" / "test.jsonl"
 REAL_DEV_FILE = ROOT.parent / "shared" / "real" / "mpaspor_play_dev_labelled.jsonl"
 
 
+_MENTIONS_MAX = 200_000  # texts whose office mentions one run remembers
+
+
 class NoModel(StoreError):
     """No trained model exists yet."""
 
@@ -118,6 +121,7 @@ def classify_pending(
     ``apps``: the configured apps, whose Play package or App Store id a taxonomy scope may name."""
     offices = offices or OfficeMatcher.load()
     scope = _scope_mask(model.categories, apps)
+    mentions: dict[str, list[str]] = {}
     done = 0
     for batch in store.pending_classification(model.version, batch_size):
         ids = batch.column("id").to_pylist()
@@ -143,13 +147,19 @@ def classify_pending(
                 "confidence": model.confidence(scores).astype(float),
             }
         )
-        # Offices named in the text, and the office a chat was with (known ids only), each once per item.
+        # Offices named in the text, and the office a chat was with (known ids only), each once per item;
+        # each distinct text is searched once (reviews repeat), remembered for a bounded number of texts.
         addressed = batch.column("office").to_pylist()
+        if len(mentions) > _MENTIONS_MAX:
+            mentions.clear()
         found = list(
             dict.fromkeys(
                 (fid, office)
                 for fid, text, chat in zip(ids, texts, addressed, strict=True)
-                for office in [*offices.find(text), *([chat] if chat in offices.offices else [])]
+                for office in [
+                    *(mentions[text] if text in mentions else mentions.setdefault(text, offices.find(text))),
+                    *([chat] if chat in offices.offices else []),
+                ]
             )
         )
         office_table = pa.table(
@@ -158,7 +168,7 @@ def classify_pending(
                 "office_id": pa.array([o for _, o in found], pa.string()),
             }
         )
-        store.save_model_labels(classified, labels, office_table)
+        store.save_model_labels(classified.append_column("seen", batch.column("seen")), labels, office_table)
         done += len(ids)
         if progress:
             progress(len(ids))

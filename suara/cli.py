@@ -382,13 +382,18 @@ def dashboard(
             ) from None
     app_file = Path(dashboard_pkg.__file__).resolve().parent / "app.py"
     cmd = [
-        sys.executable, "-m", "streamlit", "run", str(app_file),
+        sys.executable, "-m", "dashboard.serve", "run", str(app_file),  # streamlit run, modules preloaded
         "--server.address", host, "--server.port", str(port), "--server.headless", "true",
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", "--server.runOnSave", "false",
         "--client.toolbarMode", "viewer",
     ]  # fmt: skip
+    root = str(app_file.parent.parent)  # where `-m dashboard.serve` is found, installed or not
     env = (
-        {**os.environ, "SUARA_DB": str(s.db_path.resolve())}
+        {
+            **os.environ,
+            "SUARA_DB": str(s.db_path.resolve()),
+            "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
+        }
         | ({"SUARA_LOCAL_USER": local_user} if local_user else {})
         | ({"SUARA_CONFIG": str(s.config_path.resolve())} if s.config_path else {})
     )  # app names, scopes

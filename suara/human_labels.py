@@ -3,8 +3,8 @@
 A decision is the full set of categories of one feedback item, or none ("no category applies"), with
 who made it. ``save_human_labels`` stores a batch of them in one transaction of the given ``Store``,
 all or nothing: the human rows in ``labels`` are replaced and ``human_reviews`` records who and when,
-which makes the ``effective_labels`` view (suara/migrations.py) show the analyst's set instead of the
-model's at once. The Pelabelan page saves one group of near-duplicates this way, ``suara labels
+and the ``effective_labels`` table (suara/migrations.py) shows the analyst's set instead of the
+model's at once, in the same transaction. The Pelabelan page saves one group of near-duplicates this way, ``suara labels
 import`` a whole sheet: one write path, so both check and count the same (``ReviewCounts``).
 ``human_labelled`` is the other direction, every reviewed item with its text for the next model to
 train on and for the promotion gate to hold out.
@@ -104,6 +104,14 @@ def save_human_labels(
                 con.execute(
                     "INSERT OR REPLACE INTO human_reviews SELECT feedback_id, reviewer, $now FROM _decisions",
                     {"now": now},
+                )
+                # the analyst's set is in effect now, instead of the model's or an earlier review's
+                con.execute(
+                    "DELETE FROM effective_labels WHERE feedback_id IN (SELECT feedback_id FROM _decisions)"
+                )
+                con.execute(
+                    "INSERT INTO effective_labels "
+                    "SELECT feedback_id, unnest(categories), 1.0, 'human', NULL FROM _decisions"
                 )
     finally:
         store.con.unregister("_decisions")

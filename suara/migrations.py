@@ -251,6 +251,20 @@ MIGRATIONS: list[str] = [
         imported_at TIMESTAMP NOT NULL
     );
     """,
+    # 8: effective labels materialised (issue 18): the categories in effect per feedback item (an analyst's
+    # set where one decided, else the model's) as a table instead of the view of migration 2, which every
+    # dashboard query re-joined with a NOT EXISTS over human_reviews. Filled here from that view's
+    # definition; the writers of labels and human_reviews keep it in step in the same transactions
+    # (Store.save_model_labels, suara/human_labels.save_human_labels). Same name and columns, so every
+    # reader is unchanged.
+    """
+    DROP VIEW effective_labels;
+    CREATE TABLE effective_labels AS
+        SELECT l.feedback_id, l.category, l.score, l.origin, l.model_version
+        FROM labels l
+        WHERE l.origin = 'human'
+           OR NOT EXISTS (SELECT 1 FROM human_reviews h WHERE h.feedback_id = l.feedback_id);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

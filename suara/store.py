@@ -27,6 +27,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from suara.migrations import SCHEMA_VERSION, apply_migration, migration_failed, schema_version
 from suara.records import normalize
@@ -359,20 +360,23 @@ class Store:
     def pending_classification(self, model_version: str, batch_size: int = 5000) -> Iterator[pa.Table]:
         """Feedback not yet classified by this model version, or whose content changed since, in batches.
 
-        Returns the ids first, then fetches texts batch by batch so memory stays bounded; ``text`` is what
-        the classifier reads (``CLASSIFIED_TEXT``), ``office`` the office a WhatsApp chat was with.
+        One streaming query on a cursor of its own (writes go through ``self.con`` meanwhile), so memory
+        stays bounded; ``text`` is what the classifier reads (``CLASSIFIED_TEXT``), ``office`` the office
+        a WhatsApp chat was with, ``seen`` whether a model classified the row before (only those rows can
+        have model labels and office mentions to replace).
         """
-        ids = self.con.execute(f"SELECT f.id {_PENDING} ORDER BY f.id", {"v": model_version}).fetchnumpy()[
-            "id"
-        ]
-        for start in range(0, len(ids), batch_size):
-            chunk = list(ids[start : start + batch_size])
-            yield self.con.sql(
-                f"SELECT id, app_id, {CLASSIFIED_TEXT} AS text, rating, content_hash, {_ADDRESSED_OFFICE} AS office "
-                "FROM feedback f "
-                "WHERE id IN (SELECT unnest($ids)) ORDER BY id",
-                params={"ids": chunk},
-            ).to_arrow_table()
+        cur = self.con.cursor()
+        try:
+            reader = cur.sql(
+                f"SELECT f.id, f.app_id, {CLASSIFIED_TEXT} AS text, f.rating, f.content_hash, "
+                f"{_ADDRESSED_OFFICE} AS office, c.feedback_id IS NOT NULL AS seen {_PENDING}",
+                params={"v": model_version},
+            ).to_arrow_reader(batch_size)
+            for batch in reader:
+                if batch.num_rows:
+                    yield pa.Table.from_batches([batch])
+        finally:
+            cur.close()
 
     def count_pending_classification(self, model_version: str) -> int:
         return first_row(self.con, f"SELECT count(*) {_PENDING}", {"v": model_version})[0]
@@ -387,29 +391,36 @@ class Store:
         offices: feedback_id, office_id (mentions found in the text).
         """
         now = utcnow()
+        # Rows no model classified before have no model labels or mentions to replace: no DELETE for them
+        # (a first `suara classify` of a whole database deletes nothing).
+        flagged = "seen" in classified.column_names
+        seen = not flagged or pc.any(classified.column("seen")).as_py()
+        replaced = f"(SELECT feedback_id FROM _classified{' WHERE seen' if flagged else ''})"
         self.con.register("_classified", classified)
         self.con.register("_labels", labels)
         if offices is not None:
             self.con.register("_offices", offices)
         try:
             with self.transaction() as con:
-                con.execute(
-                    "DELETE FROM labels WHERE origin = 'model' AND feedback_id IN (SELECT feedback_id FROM _classified)"
-                )
+                for table in ("labels", "effective_labels") if seen else ():
+                    con.execute(f"DELETE FROM {table} WHERE origin = 'model' AND feedback_id IN {replaced}")
                 con.execute(
                     "INSERT INTO labels SELECT feedback_id, category, score, 'model', model_version, NULL, $now "
                     "FROM _labels",
                     {"now": now},
                 )
+                con.execute(  # in effect unless an analyst decided the item (migrations.py)
+                    "INSERT INTO effective_labels SELECT feedback_id, category, score, 'model', model_version "
+                    "FROM _labels l ANTI JOIN human_reviews h ON h.feedback_id = l.feedback_id"
+                )
                 con.execute(
-                    "INSERT OR REPLACE INTO classifications "
+                    f"INSERT {'OR REPLACE ' if seen else ''}INTO classifications "
                     "SELECT feedback_id, model_version, content_hash, confidence, $now FROM _classified",
                     {"now": now},
                 )
                 if offices is not None:
-                    con.execute(
-                        "DELETE FROM feedback_offices WHERE feedback_id IN (SELECT feedback_id FROM _classified)"
-                    )
+                    if seen:
+                        con.execute(f"DELETE FROM feedback_offices WHERE feedback_id IN {replaced}")
                     con.execute(
                         "INSERT OR IGNORE INTO feedback_offices SELECT feedback_id, office_id FROM _offices"
                     )

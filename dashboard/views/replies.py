@@ -22,7 +22,7 @@ from streamlit.errors import StreamlitAuthError
 
 from dashboard import common, filters, queries
 from dashboard.i18n import lang, num, pct, t
-from dashboard.queries.base import connect
+from dashboard.queries.base import connect, release
 from reply import metrics, roles, workflow
 from reply.drafts import load_templates
 from suara.config import load_settings
@@ -152,6 +152,7 @@ def act(role: str | None, action: str, fn, *args) -> None:
         return
     db = common.db_path()
     try:
+        release()  # this run's read-only connection first: DuckDB allows no writer beside it
         with Store(db, wait=5) as store:
             fn(store, *args)
     except (StoreError, workflow.WorkflowError) as exc:

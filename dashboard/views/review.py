@@ -17,6 +17,7 @@ import streamlit as st
 
 from dashboard import apps, common, filters
 from dashboard.i18n import dec, formatter, num, pct, t
+from dashboard.queries.base import release
 from suara.human_labels import save_human_labels
 from suara.store import Store, StoreError, StoreLocked
 
@@ -30,6 +31,7 @@ def save(feedback_ids: list[str], categories: list[str], reviewer: str) -> str |
     if not db.exists():
         return t("db_missing", db=db)
     try:
+        release()  # this run's read-only connection first: DuckDB allows no writer beside it
         with Store(db, wait=5) as store:
             save_human_labels(store, [(fid, categories, reviewer) for fid in feedback_ids])
     except StoreLocked:

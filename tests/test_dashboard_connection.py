@@ -1,0 +1,58 @@
+"""One read-only connection per page run (dashboard/queries/base.py): inside ``page_connection`` every
+query shares one connection, opened by the first and closed at the end; ``release`` lets the same
+process write (DuckDB refuses a read-write connection beside a read-only one); outside a page run each
+query has its own short-lived connection, as before."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from dashboard import queries
+from dashboard.filters import Filters
+from dashboard.queries import base
+from suara.human_labels import save_human_labels
+from suara.store import Store
+from tests.dashboard_fixture import ANALYST, build
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    return build(tmp_path_factory.mktemp("conn") / "suara.duckdb")
+
+
+def _connection(db):
+    with base.connect(db) as con:
+        return con
+
+
+def test_a_page_run_shares_one_connection_and_closes_it(db):
+    with base.page_connection():
+        first = _connection(db)
+        everything = queries.overview(db, Filters())
+        assert _connection(db) is first
+        with base.page_connection():  # nested: the outer run's
+            assert _connection(db) is first
+        assert queries.data_range(db)["n"] == everything["kpis"]["cur"]["n"]
+    with pytest.raises(duckdb.Error):  # closed with the run
+        first.execute("SELECT 1")
+    assert queries.data_range(db)["n"] == everything["kpis"]["cur"]["n"]  # outside a run: on its own
+
+
+def test_outside_a_page_run_each_query_has_its_own(db):
+    a, b = _connection(db), _connection(db)
+    assert a is not b
+    for con in (a, b):
+        with pytest.raises(duckdb.Error):
+            con.execute("SELECT 1")
+
+
+def test_release_lets_the_page_write_and_read_again(db):
+    with base.page_connection():
+        before = queries.human_label_counts(db)
+        fid = queries.texts(db, Filters(), None, None, None, 1, 1)[1]["id"].iloc[0]
+        base.release()
+        with Store(db, wait=1) as store:  # would wait for the read-only connection without release()
+            save_human_labels(store, [(fid, ["praise"], ANALYST)])
+        after = queries.human_label_counts(db)
+    assert after != before
