@@ -20,7 +20,7 @@ from nlp import model as nlp_model
 from nlp.dataset import load_labelled
 from nlp.evaluate import evaluate
 from nlp.offices import OfficeMatcher
-from suara.config import DATA_DIR, MODELS_DIR, ROOT, AppConfig
+from suara.config import DATA_DIR, MODELS_DIR, MPASPOR, ROOT, AppConfig
 from suara.store import Store, StoreError
 from suara.taxonomy import app_identifiers, load_taxonomy
 
@@ -177,7 +177,9 @@ def classify_pending(
 
 def _scope_mask(categories: list[str], apps: tuple[AppConfig, ...]) -> Callable[[list[str]], np.ndarray]:
     """app ids of a batch -> a (rows x categories) mask of the labels in each app's taxonomy scope
-    (a category the taxonomy does not know is kept: the model's own business)."""
+    (a category the taxonomy does not know is kept: the model's own business). No ``apps``: the default
+    configuration's (M-Paspor), so a caller without a suara.toml never loses M-Paspor's scoped categories."""
+    apps = apps or (MPASPOR,)
     tax = load_taxonomy()
     known = set(tax.ids)
     rows: dict[str, np.ndarray] = {}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from suara.logs import reset_logging
@@ -32,6 +34,16 @@ def make_records(
         }
         for i in range(n)
     ]
+
+
+@pytest.fixture
+def mpaspor_demo(tmp_path):
+    """The M-Paspor rows of the demo file (6,000, as before other apps joined it), as their own file."""
+    demo = Path(__file__).resolve().parent.parent / "data" / "demo" / "feedback.jsonl"
+    lines = [line for line in demo.read_text(encoding="utf-8").splitlines() if '"app_id":"mpaspor"' in line]
+    path = tmp_path / "feedback.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
 
 
 @pytest.fixture

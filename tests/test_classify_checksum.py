@@ -75,7 +75,7 @@ def _records(n: int, seed: int) -> list[dict]:
         source = rng.choice(["play_store", "play_store", "app_store", "twitter", "whatsapp"])
         rec = {
             "source": source,
-            "app_id": "id.go.imigrasi.paspor",
+            "app_id": "mpaspor",  # the default configuration's app: every category is in its scope
             "native_id": f"n{i:05d}",
             "author": f"user{i % 50}",
             "text": text,
