@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -118,7 +119,9 @@ def fit(
     kept_docs = [docs[i] for i in keep]
     features = TextFeatures(char_max_features=char_max_features).fit(kept_docs)
     x = features.transform(kept_docs, sentences=False).whole
-    clf = LogisticRegression(C=C, class_weight={0: 1.0, 1: POSITIVE_WEIGHT}, solver="liblinear", random_state=seed, max_iter=2000)
+    clf = LogisticRegression(
+        C=C, class_weight={0: 1.0, 1: POSITIVE_WEIGHT}, solver="liblinear", random_state=seed, max_iter=2000
+    )
     clf.fit(x, y)
     digest = hashlib.sha256()
     for t, r in zip(texts, ratings, strict=True):
@@ -139,6 +142,16 @@ def exists(directory: Path) -> bool:
     return (directory / ARRAYS_FILE).exists() and (directory / META_FILE).exists()
 
 
+def carry_over(source: Path | None, target: Path) -> bool:
+    """Copy the sentiment model of model directory ``source`` into ``target`` (a retrained complaint
+    model keeps the sentiment model it was used with); False when ``source`` has none."""
+    if source is None or not exists(source) or Path(source) == Path(target):
+        return False
+    for name in (ARRAYS_FILE, META_FILE):
+        shutil.copyfile(Path(source) / name, Path(target) / name)
+    return True
+
+
 def save(model: SentimentModel, directory: Path, metrics: dict | None = None) -> Path:
     """Write the model into ``directory`` (beside a complaint model, which is left as it is)."""
     directory = Path(directory)
@@ -157,7 +170,9 @@ def save(model: SentimentModel, directory: Path, metrics: dict | None = None) ->
         "features": model.features.params(),
         "metrics": model.metrics,
     }
-    (directory / META_FILE).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (directory / META_FILE).write_text(
+        json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     return directory
 
 

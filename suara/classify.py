@@ -18,6 +18,8 @@ from nlp import model as nlp_model
 from nlp.dataset import load_labelled
 from nlp.evaluate import evaluate
 from nlp.offices import OfficeMatcher
+from nlp.sentiment import SentimentModel
+from nlp.text import segments
 from suara.config import DATA_DIR, MODELS_DIR, ROOT
 from suara.store import Store, StoreError
 from suara.taxonomy import load_taxonomy
@@ -110,8 +112,14 @@ def classify_pending(
     batch_size: int = 5000,
     offices: OfficeMatcher | None = None,
     progress: Callable[[int], None] | None = None,
+    sentiment: SentimentModel | None = None,
 ) -> int:
-    """Label every row the current model has not seen (or whose content changed); returns how many."""
+    """Label every row the current model has not seen (or whose content changed); returns how many.
+
+    With a ``sentiment`` model, each batch's sentiment is scored from the same segmented texts and
+    saved beside its labels; then rows still without a current sentiment are caught up on."""
+    from suara.sentiment import save_sentiment, score_pending, sentiment_rows
+
     offices = offices or OfficeMatcher.load()
     done = 0
     for batch in store.pending_classification(model.version, batch_size):
@@ -119,7 +127,8 @@ def classify_pending(
         texts = batch.column(
             "text"
         ).to_pylist()  # title and text as the classifier reads them (the store's rule)
-        scores = model.scores(texts, batch.column("rating").to_pylist())
+        docs = [segments(t) for t in texts]  # preprocessed once, for the labels and the sentiment
+        scores = model.second_stage(model.first_stage(docs), batch.column("rating").to_pylist())
         decided = model.decide(scores)
         rows, cols = np.nonzero(decided)
         labels = pa.table(
@@ -154,7 +163,13 @@ def classify_pending(
             }
         )
         store.save_model_labels(classified, labels, office_table)
+        if sentiment is not None:
+            save_sentiment(
+                store, sentiment_rows(sentiment, ids, batch.column("content_hash").to_pylist(), docs)
+            )
         done += len(ids)
         if progress:
             progress(len(ids))
+    if sentiment is not None:
+        score_pending(store, sentiment, batch_size)
     return done

@@ -49,6 +49,7 @@ from suara.human_labels import TRAINED_ON, labels_fingerprint
 from suara.lock import JobLock, lock_path_for
 from suara.promotion import retrain
 from suara.redact import scrub
+from suara.sentiment import load_sentiment
 from suara.store import Store, StoreError, first_row, read_connection, utcnow
 from suara.training import TrainConfig, train_config
 
@@ -350,6 +351,7 @@ class _Job:
         with self.store() as store:
             path = resolve_model_dir(store, models_dir=self.models_dir)
         model = load_model(path)  # loading takes a while: not while holding the database
+        sentiment = load_sentiment(path)
         self.result.model_version = model.version
         with self.store() as store:
             ensure_registered(store, path)
@@ -367,7 +369,7 @@ class _Job:
                 log.info("classified %d/%d", done, pending)
 
             try:
-                classify_pending(store, model, self.batch_size, progress=progress)
+                classify_pending(store, model, self.batch_size, progress=progress, sentiment=sentiment)
             except BaseException as exc:
                 try:
                     store.finish_run(run_id, "failed", message=_one_line(exc), updated=done)
