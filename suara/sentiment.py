@@ -93,10 +93,10 @@ def score_pending(
     """Score every row without a current sentiment; returns how many."""
     ids = store.con.execute(f"SELECT f.id {_PENDING} ORDER BY f.id", {"m": model.model_id}).fetchnumpy()["id"]
     for start in range(0, len(ids), batch_size):
-        batch = store.con.execute(
+        batch = store.con.sql(
             f"SELECT id, {CLASSIFIED_TEXT} AS text, content_hash FROM feedback f "
             "WHERE id IN (SELECT unnest($ids)) ORDER BY id",
-            {"ids": list(ids[start : start + batch_size])},
+            params={"ids": list(ids[start : start + batch_size])},
         ).to_arrow_table()
         docs = [segments(t) for t in batch.column("text").to_pylist()]
         save_sentiment(
