@@ -24,6 +24,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "page_runs": ("Riwayat", "Runs"),
     "page_replies": ("Tanggapan", "Replies"),
     "page_feedback": ("Semua masukan", "All feedback"),
+    "page_ratings": ("Rating & sentimen", "Ratings & sentiment"),
     # database and empty states
     "db_missing": (
         "Basis data {db} belum ada: jalankan `suara init` lalu `suara collect`, atau `make demo`.",

@@ -10,12 +10,14 @@ the overview page's whole workload). They are split along what they read:
 - ``texts``: pages of texts (search, sort, pagination), an alert's texts, download rows;
 - ``releases``: the Versi aplikasi grid and its jumps;
 - ``breakdowns``: offices, alerts, framework elements, category counts;
+- ``ratings``: stars, sentiment and complaints over time, with the releases;
 - ``pipeline``: the labelling queue, analysts' label counts, runs, models.
 """
 
 from dashboard.queries.base import NOT_COMPLAINTS, UNCATEGORIZED, where
 from dashboard.queries.breakdowns import alerts, category_counts, framework_counts, offices
 from dashboard.queries.pipeline import human_label_counts, models, review_queue, runs
+from dashboard.queries.ratings import ratings
 from dashboard.queries.releases import versions
 from dashboard.queries.texts import SORTS, alert_texts, export_rows, texts
 from dashboard.queries.trends import MIN_BUCKET, category_detail, data_range, filter_options, overview
@@ -37,6 +39,7 @@ __all__ = [
     "models",
     "offices",
     "overview",
+    "ratings",
     "review_queue",
     "runs",
     "texts",
