@@ -215,7 +215,8 @@ STAR_COLORS = ["#c0392b", "#e67e22", "#f1c40f", "#7dbb42", "#2e8b57"]  # 1 (red)
 def star_bars(df: pd.DataFrame, unit: str, title: str, releases: pd.DataFrame | None = None):
     """The 1-5 star distribution of each bucket as stacked shares; ``df`` has bucket, category (the
     star as text), n, total, share; buckets with too few rated texts (share NaN) are left empty."""
-    df = df[df["share"].notna()].assign(
+    df = df[df["share"].notna()]
+    df = df.assign(
         period=[bucket_name(b, unit) for b in df["bucket"]],
         share_label=df["share"].map(pct),
         n_label=df["n"].map(num),

@@ -25,6 +25,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "page_replies": ("Tanggapan", "Replies"),
     "page_feedback": ("Semua masukan", "All feedback"),
     "page_ratings": ("Rating & sentimen", "Ratings & sentiment"),
+    "sentiment_of_text": ("sentimen {s}", "sentiment {s}"),
     # database and empty states
     "db_missing": (
         "Basis data {db} belum ada: jalankan `suara init` lalu `suara collect`, atau `make demo`.",

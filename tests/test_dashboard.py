@@ -39,7 +39,18 @@ from tests.serving import free_port, wait_until_serving
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"
-PAGES = ["overview", "category", "feedback", "versions", "offices", "alerts", "review", "frameworks", "runs"]
+PAGES = [
+    "overview",
+    "category",
+    "feedback",
+    "ratings",
+    "versions",
+    "offices",
+    "alerts",
+    "review",
+    "frameworks",
+    "runs",
+]
 ANY_NIK = re.compile(r"(?<!\d)\d(?:[ .\-\\]?\d){15}(?!\d)")
 
 
