@@ -49,6 +49,7 @@ from suara.human_labels import TRAINED_ON, labels_fingerprint
 from suara.lock import JobLock, lock_path_for
 from suara.promotion import retrain
 from suara.redact import scrub
+from suara.sentiment import count_pending as sentiment_pending
 from suara.sentiment import load_sentiment
 from suara.store import Store, StoreError, first_row, read_connection, utcnow
 from suara.training import TrainConfig, train_config
@@ -356,7 +357,7 @@ class _Job:
         with self.store() as store:
             ensure_registered(store, path)
             pending = store.count_pending_classification(model.version)
-            if not pending:
+            if not pending and not (sentiment and sentiment_pending(store, sentiment)):
                 return f"nothing new to classify (model {model.version})"
             run_id = store.start_run("classify")
             log.info("classification started: %d items pending, model %s", pending, model.version)

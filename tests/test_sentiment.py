@@ -209,3 +209,26 @@ def test_shipped_sentiment_on_real_praise_and_complaints():
     complaint = [p for p, r in zip(pred, rows, strict=True) if r["labels"] and "praise" not in r["labels"]]
     assert praise.count("positif") / len(praise) >= 0.7
     assert complaint.count("negatif") / len(complaint) >= 0.9
+
+
+def test_nightly_scores_sentiment_and_catches_up(tmp_path, tiny_model):  # noqa: F811
+    """The nightly job classifies with the sentiment model beside the complaint model; a sentiment
+    model added later is caught up on even when no text is new."""
+    from suara.nightly import run_nightly
+    from tests.test_nightly import new_db, records, replay_task
+
+    model_dir = tmp_path / "models" / tiny_model.version
+    from nlp import model as nlp_model
+
+    nlp_model.save(tiny_model, model_dir, {"trained_at": "2026-01-01T00:00:00", "n_train": 44})
+    s = new_db(tmp_path, model_dir)
+    r = run_nightly(s, sources=[replay_task(records(0, 6))], keep_backups=0, models_dir=tmp_path / "models")
+    assert r.classified == 6
+    with Store(s.db_path) as store:
+        assert store.con.execute("SELECT count(*) FROM feedback_sentiment").fetchone()[0] == 0
+    texts, ratings = pairs()
+    S.save(S.fit(texts, ratings), model_dir)
+    again = run_nightly(s, sources=[], keep_backups=0, models_dir=tmp_path / "models")
+    assert again.step("classify").status == "success"
+    with Store(s.db_path) as store:
+        assert store.con.execute("SELECT count(*) FROM feedback_sentiment").fetchone()[0] == 6
