@@ -194,3 +194,25 @@ def test_schema_has_the_sentiment_table(plain_db):
     with duckdb.connect(str(plain_db), read_only=True) as con:
         cols = [r[0] for r in con.execute("DESCRIBE feedback_sentiment").fetchall()]
     assert cols[:4] == ["feedback_id", "sentiment", "score", "model_id"]
+
+
+def test_the_demo_shows_the_page_with_data(tmp_path, monkeypatch):
+    """`make demo`'s path (init, import the demo corpus, classify with the shipped models), then the page."""
+    demo_db = tmp_path / "demo.duckdb"
+    runner = CliRunner()
+    for args in (
+        ["init"],
+        ["import", "data/demo/feedback.jsonl"],
+        ["classify"],
+    ):
+        result = runner.invoke(cli, [*args, "--db", str(demo_db)])
+        assert result.exit_code == 0, result.output
+    monkeypatch.setenv("SUARA_DB", str(demo_db))
+    at = page(period="all")
+    m = metrics(at)
+    assert m["Rata-rata bintang"] != "–" and m["Sentimen negatif"] != "–"
+    assert not at.info  # stars, sentiment and complaints all have data
+    assert len(at.get("vega_lite_chart")) == 4
+    data = ratings(str(demo_db), Filters())
+    x = data["sentiment"][data["sentiment"]["source"] == "twitter"]
+    assert x["share"].notna().sum() >= 10  # X's sentiment trend is drawn, month after month
