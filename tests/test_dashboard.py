@@ -718,7 +718,8 @@ def test_trend_chart_breaks_lines_and_speaks_the_language(db):
     at = app()
     spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
     assert spec["config"]["locale"]["number"]["decimal"] == ","
-    assert spec["mark"]["invalid"] == "break-paths-show-domains"
+    rules, lines = spec["layer"]  # the releases first seen in the period, under the lines
+    assert rules["mark"]["type"] == "rule" and lines["mark"]["invalid"] == "break-paths-show-domains"
     at.button_group(key="lang").set_value("en").run()
     spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
     assert spec["config"]["locale"]["number"]["decimal"] == "."

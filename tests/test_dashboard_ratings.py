@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
 from dashboard.filters import Filters
-from dashboard.queries import ratings
+from dashboard.queries import rating_trends
 from dashboard.queries.trends import MIN_BUCKET
 from suara.cli import app as cli
 from suara.sentiment import save_sentiment
@@ -107,7 +107,7 @@ def test_twitter_has_a_sentiment_trend_but_no_stars(db):
     assert any("twit" in i.value for i in at.info)  # no rated reviews, said so
     assert len(at.get("vega_lite_chart")) >= 2  # the complaint and sentiment trends still drawn
     start, end = period(db)
-    data = ratings(str(db), Filters(start=start.date(), end=end.date()))
+    data = rating_trends(str(db), Filters(start=start.date(), end=end.date()))
     x = data["sentiment"][data["sentiment"]["source"] == "twitter"]
     assert not x.empty and set(x["category"]) == {"negatif", "netral", "positif"}
     # X's own totals decide what is drawn: a bucket with fewer than MIN_BUCKET tweets has no share
@@ -117,7 +117,7 @@ def test_twitter_has_a_sentiment_trend_but_no_stars(db):
 
 def test_stars_and_average_follow_the_trend_rules(db):
     start, end = period(db)
-    data = ratings(str(db), Filters(start=start.date(), end=end.date()))
+    data = rating_trends(str(db), Filters(start=start.date(), end=end.date()))
     assert data["unit"] == "week"
     stars, avg = data["stars"], data["average"]
     # every bucket's distribution sums to one where drawn, and the average is that of its stars
@@ -131,13 +131,15 @@ def test_stars_and_average_follow_the_trend_rules(db):
     )[0]
     assert avg.iloc[-1]["average"] == pytest.approx(truth)
     # a one-week period on one version holds fewer than MIN_BUCKET rated texts a day: nothing drawn
-    thin = ratings(str(db), Filters(start=date(2025, 3, 24), end=date(2025, 3, 31), versions=("5.2.0",)))
+    thin = rating_trends(
+        str(db), Filters(start=date(2025, 3, 24), end=date(2025, 3, 31), versions=("5.2.0",))
+    )
     assert thin["unit"] == "day" and thin["average"]["average"].isna().all()
 
 
 def test_releases_are_the_versions_first_seen_in_the_period(db):
     start, end = period(db)
-    data = ratings(str(db), Filters(start=start.date(), end=end.date()))
+    data = rating_trends(str(db), Filters(start=start.date(), end=end.date()))
     firsts = dict(
         sql(db, "SELECT app_version, min(created_at) FROM feedback WHERE app_version IS NOT NULL GROUP BY 1")
     )
@@ -148,7 +150,7 @@ def test_releases_are_the_versions_first_seen_in_the_period(db):
     # the releases are drawn on the charts: a rule layer in every trend chart's spec
     specs = [c.proto.spec for c in at.get("vega_lite_chart")]
     assert specs and all('"rule"' in s for s in specs)
-    last_week = ratings(str(db), Filters(start=(LAST_DAY - timedelta(days=6)).date(), end=end.date()))
+    last_week = rating_trends(str(db), Filters(start=(LAST_DAY - timedelta(days=6)).date(), end=end.date()))
     assert last_week["releases"].empty
 
 
@@ -213,6 +215,6 @@ def test_the_demo_shows_the_page_with_data(tmp_path, monkeypatch):
     assert m["Rata-rata bintang"] != "–" and m["Sentimen negatif"] != "–"
     assert not at.info  # stars, sentiment and complaints all have data
     assert len(at.get("vega_lite_chart")) == 4
-    data = ratings(str(demo_db), Filters())
+    data = rating_trends(str(demo_db), Filters())
     x = data["sentiment"][data["sentiment"]["source"] == "twitter"]
     assert x["share"].notna().sum() >= 10  # X's sentiment trend is drawn, month after month

@@ -17,7 +17,7 @@ the overview page's whole workload). They are split along what they read:
 from dashboard.queries.base import NOT_COMPLAINTS, UNCATEGORIZED, where
 from dashboard.queries.breakdowns import alerts, category_counts, framework_counts, offices
 from dashboard.queries.pipeline import human_label_counts, models, review_queue, runs
-from dashboard.queries.ratings import ratings
+from dashboard.queries.ratings import rating_trends, release_marks
 from dashboard.queries.releases import versions
 from dashboard.queries.texts import SORTS, alert_texts, export_rows, texts
 from dashboard.queries.trends import MIN_BUCKET, category_detail, data_range, filter_options, overview
@@ -39,7 +39,8 @@ __all__ = [
     "models",
     "offices",
     "overview",
-    "ratings",
+    "rating_trends",
+    "release_marks",
     "review_queue",
     "runs",
     "texts",

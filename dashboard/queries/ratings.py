@@ -9,13 +9,14 @@ sentiment), so lines break over gaps instead of bridging them.
 - **Complaints**: per bucket the share of texts with a complaint category (praise is not one).
 - **Sentiment** (``feedback_sentiment``, nlp/sentiment.py): per source and bucket the share of each
   sentiment among that source's texts, so X, whose tweets have no stars, has a trend too.
-- **Releases**: each app version's first appearance (within the other filters), for the busiest
+- **Releases**: each app version's first appearance (within the source, app and version filters), for the busiest
   ``RELEASE_LIMIT`` versions with at least ``RELEASE_MIN`` texts first seen inside the period (four
   years of releases drawn as rules would hide the lines): the rules marked on the trend charts.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,7 +35,7 @@ RELEASE_LIMIT = 12  # the busiest releases of the period are marked, as Versi ap
 _DAY = "date_trunc('day', f.created_at)"
 
 
-def ratings(db: str | Path, f: Filters) -> dict:
+def rating_trends(db: str | Path, f: Filters) -> dict:
     """``unit``; ``stars`` (bucket, category = star, n, total rated, share, enough) and ``average``
     (bucket, total, average: NaN where too few); ``complaints`` (bucket, n, total, share);
     ``sentiment`` (bucket, source, category = sentiment, n, total, share); ``releases``
@@ -66,7 +67,7 @@ def ratings(db: str | Path, f: Filters) -> dict:
             """,
             params,
         )
-        releases = _releases(con, f)
+        releases = release_dates(con, f)
     unit, star_df = bucketed(days.assign(total=days["rated"]), stars, list(STARS), f.start, f.end)
     _, complaint_df = bucketed(
         days[["day", "total"]],
@@ -117,8 +118,16 @@ def _sentiment(by_source: pd.DataFrame, f: Filters, unit: str) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def _releases(con, f: Filters) -> pd.DataFrame:
-    cond, params = where(f, period=False)
+def release_marks(db: str | Path, f: Filters) -> pd.DataFrame:
+    """The releases to mark on a trend chart of the view (see the module docstring)."""
+    with connect(db) as con:
+        return release_dates(con, f)
+
+
+def release_dates(con, f: Filters) -> pd.DataFrame:
+    """(app_version, first_seen, n) of the busiest releases first seen in the period, oldest first.
+    A release is the app's, whatever the texts say: the category and rating filters do not move it."""
+    cond, params = where(replace(f, categories=(), ratings=()), period=False)
     df = frame(
         con,
         f"""

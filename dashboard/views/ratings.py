@@ -135,7 +135,7 @@ def render() -> None:
     common.require_data()
     f = filters.current()
     st.caption(common.period_caption(f))
-    data = common.fetch("ratings", f)
+    data = common.fetch("rating_trends", f)
     if not data["summary"]["n"]:
         st.info(t("no_data_filtered"))
         return
