@@ -123,7 +123,7 @@ def fit(
         C=C, class_weight={0: 1.0, 1: POSITIVE_WEIGHT}, solver="liblinear", random_state=seed, max_iter=2000
     )
     clf.fit(x, y)
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(f"{FORMAT} {C} {POSITIVE_WEIGHT} {band} {char_max_features} {seed}\n".encode())
     for t, r in zip(texts, ratings, strict=True):
         digest.update(f"{r}\t{t}\n".encode())
     return SentimentModel(

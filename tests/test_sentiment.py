@@ -60,6 +60,7 @@ def test_fit_predicts_from_text_alone_and_is_deterministic():
     assert a.labels_of(np.array([0.1, 0.5, 0.9])) == ["negatif", "netral", "positif"]
     other = S.fit(texts[:-5], ratings[:-5])
     assert other.model_id != a.model_id
+    assert S.fit(texts, ratings, band=(0.4, 0.6)).model_id != a.model_id  # new settings: rescored
 
 
 def test_too_few_rated_texts_is_a_clear_error():
