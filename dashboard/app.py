@@ -26,6 +26,7 @@ PAGES = [
     ("overview", "ringkasan", "page_overview", ":material/dashboard:"),
     ("category", "kategori", "page_category", ":material/category:"),
     ("feedback", "masukan", "page_feedback", ":material/forum:"),
+    ("ratings", "rating", "page_ratings", ":material/star_half:"),
     ("versions", "versi", "page_versions", ":material/new_releases:"),
     ("offices", "kantor", "page_offices", ":material/apartment:"),
     ("compare", "bandingkan", "page_compare", ":material/compare_arrows:"),

@@ -13,7 +13,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from dashboard.i18n import lang, num, pct, pp, t
+from dashboard.i18n import dec, lang, num, pct, pp, t
 
 HEIGHT = 320
 _ID_MONTHS = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
@@ -67,11 +67,43 @@ def bucket_name(bucket: pd.Timestamp, unit: str) -> str:
     return f"{bucket:%Y-%m-%d}"
 
 
-def trend_lines(df: pd.DataFrame, unit: str, measure: str, y_title: str, color_title: str):
+def release_rules(releases: pd.DataFrame | None):
+    """Dashed vertical rules at each release's first appearance, its version on hover; None for none."""
+    if releases is None or releases.empty:
+        return None
+    df = releases.assign(first_label=[f"{d:%Y-%m-%d}" for d in releases["first_seen"]])
+    return (
+        alt.Chart(df)
+        .mark_rule(color="#888", strokeDash=[4, 3])
+        .encode(
+            x="first_seen:T",
+            tooltip=[
+                alt.Tooltip("app_version:N", title=t("version")),
+                alt.Tooltip("first_label:N", title=t("dates")),
+            ],
+        )
+    )
+
+
+def with_releases(chart, releases: pd.DataFrame | None, height: int):
+    """``chart`` (without a height) with the release rules layered under it, ``height`` tall, in the
+    page's locale."""
+    rules = release_rules(releases)
+    return localized((alt.layer(rules, chart) if rules is not None else chart).properties(height=height))
+
+
+def trend_lines(
+    df: pd.DataFrame,
+    unit: str,
+    measure: str,
+    y_title: str,
+    color_title: str,
+    releases: pd.DataFrame | None = None,
+):
     """One line per category over the buckets of ``unit``; ``df`` has bucket, label, n, total, share.
 
     A share is drawn only where its bucket holds enough texts (``share`` is NaN elsewhere): the line
-    breaks there instead of joining its neighbours.
+    breaks there instead of joining its neighbours. ``releases`` (app_version, first_seen): marked as rules.
     """
     several = df["label"].nunique() > 1
     df = df.assign(
@@ -101,9 +133,8 @@ def trend_lines(df: pd.DataFrame, unit: str, measure: str, y_title: str, color_t
                 alt.Tooltip("share_label:N", title=t("axis_share")),
             ],
         )
-        .properties(height=HEIGHT + (22 * df["label"].nunique() if several else 0))  # room for the legend
     )
-    return localized(chart)
+    return with_releases(chart, releases, HEIGHT + (22 * df["label"].nunique() if several else 0))  # + legend
 
 
 def hbar(
@@ -176,3 +207,64 @@ def share_grid(df: pd.DataFrame, x: str, x_title: str, x_order: list[str]):
         color=alt.condition("datum.share > 0.3", alt.value("white"), alt.value("#333")),
     )
     return localized(alt.layer(cells, outline, text).properties(height=90 + 26 * len(rows)))
+
+
+STAR_COLORS = ["#c0392b", "#e67e22", "#f1c40f", "#7dbb42", "#2e8b57"]  # 1 (red) .. 5 stars (green)
+
+
+def star_bars(df: pd.DataFrame, unit: str, title: str, releases: pd.DataFrame | None = None):
+    """The 1-5 star distribution of each bucket as stacked shares; ``df`` has bucket, category (the
+    star as text), n, total, share; buckets with too few rated texts (share NaN) are left empty."""
+    df = df[df["share"].notna()]
+    df = df.assign(
+        period=[bucket_name(b, unit) for b in df["bucket"]],
+        share_label=df["share"].map(pct),
+        n_label=df["n"].map(num),
+        total_label=df["total"].map(num),
+    )
+    chart = (
+        alt.Chart(df)
+        .mark_bar()
+        .encode(
+            x=alt.X("bucket:T", title=None, axis=alt.Axis(format=AXIS_DATE[unit], labelOverlap=True)),
+            y=alt.Y("share:Q", title=title, stack="normalize", axis=alt.Axis(format="%")),
+            color=alt.Color(
+                "category:N",
+                title=t("rating"),
+                scale=alt.Scale(domain=["1", "2", "3", "4", "5"], range=STAR_COLORS),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            order=alt.Order("category:N", sort="descending"),
+            tooltip=[
+                alt.Tooltip("period:N", title=t(f"unit_{unit}")),
+                alt.Tooltip("category:N", title=t("rating")),
+                alt.Tooltip("n_label:N", title=t("axis_n")),
+                alt.Tooltip("total_label:N", title=t("feedback_in_bucket")),
+                alt.Tooltip("share_label:N", title=t("axis_share")),
+            ],
+        )
+    )
+    return with_releases(chart, releases, HEIGHT)
+
+
+def average_line(df: pd.DataFrame, unit: str, title: str, releases: pd.DataFrame | None = None):
+    """Average stars per bucket (1-5 axis), breaking where a bucket has too few rated texts."""
+    df = df.assign(
+        period=[bucket_name(b, unit) for b in df["bucket"]],
+        avg_label=[dec(a) if a == a else t("too_few") for a in df["average"]],
+        total_label=df["total"].map(num),
+    )
+    chart = (
+        alt.Chart(df)
+        .mark_line(point=alt.OverlayMarkDef(size=25), invalid="break-paths-show-domains", color="#1f4e9c")
+        .encode(
+            x=alt.X("bucket:T", title=None, axis=alt.Axis(format=AXIS_DATE[unit], labelOverlap=True)),
+            y=alt.Y("average:Q", title=title, scale=alt.Scale(domain=[1, 5])),
+            tooltip=[
+                alt.Tooltip("period:N", title=t(f"unit_{unit}")),
+                alt.Tooltip("avg_label:N", title=title),
+                alt.Tooltip("total_label:N", title=t("feedback_in_bucket")),
+            ],
+        )
+    )
+    return with_releases(chart, releases, HEIGHT)

@@ -30,6 +30,7 @@ from suara.taxonomy import load_taxonomy
 
 CACHE_TTL = 60  # seconds a figure may lag behind the database (what the nightly job commits shows within it)
 EXPORT_LIMIT = 100_000  # rows in one download; `suara export` writes any number
+SENTIMENT_EN = {"negatif": "negative", "netral": "neutral", "positif": "positive"}  # nlp/sentiment.py LABELS
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<$:])")
 
 
@@ -143,6 +144,14 @@ def text_cards(rows: pd.DataFrame, score: bool = False, all_categories: bool = F
             likes = getattr(row, "likes", None)
             if pd.notna(likes) and likes:
                 meta.append(t("likes", n=int(likes)))
+            feeling = getattr(row, "sentiment", None)
+            if isinstance(feeling, str):
+                meta.append(
+                    t(
+                        "sentiment_of_text",
+                        s=feeling if lang() == "id" else SENTIMENT_EN.get(feeling, feeling),
+                    )
+                )
             shows_score = score and pd.notna(getattr(row, "score", None))
             if shows_score:
                 meta.append(t("score", score=pct(row.score, digits=0)))

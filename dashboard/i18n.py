@@ -26,6 +26,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "page_feedback": ("Semua masukan", "All feedback"),
     "page_compare": ("Bandingkan aplikasi", "Compare apps"),
     "page_topics": ("Topik baru", "New topics"),
+    "page_ratings": ("Rating & sentimen", "Ratings & sentiment"),
+    "sentiment_of_text": ("sentimen {s}", "sentiment {s}"),
     # database and empty states
     "db_missing": (
         "Basis data {db} belum ada: jalankan `suara init` lalu `suara collect`, atau `make demo`.",

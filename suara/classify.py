@@ -20,6 +20,8 @@ from nlp import model as nlp_model
 from nlp.dataset import load_labelled
 from nlp.evaluate import evaluate
 from nlp.offices import OfficeMatcher
+from nlp.sentiment import SentimentModel
+from nlp.text import segments
 from suara.config import DATA_DIR, MODELS_DIR, MPASPOR, ROOT, AppConfig
 from suara.store import Store, StoreError
 from suara.taxonomy import app_identifiers, load_taxonomy
@@ -116,9 +118,15 @@ def classify_pending(
     offices: OfficeMatcher | None = None,
     progress: Callable[[int], None] | None = None,
     apps: tuple[AppConfig, ...] = (),
+    sentiment: SentimentModel | None = None,
 ) -> int:
     """Label every row the current model has not seen (or whose content changed); returns how many.
-    ``apps``: the configured apps, whose Play package or App Store id a taxonomy scope may name."""
+
+    ``apps``: the configured apps, whose Play package or App Store id a taxonomy scope may name. With a
+    ``sentiment`` model, each batch's sentiment is scored and saved beside its labels (each distinct
+    text segmented once per batch); then rows still without a current sentiment are caught up on."""
+    from suara.sentiment import save_sentiment, score_pending, sentiment_rows
+
     offices = offices or OfficeMatcher.load()
     scope = _scope_mask(model.categories, apps)
     mentions: dict[str, list[str]] = {}
@@ -169,9 +177,17 @@ def classify_pending(
             }
         )
         store.save_model_labels(classified.append_column("seen", batch.column("seen")), labels, office_table)
+        if sentiment is not None:
+            segmented = {t: segments(t) for t in dict.fromkeys(texts)}
+            docs = [segmented[t] for t in texts]
+            save_sentiment(
+                store, sentiment_rows(sentiment, ids, batch.column("content_hash").to_pylist(), docs)
+            )
         done += len(ids)
         if progress:
             progress(len(ids))
+    if sentiment is not None:
+        score_pending(store, sentiment, batch_size)
     return done
 
 

@@ -31,6 +31,7 @@ from suara.cli_base import (
 )
 from suara.cli_labels import labels
 from suara.cli_reply import reply
+from suara.cli_sentiment import sentiment
 from suara.config import DigestLang
 from suara.store import StoreError
 
@@ -43,6 +44,7 @@ app = typer.Typer(
 )
 app.add_typer(labels, name="labels")
 app.add_typer(reply, name="reply")  # suara/cli_reply.py
+app.add_typer(sentiment, name="sentiment")  # suara/cli_sentiment.py
 command = command_for(app)
 
 
@@ -288,6 +290,7 @@ def classify(
     from rich.progress import Progress
 
     from suara.classify import NoModel, classify_pending, ensure_registered, load_model, resolve_model_dir
+    from suara.sentiment import load_sentiment
 
     s = settings(db, config)
     with open_store(s) as store:
@@ -299,6 +302,7 @@ def classify(
                 return
             raise
         model = load_model(path)
+        sentiment = load_sentiment(path)
         ensure_registered(store, path)
         pending = store.count_pending_classification(model.version)
         run_id = store.start_run("classify")
@@ -306,7 +310,12 @@ def classify(
             with Progress(console=err, transient=True) as bar:
                 task = bar.add_task(f"classifying with {model.version}", total=pending)
                 done = classify_pending(
-                    store, model, batch_size, progress=lambda n: bar.advance(task, n), apps=s.apps
+                    store,
+                    model,
+                    batch_size,
+                    progress=lambda n: bar.advance(task, n),
+                    apps=s.apps,
+                    sentiment=sentiment,
                 )
         except Exception as exc:
             store.finish_run(run_id, "failed", message=str(exc)[:500])

@@ -265,6 +265,17 @@ MIGRATIONS: list[str] = [
         WHERE l.origin = 'human'
            OR NOT EXISTS (SELECT 1 FROM human_reviews h WHERE h.feedback_id = l.feedback_id);
     """,
+    # 9: sentiment of every text (nlp/sentiment.py), written by classify beside the labels
+    """
+    CREATE TABLE feedback_sentiment (
+        feedback_id VARCHAR PRIMARY KEY,
+        sentiment VARCHAR NOT NULL,        -- negatif, netral, positif
+        score DOUBLE NOT NULL,             -- probability that the text is positive
+        model_id VARCHAR NOT NULL,
+        content_hash VARCHAR NOT NULL,     -- of the feedback when it was scored
+        scored_at TIMESTAMP NOT NULL
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

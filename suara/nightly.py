@@ -54,6 +54,8 @@ from suara.human_labels import TRAINED_ON, labels_fingerprint
 from suara.lock import JobLock, lock_path_for
 from suara.promotion import retrain
 from suara.redact import scrub
+from suara.sentiment import count_pending as sentiment_pending
+from suara.sentiment import load_sentiment
 from suara.store import Store, StoreError, first_row, read_connection, utcnow
 from suara.training import TrainConfig, train_config
 
@@ -137,7 +139,9 @@ def default_sources(
 
         return SourceTask(app.key, name, run)
 
-    def planned(app) -> list[str]:  # the owner's APIs replace or join the public feeds when credentials are set
+    def planned(
+        app,
+    ) -> list[str]:  # the owner's APIs replace or join the public feeds when credentials are set
         return names if only else nightly_sources(settings, tuple(app_sources(app)))
 
     return [task(app, name) for app in settings.apps for name in planned(app)]
@@ -363,11 +367,12 @@ class _Job:
         with self.store() as store:
             path = resolve_model_dir(store, models_dir=self.models_dir)
         model = load_model(path)  # loading takes a while: not while holding the database
+        sentiment = load_sentiment(path)
         self.result.model_version = model.version
         with self.store() as store:
             ensure_registered(store, path)
             pending = store.count_pending_classification(model.version)
-            if not pending:
+            if not pending and not (sentiment and sentiment_pending(store, sentiment)):
                 return f"nothing new to classify (model {model.version})"
             run_id = store.start_run("classify")
             log.info("classification started: %d items pending, model %s", pending, model.version)
@@ -380,7 +385,14 @@ class _Job:
                 log.info("classified %d/%d", done, pending)
 
             try:
-                classify_pending(store, model, self.batch_size, progress=progress, apps=self.settings.apps)
+                classify_pending(
+                    store,
+                    model,
+                    self.batch_size,
+                    progress=progress,
+                    apps=self.settings.apps,
+                    sentiment=sentiment,
+                )
             except BaseException as exc:
                 try:
                     store.finish_run(run_id, "failed", message=_one_line(exc), updated=done)

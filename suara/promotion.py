@@ -36,6 +36,7 @@ from pathlib import Path
 from nlp import model as nlp_model
 from nlp.compare import Comparison, compare
 from nlp.dataset import load_labelled
+from nlp.sentiment import carry_over
 from suara.classify import TEST_FILE, NoModel, resolve_model_dir
 from suara.config import MODELS_DIR
 from suara.human_labels import TRAINED_ON, human_labelled, labels_fingerprint
@@ -237,6 +238,7 @@ def retrain(
         metrics["holdout"] = hold.as_dict()
         metrics["promotion"] = decision.as_dict()
         path = nlp_model.save(model, models_dir / model.version, metrics)
+        carry_over(current_path, path)  # the sentiment model stays with the new version
     except BaseException as exc:
         with open_store() as store:
             store.finish_run(run_id, "failed", message=" ".join(str(exc).split())[:500] or type(exc).__name__)

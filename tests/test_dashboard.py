@@ -40,7 +40,8 @@ from tests.serving import free_port, wait_until_serving
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"
 PAGES = [
-    "overview", "category", "feedback", "versions", "offices", "compare", "alerts", "review", "frameworks", "runs",
+    "overview", "category", "feedback", "ratings", "versions", "offices", "compare", "alerts", "review", "frameworks",
+    "runs",
 ]  # fmt: skip
 ANY_NIK = re.compile(r"(?<!\d)\d(?:[ .\-\\]?\d){15}(?!\d)")
 
@@ -709,7 +710,8 @@ def test_trend_chart_breaks_lines_and_speaks_the_language(db):
     at = app()
     spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
     assert spec["config"]["locale"]["number"]["decimal"] == ","
-    assert spec["mark"]["invalid"] == "break-paths-show-domains"
+    rules, lines = spec["layer"]  # the releases first seen in the period, under the lines
+    assert rules["mark"]["type"] == "rule" and lines["mark"]["invalid"] == "break-paths-show-domains"
     at.button_group(key="lang").set_value("en").run()
     spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
     assert spec["config"]["locale"]["number"]["decimal"] == "."

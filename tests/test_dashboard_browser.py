@@ -140,6 +140,7 @@ PAGES = [
     "",  # the landing page
     "kategori",
     "masukan",
+    "rating",
     "versi",
     "kantor",
     "bandingkan",

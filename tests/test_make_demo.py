@@ -35,6 +35,9 @@ def test_make_demo_loads_the_corpus_and_serves_the_dashboard(tmp_path):
     try:
         feedback = con.execute("SELECT count(*), count(DISTINCT source) FROM feedback").fetchone()
         classified = con.execute("SELECT count(*) FROM classifications").fetchone()[0]
+        scored = con.execute(
+            "SELECT count(*), count(DISTINCT f.source) FROM feedback_sentiment s JOIN feedback f ON f.id = s.feedback_id"
+        ).fetchone()
         surges = con.execute(
             "SELECT DISTINCT category, year(period_end) FROM alerts WHERE kind = 'spike_week' AND app_id = 'mpaspor'"
         ).fetchall()
@@ -48,6 +51,7 @@ def test_make_demo_loads_the_corpus_and_serves_the_dashboard(tmp_path):
     demo_lines = sum(1 for _ in (ROOT / "data/demo/feedback.jsonl").open(encoding="utf-8"))
     assert feedback == (demo_lines, 3)
     assert classified == demo_lines  # the shipped model labelled every item
+    assert scored == (demo_lines, 3)  # and its sentiment model scored every item, tweets too
     # `suara alerts --since` in the demo: its stories (data/demo/README.md) are on the Peringatan page
     assert ("payment_stuck", 2025) in surges  # release 6.4.0
     assert {("quota_full", y) for y in (2023, 2024, 2025, 2026)} <= set(surges)  # before each Lebaran

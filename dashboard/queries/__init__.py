@@ -11,6 +11,7 @@ the overview page's whole workload). They are split along what they read:
 - ``releases``: the Versi aplikasi grid and its jumps;
 - ``breakdowns``: offices, alerts, framework elements, category counts;
 - ``compare``: apps side by side (volume, rating, complaints, shared categories, replies);
+- ``ratings``: stars, sentiment and complaints over time, with the releases;
 - ``pipeline``: the labelling queue, analysts' label counts, runs, models;
 - ``topics``: the Topik baru page's candidate topics and the analysts' added categories.
 """
@@ -19,6 +20,7 @@ from dashboard.queries.base import NOT_COMPLAINTS, UNCATEGORIZED, where
 from dashboard.queries.breakdowns import alerts, category_counts, framework_counts, offices
 from dashboard.queries.compare import compare
 from dashboard.queries.pipeline import human_label_counts, models, review_queue, runs
+from dashboard.queries.ratings import rating_trends, release_marks
 from dashboard.queries.releases import versions
 from dashboard.queries.texts import SORTS, alert_texts, export_rows, texts
 from dashboard.queries.topics import added_categories, topics
@@ -43,6 +45,8 @@ __all__ = [
     "models",
     "offices",
     "overview",
+    "rating_trends",
+    "release_marks",
     "review_queue",
     "runs",
     "texts",

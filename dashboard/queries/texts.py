@@ -76,8 +76,9 @@ def texts(
                        string_agg(category, ', ' ORDER BY category) AS categories
                 FROM effective_labels WHERE feedback_id IN (SELECT id FROM page) GROUP BY 1
             )
-            SELECT f.*, labels.score, labels.categories
+            SELECT f.*, labels.score, labels.categories, s.sentiment
             FROM page f LEFT JOIN labels ON labels.feedback_id = f.id
+            LEFT JOIN feedback_sentiment s ON s.feedback_id = f.id
             ORDER BY {order}
             """,
             {**params, "cat": category, "limit": page_size, "offset": max(page - 1, 0) * page_size},

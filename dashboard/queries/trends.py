@@ -81,12 +81,18 @@ def truncate(days: pd.Series, unit: str) -> pd.Series:
 
 
 def bucketed(
-    days: pd.DataFrame, per_day: pd.DataFrame, categories: list[str], start: date | None, end: date | None
+    days: pd.DataFrame,
+    per_day: pd.DataFrame,
+    categories: list[str],
+    start: date | None,
+    end: date | None,
+    unit: str | None = None,
 ) -> tuple[str, pd.DataFrame]:
     """(unit, every (bucket, category) of the period with ``n``, the bucket's ``total`` and ``share``).
 
     ``days`` has (day, total), ``per_day`` (day, category, n). ``share`` is NaN where the bucket holds
-    fewer than MIN_BUCKET texts; ``enough`` says which buckets those are.
+    fewer than MIN_BUCKET texts; ``enough`` says which buckets those are. ``unit``: the bucket to use
+    instead of the one the period and volume choose (series of one chart share one).
     """
     columns = ["bucket", "category", "n", "total", "share", "enough"]
     if days.empty:
@@ -97,7 +103,7 @@ def bucketed(
         max(first, EARLIEST.date()),
         min(last, latest_time().date()),
     )  # a stray 9999 row: no 8,000-year grid
-    unit = bucket_unit((last - first).days + 1, int(days["total"].sum()))
+    unit = unit or bucket_unit((last - first).days + 1, int(days["total"].sum()))
     grid = truncate(pd.Series(pd.date_range(first, last, freq="D")), unit).drop_duplicates()
     totals = days.assign(bucket=truncate(days["day"], unit)).groupby("bucket")["total"].sum()
     counts = (

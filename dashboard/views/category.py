@@ -46,7 +46,10 @@ def render() -> None:
         st.subheader(t("trend_title_one"))
         trend = d["trend"].assign(label=common.category_label(category))
         st.altair_chart(
-            charts.trend_lines(trend, d["unit"], "share", t("axis_share"), t("category")), width="stretch"
+            charts.trend_lines(
+                trend, d["unit"], "share", t("axis_share"), t("category"), common.fetch("release_marks", f)
+            ),
+            width="stretch",
         )
         st.caption(t(f"trend_caption_{d['unit']}", min=common.queries.MIN_BUCKET))
     with right:

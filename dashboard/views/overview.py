@@ -49,7 +49,7 @@ def kpi_cards(k: dict) -> None:
         cols[3].metric(t("kpi_top"), "–", help=t("kpi_top_help"))
 
 
-def trend_chart(trend: pd.DataFrame, unit: str) -> None:
+def trend_chart(trend: pd.DataFrame, unit: str, releases: pd.DataFrame | None = None) -> None:
     st.subheader(t("trend_title"))
     measure = st.segmented_control(
         t("measure"),
@@ -64,7 +64,8 @@ def trend_chart(trend: pd.DataFrame, unit: str) -> None:
         return
     trend = trend.assign(label=trend["category"].map(common.category_label))
     st.altair_chart(
-        charts.trend_lines(trend, unit, measure, t(f"axis_{measure}"), t("category")), width="stretch"
+        charts.trend_lines(trend, unit, measure, t(f"axis_{measure}"), t("category"), releases),
+        width="stretch",
     )
     st.caption(t(f"trend_caption_{unit}", min=common.queries.MIN_BUCKET))
 
@@ -94,7 +95,7 @@ def render() -> None:
     kpi_cards(k)
     left, right = st.columns([3, 2], gap="large")
     with left:
-        trend_chart(data["trend"], data["unit"])
+        trend_chart(data["trend"], data["unit"], common.fetch("release_marks", f))
     with right:
         category_bars(k)
 

@@ -1,0 +1,135 @@
+"""Sentiment in the store: the model beside the complaint model, scoring feedback in bulk, fitting it.
+
+- **Where the model lives.** ``sentiment.npz``/``sentiment.json`` in the complaint model's directory
+  (data/models/<version>/, nlp/sentiment.py). A directory without them (an older model) simply gives
+  no sentiment; one whose files are damaged is a setup problem (``ModelUnusable``) named by file.
+- **Scoring.** `suara classify` scores each batch it labels from the same segmented texts
+  (suara/classify.py), then ``score_pending`` catches up on the rows whose sentiment is missing, from
+  another sentiment model or older than the text (a sentiment model added to a model already used).
+  Rows go to ``feedback_sentiment`` one transaction per batch, deleted and inserted in bulk.
+- **Fitting** (``fit_from_store``): the store's reviews with a star rating, text only (the model never
+  reads the rating), the same text once; the result is saved into a model directory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from nlp import sentiment as nlp_sentiment
+from nlp.text import segments
+from suara.store import CLASSIFIED_TEXT, Store, utcnow
+
+MIN_RATED = 200  # rated reviews a store needs before `suara sentiment train` fits anything on them
+
+
+def load_sentiment(model_dir: Path) -> nlp_sentiment.SentimentModel | None:
+    """The sentiment model beside the complaint model in ``model_dir``; None when it has none."""
+    if not nlp_sentiment.exists(model_dir):
+        return None
+    from suara.classify import ModelUnusable  # classify imports this module
+
+    try:
+        return nlp_sentiment.load(model_dir)
+    except nlp_sentiment.SentimentError as exc:
+        raise ModelUnusable(str(exc)) from None
+
+
+def sentiment_rows(
+    model: nlp_sentiment.SentimentModel, ids: list[str], hashes: list[str], docs: list
+) -> pa.Table:
+    """One row per text: feedback_id, sentiment, score, model_id, content_hash."""
+    scores = model.scores_docs(docs)
+    return pa.table(
+        {
+            "feedback_id": pa.array(ids, pa.string()),
+            "sentiment": pa.array(model.labels_of(scores), pa.string()),
+            "score": pa.array(scores.astype(float), pa.float64()),
+            "model_id": pa.array([model.model_id] * len(ids), pa.string()),
+            "content_hash": pa.array(hashes, pa.string()),
+        }
+    )
+
+
+def save_sentiment(store: Store, rows: pa.Table) -> None:
+    """Replace the sentiment of a batch's feedback in one transaction."""
+    store.con.register("_sentiment", rows)
+    try:
+        with store.transaction() as con:
+            con.execute(
+                "DELETE FROM feedback_sentiment WHERE feedback_id IN (SELECT feedback_id FROM _sentiment)"
+            )
+            con.execute(
+                "INSERT INTO feedback_sentiment SELECT feedback_id, sentiment, score, model_id, content_hash, "
+                "$now FROM _sentiment",
+                {"now": utcnow()},
+            )
+    finally:
+        try:
+            store.con.unregister("_sentiment")
+        except duckdb.Error:
+            pass
+
+
+_PENDING = """
+    FROM feedback f LEFT JOIN feedback_sentiment s ON s.feedback_id = f.id
+    WHERE s.feedback_id IS NULL OR s.model_id <> $m OR s.content_hash <> f.content_hash
+"""
+
+
+def count_pending(store: Store, model: nlp_sentiment.SentimentModel) -> int:
+    return store.con.execute(f"SELECT count(*) {_PENDING}", {"m": model.model_id}).fetchone()[0]
+
+
+def score_pending(
+    store: Store,
+    model: nlp_sentiment.SentimentModel,
+    batch_size: int = 5000,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Score every row without a current sentiment; returns how many."""
+    ids = store.con.execute(f"SELECT f.id {_PENDING} ORDER BY f.id", {"m": model.model_id}).fetchnumpy()["id"]
+    for start in range(0, len(ids), batch_size):
+        batch = store.con.sql(
+            f"SELECT id, {CLASSIFIED_TEXT} AS text, content_hash FROM feedback f "
+            "WHERE id IN (SELECT unnest($ids)) ORDER BY id",
+            params={"ids": list(ids[start : start + batch_size])},
+        ).to_arrow_table()
+        docs = [segments(t) for t in batch.column("text").to_pylist()]
+        save_sentiment(
+            store,
+            sentiment_rows(
+                model, batch.column("id").to_pylist(), batch.column("content_hash").to_pylist(), docs
+            ),
+        )
+        if progress:
+            progress(batch.num_rows)
+    return len(ids)
+
+
+def rated_reviews(store: Store) -> tuple[list[str], list[int]]:
+    """The store's texts with a star rating, each distinct text once (its latest rating wins)."""
+    rows = store.con.execute(
+        f"SELECT text, rating FROM (SELECT {CLASSIFIED_TEXT} AS text, rating, created_at, id "
+        "FROM feedback f WHERE rating BETWEEN 1 AND 5) "
+        "QUALIFY row_number() OVER (PARTITION BY lower(trim(text)) ORDER BY created_at DESC, id) = 1 "
+        "ORDER BY text, rating"
+    ).fetchall()
+    return [r[0] for r in rows], [int(r[1]) for r in rows]
+
+
+def fit_from_store(store: Store, model_dir: Path, seed: int = 0) -> nlp_sentiment.SentimentModel:
+    """Fit on the store's rated reviews and save the model into ``model_dir``. Raises
+    ``nlp.sentiment.SentimentError`` when there are too few to learn from."""
+    texts, ratings = rated_reviews(store)
+    if len(texts) < MIN_RATED:
+        raise nlp_sentiment.SentimentError(
+            f"only {len(texts)} reviews with a star rating in the database, at least {MIN_RATED} are "
+            "needed: import or collect more reviews first"
+        )
+    model = nlp_sentiment.fit(texts, ratings, seed=seed)
+    nlp_sentiment.save(model, model_dir, {"trained_on": "store", "trained_at": utcnow().isoformat()})
+    return model
