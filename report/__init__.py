@@ -12,9 +12,12 @@ from datetime import date
 from pathlib import Path
 
 
-def build(db: str | Path, month: date, lang: str = "id", app: str | None = None) -> bytes:
-    """The report for ``month`` (its first day) as PDF bytes; ``report.data.NoData`` if it has no feedback."""
+def build(
+    db: str | Path, month: date, lang: str = "id", app: str | None = None, app_name: str | None = None
+) -> bytes:
+    """The report for ``month`` (its first day) as PDF bytes, for every app or ``app`` (shown as
+    ``app_name``); raises ``report.data.NoData`` if the month has no feedback."""
     from report.data import gather
     from report.pdf import render
 
-    return render(gather(db, month, app), lang=lang)
+    return render(gather(db, month, app), lang=lang, app_name=app_name)
