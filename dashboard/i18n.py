@@ -113,6 +113,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "axis_share": ("Porsi", "Share"),
     "keywords": ("Contoh kata kunci: {words}", "Example keywords: {words}"),
     "trend_title": ("Tren enam kategori utama", "Trend of the six headline categories"),
+    "report_month": ("Bulan laporan", "Report month"),
+    "report_download": ("Laporan bulanan (PDF)", "Monthly report (PDF)"),
+    "report_help": (
+        "Angka bulan itu dibanding bulan sebelumnya, keluhan teratas dengan contoh (disamarkan), kantor dan versi yang menonjol; sama dengan `suara report`.",
+        "The month's figures against the month before, top complaints with masked examples, offices and versions that stand out; the same as `suara report`.",
+    ),
     "trend_title_one": ("Tren", "Trend"),
     "trend_caption_day": (
         "Per hari (UTC). Porsi dari waktu dengan kurang dari {min} masukan tidak digambar: garisnya putus.",

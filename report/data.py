@@ -185,7 +185,7 @@ def _releases(db: str | Path, f: Filters, complaint_ids: list[str]) -> pd.DataFr
             {**params, "not_complaints": list(queries.NOT_COMPLAINTS), "versions": list(per.index)},
         ).fetchall()
     per["complaint_share"] = per.index.map(dict(shares))
-    per["jumps"] = per.index.map(jumps).fillna("")
+    per["jumps"] = [jumps.get(v, "") for v in per.index]
     return per.reset_index().sort_values("total", ascending=False, ignore_index=True)
 
 
@@ -204,6 +204,13 @@ def _months(db: str | Path, month: date, app: str | None) -> pd.DataFrame:
         labels.append(f"{d:%Y-%m}")
         d = next_month(d)
     return pd.DataFrame({"month": labels, "total": [int(per.get(m, 0)) for m in labels]})
+
+
+def months_with_data(db: str | Path, limit: int = 24) -> list[date]:
+    """The newest ``limit`` months that hold feedback, newest first (for the dashboard's month choice)."""
+    with connect(db) as con:
+        per = reply_breakdown(con, "month")
+    return [date(int(m[:4]), int(m[5:7]), 1) for m in per["value"].head(limit)]
 
 
 def data_span(db: str | Path) -> tuple[date | None, date | None]:

@@ -174,7 +174,10 @@ def _offices(r: MonthReport, w: Words, st: dict, safe: _Text) -> list:
 
 
 def _releases(r: MonthReport, w: Words, st: dict, safe: _Text) -> list:
-    out = [Paragraph(w.t("h_releases"), st["h"]), Paragraph(w.t("releases_intro", min=RELEASE_MIN), st["small"])]
+    out = [
+        Paragraph(w.t("h_releases"), st["h"]),
+        Paragraph(w.t("releases_intro", min=RELEASE_MIN), st["small"]),
+    ]
     if r.releases.empty:
         return out + [Paragraph(w.t("no_releases"), st["body"])]
     rows = [[w.t("col_version"), w.t("col_texts"), w.t("col_complaint_share"), w.t("col_jumps")]]

@@ -50,26 +50,34 @@ TEXTS: dict[str, tuple[str, str]] = {
     "axis_month": ("Bulan", "Month"),
     "axis_items": ("Masukan", "Feedback items"),
     "h_complaints": ("Keluhan teratas", "Top complaints"),
-    "chart_complaints": ("Bagian dari semua masukan, bulan ini dan bulan sebelumnya",
-                         "Share of all feedback, this month and the month before"),
+    "chart_complaints": (
+        "Bagian dari semua masukan, bulan ini dan bulan sebelumnya",
+        "Share of all feedback, this month and the month before",
+    ),
     "axis_share": ("Bagian dari masukan", "Share of feedback"),
     "this_month": ("bulan ini", "this month"),
     "prev_month": ("bulan sebelumnya", "month before"),
-    "complaint_line": ("{n} masukan ({share} dari semua), {change} dibanding {prev}",
-                       "{n} items ({share} of all), {change} against {prev}"),
+    "complaint_line": (
+        "{n} masukan ({share} dari semua), {change} dibanding {prev}",
+        "{n} items ({share} of all), {change} against {prev}",
+    ),
     "complaint_line_noprev": ("{n} masukan ({share} dari semua)", "{n} items ({share} of all)"),
     "no_complaints": ("Tidak ada keluhan berkategori bulan ini.", "No categorized complaints this month."),
     "example_meta": ("{source}, {day}{rating}", "{source}, {day}{rating}"),
     "stars": (", {n} bintang", ", {n} stars"),
     "h_offices": ("Kantor yang menonjol", "Offices that stand out"),
-    "offices_intro": ("Kantor imigrasi yang paling banyak disebut dalam keluhan (pujian tidak dihitung).",
-                      "Immigration offices named in the most complaints (praise not counted)."),
+    "offices_intro": (
+        "Kantor imigrasi yang paling banyak disebut dalam keluhan (pujian tidak dihitung).",
+        "Immigration offices named in the most complaints (praise not counted).",
+    ),
     "col_office": ("Kantor", "Office"),
     "col_complaints": ("Keluhan", "Complaints"),
     "col_prev": ("{prev}", "{prev}"),
     "col_top": ("Keluhan utama", "Main complaint"),
-    "no_offices": ("Tidak ada kantor yang disebut dalam keluhan bulan ini.",
-                   "No office was named in a complaint this month."),
+    "no_offices": (
+        "Tidak ada kantor yang disebut dalam keluhan bulan ini.",
+        "No office was named in a complaint this month.",
+    ),
     "h_releases": ("Versi aplikasi", "App versions"),
     "releases_intro": (
         "Rilis dengan masukan terbanyak bulan ini (minimal {min} teks). Lonjakan: keluhan yang naik "
@@ -82,8 +90,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "col_complaint_share": ("Dengan keluhan", "With a complaint"),
     "col_jumps": ("Lonjakan", "Jumps"),
     "none": ("–", "–"),
-    "no_releases": ("Tidak ada rilis dengan cukup masukan bulan ini.",
-                    "No release had enough feedback this month."),
+    "no_releases": (
+        "Tidak ada rilis dengan cukup masukan bulan ini.",
+        "No release had enough feedback this month.",
+    ),
     "method": (
         "Cara membaca: kategori ditetapkan model Suara (dan dikoreksi analis); satu teks bisa punya "
         "beberapa kategori. Angka yang sama tampil di dasbor (Ringkasan, Kantor, Versi aplikasi, "

@@ -60,7 +60,9 @@ def write_whole(target: Path, data: bytes) -> None:
         os.replace(tmp, target)
     except OSError as exc:
         _discard(tmp)
-        raise UserError(f"--out {target}: cannot write the report ({exc.strerror or exc}); choose another path") from None
+        raise UserError(
+            f"--out {target}: cannot write the report ({exc.strerror or exc}); choose another path"
+        ) from None
     except BaseException:
         _discard(tmp)
         raise
@@ -105,6 +107,8 @@ def report(
         first, last = data_span(s.db_path)
         where = f" for app {app_key}" if app_key else ""
         held = f"the database holds {first:%Y-%m} to {last:%Y-%m}" if last else "the database is empty"
-        raise UserError(f"--month {month}: no feedback{where} in that month ({held}); pick another month") from None
+        raise UserError(
+            f"--month {month}: no feedback{where} in that month ({held}); pick another month"
+        ) from None
     write_whole(target, data)
     out.print(f"wrote {target} ({len(data) // 1024} KB, {first_day:%Y-%m}, {lang.value})", highlight=False)

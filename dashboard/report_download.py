@@ -1,0 +1,54 @@
+"""The overview page's download of the monthly PDF report (report/), for a month the store holds.
+
+The PDF is built only when the button is clicked (Streamlit calls the data function then), in the
+page's language, for the one app the sidebar selects or for all apps; the month offered first is the
+one the selected period ends in. The month list is one aggregate query, cached like every figure.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import streamlit as st
+
+from dashboard import common
+from dashboard.filters import Filters
+from dashboard.i18n import lang, t
+
+
+@st.cache_data(ttl=common.CACHE_TTL, show_spinner=False)
+def _months(db: str) -> list[date]:
+    from report.data import months_with_data
+
+    return months_with_data(db)
+
+
+def render(f: Filters) -> None:
+    """A month choice and the "Laporan bulanan (PDF)" button, side by side."""
+    from report import build
+
+    db = str(common.db_path())
+    months = _months(db)
+    if not months:
+        return
+    language = lang()
+    end_month = (f.end - timedelta(days=1)).replace(day=1) if f.end else months[0]
+    app = f.apps[0] if len(f.apps) == 1 else None
+    left, right = st.columns([1, 2], vertical_alignment="bottom")
+    month = left.selectbox(
+        t("report_month"),
+        months,
+        index=months.index(end_month) if end_month in months else 0,
+        format_func=lambda d: f"{d:%Y-%m}",
+        key="report_month",
+    )
+    right.download_button(
+        t("report_download"),
+        lambda: build(db, month, lang=language, app=app),
+        file_name=f"laporan_suara_{month:%Y-%m}{'_' + app if app else ''}.pdf",
+        mime="application/pdf",
+        key="report_pdf",
+        on_click="ignore",
+        icon=":material/picture_as_pdf:",
+        help=t("report_help"),
+    )
