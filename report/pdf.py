@@ -50,7 +50,7 @@ def _styles() -> dict[str, ParagraphStyle]:
         "title": ParagraphStyle("title", base, fontName="Sans-Bold", fontSize=18, leading=22),
         "subtitle": ParagraphStyle("subtitle", base, fontSize=12, leading=16, textColor=colors.HexColor("#444")),
         "h": ParagraphStyle("h", base, fontName="Sans-Bold", fontSize=13, leading=17, spaceBefore=10, spaceAfter=4),
-        "h3": ParagraphStyle("h3", base, fontName="Sans-Bold", fontSize=10.5, leading=14, spaceBefore=6),
+        "h3": ParagraphStyle("h3", base, fontSize=10.5, leading=14, spaceBefore=6),
         "small": ParagraphStyle("small", base, fontSize=8, leading=10.5, textColor=colors.HexColor("#555")),
         "quote": ParagraphStyle("quote", base, fontName="Sans-Italic", fontSize=9, leading=12, leftIndent=12),
         "cell": ParagraphStyle("cell", base, fontSize=9, leading=11),
@@ -102,13 +102,14 @@ def _figures(r: MonthReport, w: Words, st: dict) -> list:
     def row(label: str, now, before, show, change) -> list[str]:
         if prev is None:
             return [w.t(label), show(now), "–", "–"]
-        delta = change(now, before) if now is not None and before is not None else "–"
+        known = now is not None and before is not None and now == now and before == before
+        delta = change(now, before) if known else "–"
         return [w.t(label), show(now), show(before), delta]
 
-    def rel(a, b):
+    def rel(a, b):  # a relative change: +8,7%
         return w.pct((a - b) / b, signed=True) if b else "–"
 
-    def points(a, b):
+    def points(a, b):  # a change of a share: +0,5 pp
         return w.pp(a - b)
 
     def hours(v):
@@ -121,10 +122,10 @@ def _figures(r: MonthReport, w: Words, st: dict) -> list:
         [w.t("col_measure"), w.month(r.month), prev_name, w.t("col_change")],
         row("m_volume", cur.n, g(prev, "n"), w.num, rel),
         row("m_complaint", cur.complaint_share, g(prev, "complaint_share"), w.pct, points),
-        row("m_rating", cur.avg_rating, g(prev, "avg_rating"), w.dec, lambda a, b: w.dec(a - b) if a != b else w.dec(0.0)),
+        row("m_rating", cur.avg_rating, g(prev, "avg_rating"), w.dec, lambda a, b: w.change(a - b)),
         row("m_low", cur.low_share, g(prev, "low_share"), w.pct, points),
         row("m_response", cur.response_rate, g(prev, "response_rate"), w.pct, points),
-        row("m_reply_time", cur.median_reply_hours, g(prev, "median_reply_hours"), hours, lambda a, b: w.num(round(a - b))),
+        row("m_reply_time", cur.median_reply_hours, g(prev, "median_reply_hours"), hours, lambda a, b: w.change(a - b, 0)),
     ]  # fmt: skip
     out = [Paragraph(w.t("h_figures"), st["h"]), _table(rows, [62 * mm, 36 * mm, 36 * mm, 30 * mm], st)]
     if prev is None:
@@ -145,14 +146,14 @@ def _complaints(r: MonthReport, w: Words, st: dict, safe: _Text) -> list:
             if share is not None
         ]
     )
-    out.append(_image(charts.complaint_shares(bars, w), 165 * mm))
+    out = [KeepTogether([*out, _image(charts.complaint_shares(bars, w), 165 * mm)])]  # heading with its chart
     for c in r.complaints:
         line = (
             w.t("complaint_line", n=w.num(c.n), share=w.pct(c.share), change=w.pp(c.share - c.prev_share), prev=prev_name)
             if c.prev_share is not None
             else w.t("complaint_line_noprev", n=w.num(c.n), share=w.pct(c.share))
         )  # fmt: skip
-        block = [Paragraph(f"{safe(w.category(c.category))}: {safe(line)}", st["h3"])]
+        block = [Paragraph(f"<b>{safe(w.category(c.category))}</b>: {safe(line)}", st["h3"])]
         for ex in c.examples:
             stars = w.t("stars", n=ex["rating"]) if ex["rating"] else ""
             meta = w.t("example_meta", source=source_name(ex["source"]), day=w.day(ex["day"]), rating=stars)
@@ -170,7 +171,7 @@ def _offices(r: MonthReport, w: Words, st: dict, safe: _Text) -> list:
     for o in r.offices.itertuples():
         top = w.category(o.top_category) if isinstance(o.top_category, str) else "–"
         rows.append([safe(o.name), w.num(int(o.complaints)), w.num(int(o.prev_complaints)), safe(top)])
-    return out + [_table(rows, [62 * mm, 25 * mm, 30 * mm, 47 * mm], st)]
+    return [KeepTogether(out + [_table(rows, [62 * mm, 25 * mm, 30 * mm, 47 * mm], st)])]
 
 
 def _releases(r: MonthReport, w: Words, st: dict, safe: _Text) -> list:
@@ -184,7 +185,7 @@ def _releases(r: MonthReport, w: Words, st: dict, safe: _Text) -> list:
     for v in r.releases.itertuples():
         jumps = ", ".join(w.category(c) for c in v.jumps.split(",") if c) or w.t("none")
         rows.append([safe(v.app_version), w.num(int(v.total)), w.pct(v.complaint_share), safe(jumps)])
-    return out + [_table(rows, [30 * mm, 25 * mm, 35 * mm, 74 * mm], st)]
+    return [KeepTogether(out + [_table(rows, [30 * mm, 25 * mm, 35 * mm, 74 * mm], st)])]
 
 
 def render(r: MonthReport, lang: str = "id", today: date | None = None, app_name: str | None = None) -> bytes:

@@ -140,8 +140,18 @@ class Words:
     def dec(self, v, digits: int = 2) -> str:
         return i18n.dec(v, digits, language=self.lang)
 
+    def change(self, v, digits: int = 2) -> str:
+        """A signed difference: +0,19 or -7; one that rounds to nothing is +0."""
+        if v is None or v != v:
+            return "–"
+        v = round(v, digits) or 0.0  # no "-0,00"
+        return ("+" if v >= 0 else "") + i18n.dec(v, digits, language=self.lang)
+
     def pct(self, v, signed: bool = False) -> str:
         return i18n.pct(v, signed=signed, language=self.lang)
 
     def pp(self, v) -> str:
-        return "–" if v is None or v != v else i18n.pp(v, language=self.lang)
+        """A change in points; one that rounds to nothing is "+0,0 pp", never "-0,0 pp"."""
+        if v is None or v != v:
+            return "–"
+        return i18n.pp(v if abs(v) >= 0.0005 else 0.0, language=self.lang)
