@@ -2,7 +2,7 @@
 
 For each size the corpus is generated once (cached), then the stages run in order, each in its own
 process (bench/stages.py) so that each one's peak memory is its own: import, replayed pages, predict,
-stemming, classify, dashboard overview, nightly. The nightly also runs once on a small database
+stemming, classify, dashboard overview, monthly report, nightly. The nightly also runs once on a small database
 (``--base``, 10k rows) so the table can say how its cost grows with the database, and the classifier's
 quality (headline macro-F1 against the keyword baseline) is measured once.
 """
@@ -25,9 +25,15 @@ from bench import report
 from bench.base import Ctx, row, write_ctx
 
 ROOT = Path(__file__).resolve().parent.parent
-ORDER = ("import", "parse", "predict", "stem", "classify", "overview", "nightly")
+ORDER = ("import", "parse", "predict", "stem", "classify", "overview", "report", "nightly")
 ONCE = ("quality", "realcv")  # stages that do not depend on the database size
-NEEDS = {"parse": "feed", "classify": "feed", "overview": "feed", "nightly": "cls"}  # database each reads
+NEEDS = {
+    "parse": "feed",
+    "classify": "feed",
+    "overview": "feed",
+    "report": "feed",
+    "nightly": "cls",
+}  # database each reads
 NIGHTLY_RATIO = 5.0
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
