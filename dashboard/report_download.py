@@ -1,8 +1,10 @@
 """The overview page's download of the monthly PDF report (report/), for a month the store holds.
 
 The PDF is built only when the button is clicked (Streamlit calls the data function then), in the
-page's language, for the one app the sidebar selects or for all apps; the month offered first is the
-one the selected period ends in. The month list is one aggregate query, cached like every figure.
+page's language, for the one app the sidebar selects or else for all apps, from every source (the
+report is the month's whole picture; the sidebar's other filters do not narrow it). The months offered
+are those with feedback, the one the selected period ends in first. The month list is one aggregate
+query, cached like every figure.
 """
 
 from __future__ import annotations
@@ -17,10 +19,10 @@ from dashboard.i18n import lang, t
 
 
 @st.cache_data(ttl=common.CACHE_TTL, show_spinner=False)
-def _months(db: str) -> list[date]:
+def _months(db: str, app: str | None) -> list[date]:
     from report.data import months_with_data
 
-    return months_with_data(db)
+    return months_with_data(db, app=app)
 
 
 def render(f: Filters) -> None:
@@ -28,12 +30,12 @@ def render(f: Filters) -> None:
     from report import build
 
     db = str(common.db_path())
-    months = _months(db)
+    app = f.apps[0] if len(f.apps) == 1 else None
+    months = _months(db, app)
     if not months:
         return
     language = lang()
     end_month = (f.end - timedelta(days=1)).replace(day=1) if f.end else months[0]
-    app = f.apps[0] if len(f.apps) == 1 else None
     left, right = st.columns([1, 2], vertical_alignment="bottom")
     month = left.selectbox(
         t("report_month"),

@@ -206,10 +206,10 @@ def _months(db: str | Path, month: date, app: str | None) -> pd.DataFrame:
     return pd.DataFrame({"month": labels, "total": [int(per.get(m, 0)) for m in labels]})
 
 
-def months_with_data(db: str | Path, limit: int = 24) -> list[date]:
-    """The newest ``limit`` months that hold feedback, newest first (for the dashboard's month choice)."""
+def months_with_data(db: str | Path, limit: int = 24, app: str | None = None) -> list[date]:
+    """The newest ``limit`` months that hold feedback (of ``app``), newest first (the dashboard's choice)."""
     with connect(db) as con:
-        per = reply_breakdown(con, "month")
+        per = reply_breakdown(con, "month", *where(Filters(apps=(app,) if app else ())))
     return [date(int(m[:4]), int(m[5:7]), 1) for m in per["value"].head(limit)]
 
 
