@@ -13,7 +13,6 @@ are masked here (``suara.redact.scrub``), before anything is rendered.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -25,6 +24,7 @@ from dashboard.filters import Filters
 from dashboard.queries.base import connect, run, where
 from reply.metrics import breakdown as reply_breakdown
 from reply.metrics import summary as reply_summary
+from report.months import next_month, previous_month
 from suara.redact import scrub
 from suara.taxonomy import load_taxonomy
 
@@ -35,27 +35,10 @@ TOP_OFFICES = 8
 RELEASE_MIN = 20  # a release is shown with at least this many texts in the month
 TOP_RELEASES = 6
 HISTORY = 12  # months in the volume chart, the report's month last
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 class NoData(Exception):
     """The month has no feedback (in the chosen app): there is nothing to report."""
-
-
-def parse_month(text: str) -> date:
-    """'2026-11' -> date(2026, 11, 1); ValueError with a one-line reason otherwise."""
-    m = _MONTH.match(text.strip())
-    if not m or not 1 <= int(m.group(2)) <= 12 or int(m.group(1)) < 2000:
-        raise ValueError(f"--month {text!r}: write the month as YYYY-MM, e.g. 2026-11")
-    return date(int(m.group(1)), int(m.group(2)), 1)
-
-
-def next_month(d: date) -> date:
-    return date(d.year + (d.month == 12), d.month % 12 + 1, 1)
-
-
-def previous_month(d: date) -> date:
-    return date(d.year - (d.month == 1), (d.month - 2) % 12 + 1, 1)
 
 
 @dataclass

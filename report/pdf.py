@@ -26,7 +26,8 @@ from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate
 
 from dashboard.filters import source_name
 from report import charts
-from report.data import RELEASE_MIN, MonthReport, previous_month
+from report.data import RELEASE_MIN, MonthReport
+from report.months import previous_month
 from report.texts import Words
 
 FONTS = Path(reportlab.__file__).parent / "fonts"

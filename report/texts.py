@@ -10,16 +10,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from dashboard import i18n
+from dashboard import charts, i18n
 from suara.taxonomy import load_taxonomy
 
 LANGS = ("id", "en")
-MONTHS = {
-    "id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
-           "Oktober", "November", "Desember"),
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December"),
-}  # fmt: skip
+MONTHS = {"id": charts._ID_MONTHS, "en": charts._EN_MONTHS}  # the dashboard's month names
 
 TEXTS: dict[str, tuple[str, str]] = {
     "title": ("Laporan bulanan masukan warga", "Monthly report on citizens' feedback"),

@@ -88,15 +88,18 @@ def report(
     """Write the monthly report as a PDF: the month's figures against the month before (volume, share
     with a complaint, average rating, response rate), the top complaints with masked example texts,
     and the offices and app releases that stand out."""
-    from report import build
-    from report.data import NoData, data_span, parse_month
-    from suara.store import read_connection
+    from report.months import parse_month
 
     try:
         first_day = parse_month(month)
     except ValueError as exc:
         raise UserError(str(exc)) from None
-    target = _writable_target(out_path)
+    target = _writable_target(out_path)  # both checked before the heavy imports below
+
+    from report import build
+    from report.data import NoData, data_span
+    from suara.store import read_connection
+
     s = settings(db, config)
     with read_connection(s.db_path):
         pass  # a damaged or newer database says so here, in one line, before any work
