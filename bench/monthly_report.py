@@ -20,18 +20,18 @@ def stage_report(ctx: Ctx) -> list[dict]:
     db = ctx.db("cls") if ctx.db("cls").exists() else ctx.db("feed")
     month = months_with_data(db, limit=1)[0]
 
-    def once() -> tuple[float, float, float]:
+    def once() -> tuple[float, float, float, float]:
         with Timer() as g:
             data = gather(db, month)
         with Timer() as r:
             pdf = render(data)
         if not pdf.startswith(b"%PDF-") or len(pdf) < 20_000 or data.cur.n <= 0:
             raise RuntimeError(f"report for {month:%Y-%m} looks wrong: {len(pdf)} bytes, n={data.cur.n}")
-        return g.wall + r.wall, g.wall, r.wall
+        return g.wall + r.wall, g.wall, r.wall, g.cpu + r.cpu
 
     first = once()
     warm = [once() for _ in range(max(ctx.repeats // 2, 2))]
-    total, gathered, rendered = (statistics.median(x[i] for x in warm) for i in range(3))
+    total, gathered, rendered, cpu = (statistics.median(x[i] for x in warm) for i in range(4))
     return [
         row(
             "report",
