@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import duckdb
 import streamlit as st
 
 from dashboard import common
 from dashboard.filters import Filters
 from dashboard.i18n import lang, t
+from suara.store import StoreError
 
 
 @st.cache_data(ttl=common.CACHE_TTL, show_spinner=False)
@@ -31,7 +33,10 @@ def render(f: Filters) -> None:
 
     db = str(common.db_path())
     app = f.apps[0] if len(f.apps) == 1 else None
-    months = _months(db, app)
+    try:
+        months = _months(db, app)
+    except (StoreError, duckdb.Error):  # locked since the figures above were read: the button waits
+        return
     if not months:
         return
     language = lang()

@@ -1,11 +1,11 @@
 """What the monthly report says, gathered from the store: one calendar month against the one before.
 
 Every figure is an SQL aggregate, and the dashboard's own queries give them wherever it has one
-(``dashboard.queries``: the overview's counts and daily trend, the Kantor ranking, the Versi aplikasi
-grid and its jumps, the pages of texts), so the report and the dashboard never disagree on a number.
-Two figures the dashboard has no query for live here, once: the average rating (and how many texts
-carry one) and the response rate (``reply.metrics.summary``, the Tanggapan page's). Example texts
-are masked here (``suara.redact.scrub``), before anything is rendered.
+(``dashboard.queries``: the overview's counts, the Kantor ranking, the Versi aplikasi grid and its
+jumps, the pages of texts; ``reply.metrics``: the Tanggapan page's response rate and counts per
+month), so the report and the dashboard never disagree on a number. What neither has lives here,
+once: the average rating and each release's share with any complaint. Example texts are masked here
+(``suara.redact.scrub``), before anything is rendered.
 
 "The month before" is the previous calendar month (October for November), not the dashboard's
 "period of equal length before", because that is what a monthly report is read against.
@@ -84,8 +84,6 @@ class MonthReport:
     app: str | None
     cur: Period
     prev: Period | None  # None when the month before has no feedback
-    trend: pd.DataFrame  # daily counts of the headline complaints (dashboard.queries.trends.bucketed)
-    trend_unit: str
     complaints: list[Complaint]
     offices: pd.DataFrame  # office_id, name, complaints, mentions, prev_complaints, top_category
     releases: pd.DataFrame  # app_version, total, complaint_share, jumps (category ids, "," joined)
@@ -98,9 +96,9 @@ def _filters(start: date, app: str | None) -> Filters:
     return Filters(start=start, end=next_month(start), apps=(app,) if app else ())
 
 
-def _period(db: str | Path, f: Filters, overview: dict | None = None) -> Period:
-    """The month's figures; ``overview`` is ``queries.overview``'s answer for ``f`` when already read."""
-    k = (overview or queries.overview(db, f, trend_categories=[]))["kpis"]["cur"]
+def _period(db: str | Path, f: Filters) -> Period:
+    """The month's figures (the overview page's counts for the month, plus rating and replies)."""
+    k = queries.overview(db, f, trend_categories=[])["kpis"]["cur"]
     cond, params = where(f)
     with connect(db) as con:
         avg_rating = run(con, f"SELECT avg(f.rating) FROM feedback f WHERE {cond}", params).fetchone()[0]
@@ -210,8 +208,7 @@ def gather(db: str | Path, month: date, app: str | None = None) -> MonthReport:
     f, pf = _filters(month, app), _filters(previous_month(month), app)
     tax = load_taxonomy()
     complaint_ids = [c.id for c in tax.categories if c.complaint]
-    overview = queries.overview(db, f, trend_categories=tax.headline_ids)
-    cur = _period(db, f, overview)
+    cur = _period(db, f)
     if not cur.n:
         raise NoData(month)
     prev = _period(db, pf)
@@ -234,8 +231,6 @@ def gather(db: str | Path, month: date, app: str | None = None) -> MonthReport:
         app=app,
         cur=cur,
         prev=prev if prev.n else None,
-        trend=overview["trend"],
-        trend_unit=overview["unit"],
         complaints=complaints,
         offices=_offices(db, f, pf),
         releases=_releases(db, f, complaint_ids),

@@ -87,38 +87,37 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
-def truth(db: Path, month: date) -> dict:
+def truth(db: Path, month: date, app: str | None = None) -> dict:
+    """The month's figures straight from the tables (for all apps, or ``app``)."""
     start, end = month_bounds(month)
-    n, avg = sql(
-        db,
-        "SELECT count(*), avg(rating) FROM feedback WHERE created_at >= ? AND created_at < ?",
-        [start, end],
-    )[0]
+    scope = "f.created_at >= ? AND f.created_at < ?" + (" AND f.app_id = ?" if app else "")
+    args = [start, end, *([app] if app else [])]
+    n, avg = sql(db, f"SELECT count(*), avg(rating) FROM feedback f WHERE {scope}", args)[0]
     (complaints,) = sql(
         db,
         "SELECT count(DISTINCT f.id) FROM feedback f JOIN effective_labels l ON l.feedback_id = f.id "
-        "WHERE f.created_at >= ? AND f.created_at < ? AND NOT list_contains(?, l.category)",
-        [start, end, NOT_COMPLAINTS],
+        f"WHERE {scope} AND NOT list_contains(?, l.category)",
+        [*args, NOT_COMPLAINTS],
     )[0]
     stores, answered = sql(
         db,
-        "SELECT count(*), count(*) FILTER (WHERE coalesce(trim(reply_text), '') <> '') FROM feedback "
-        "WHERE created_at >= ? AND created_at < ? AND source IN ('play_store', 'app_store')",
-        [start, end],
+        "SELECT count(*), count(*) FILTER (WHERE coalesce(trim(reply_text), '') <> '') FROM feedback f "
+        f"WHERE {scope} AND source IN ('play_store', 'app_store')",
+        args,
     )[0]
     office = sql(
         db,
         "SELECT o.office_id FROM feedback_offices o JOIN feedback f ON f.id = o.feedback_id "
-        "WHERE f.created_at >= ? AND f.created_at < ? AND o.feedback_id IN "
+        f"WHERE {scope} AND o.feedback_id IN "
         "(SELECT feedback_id FROM effective_labels WHERE NOT list_contains(?, category)) "
         "GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1",
-        [start, end, NOT_COMPLAINTS],
+        [*args, NOT_COMPLAINTS],
     )
     release = sql(
         db,
-        "SELECT app_version FROM feedback WHERE created_at >= ? AND created_at < ? AND app_version IS NOT NULL "
+        f"SELECT app_version FROM feedback f WHERE {scope} AND app_version IS NOT NULL "
         "GROUP BY 1 HAVING count(*) >= 20 ORDER BY count(*) DESC LIMIT 1",
-        [start, end],
+        args,
     )
     names = {o.office_id: o.short_name for o in load_offices()}
     return {
@@ -161,13 +160,16 @@ def test_report_holds_the_months_figures_and_masked_examples(demo_db, tmp_path):
 def test_report_in_english(demo_db, tmp_path):
     db, month = demo_db
     out = tmp_path / "report.pdf"
-    res = cli("report", "--month", f"{month:%Y-%m}", "--out", out, "--lang", "en", "--db", db)
+    res = cli(
+        "report", "--month", f"{month:%Y-%m}", "--out", out, "--lang", "en", "--app", "mpaspor", "--db", db
+    )
     assert res.exit_code == 0, res.output
     _, text = pdf_text(out)
     text = flat(text)
-    t = truth(db, month)
+    t = truth(db, month, app="mpaspor")
     assert "Monthly report on citizens' feedback" in text and "Top complaints" in text
-    assert f"{month:%B %Y}" in text
+    assert f"M-Paspor · {month:%B %Y}" in text  # the app's name from the configuration
+    assert f"from {num(t['n'], 'en')} feedback items" in text
     assert dec(t["avg"], language="en") in text and pct(t["complaint_share"], language="en") in text
     assert "Angka utama" not in text
     assert "[EMAIL]" in text and EMAIL not in text
