@@ -32,7 +32,7 @@ class ReportLang(StrEnum):
 
 
 def _writable_target(path: Path) -> Path:
-    """``path`` resolved, or a UserError saying why a report cannot be written there."""
+    """``path`` (with ~ expanded), or a UserError saying why a report cannot be written there."""
     target = path.expanduser()
     if target.is_dir():
         raise UserError(f"--out {path}: is a directory; give a file name such as {target / 'laporan.pdf'}")
