@@ -2,8 +2,8 @@
 
 For each size the corpus is generated once (cached), then the stages run in order, each in its own
 process (bench/stages.py) so that each one's peak memory is its own: import, replayed pages, predict,
-stemming, classify, dashboard overview, every dashboard page in Chromium (bench/pages.py), nightly. The nightly also runs once on a small database
-(``--base``, 10k rows) so the table can say how its cost grows with the database, and the classifier's
+stemming, classify, dashboard overview, every dashboard page in Chromium (bench/pages.py), monthly
+report, nightly. The nightly also runs once on a small database (``--base``, 10k rows) so the table can say how its cost grows with the database, and the classifier's
 quality (headline macro-F1 against the keyword baseline) is measured once.
 """
 
@@ -25,10 +25,17 @@ from bench import report
 from bench.base import Ctx, row, write_ctx
 
 ROOT = Path(__file__).resolve().parent.parent
-ORDER = ("import", "parse", "predict", "stem", "classify", "overview", "pages", "nightly")
+ORDER = ("import", "parse", "predict", "stem", "classify", "overview", "pages", "report", "nightly")
 ONCE = ("quality", "realcv", "topics")  # stages that do not depend on the database size
 # the database each stage reads
-NEEDS = {"parse": "feed", "classify": "feed", "overview": "feed", "pages": "feed", "nightly": "cls"}
+NEEDS = {
+    "parse": "feed",
+    "classify": "feed",
+    "overview": "feed",
+    "pages": "feed",
+    "report": "feed",
+    "nightly": "cls",
+}
 NIGHTLY_RATIO = 5.0
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from bench import corpus as C
 from bench.base import NO_MODEL, Ctx, Timer, copy_db, count_rows, model_dir, peak_mb, remove_db, row, skipped
+from bench.monthly_report import stage_report
 from bench.pages import stage_pages
 from bench.predict import stage_predict
 from bench.quality import stage_quality, stage_realcv
@@ -445,6 +446,7 @@ STAGES: dict[str, Callable[[Ctx], list[dict]]] = {
     "classify": stage_classify,
     "overview": stage_overview,
     "pages": stage_pages,
+    "report": stage_report,  # bench/monthly_report.py
     "nightly": stage_nightly,
     "prepare": stage_prepare,
     "quality": stage_quality,

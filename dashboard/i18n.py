@@ -117,6 +117,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "axis_share": ("Porsi", "Share"),
     "keywords": ("Contoh kata kunci: {words}", "Example keywords: {words}"),
     "trend_title": ("Tren enam kategori utama", "Trend of the six headline categories"),
+    "report_month": ("Bulan laporan", "Report month"),
+    "report_download": ("Laporan bulanan (PDF)", "Monthly report (PDF)"),
+    "report_help": (
+        "Angka bulan itu dibanding bulan sebelumnya, keluhan teratas dengan contoh (disamarkan), kantor dan versi yang menonjol; sama dengan `suara report`.",
+        "The month's figures against the month before, top complaints with masked examples, offices and versions that stand out; the same as `suara report`.",
+    ),
     "trend_title_one": ("Tren", "Trend"),
     "trend_caption_day": (
         "Per hari (UTC). Porsi dari waktu dengan kurang dari {min} masukan tidak digambar: garisnya putus.",
@@ -453,32 +459,32 @@ def formatter(prefix: str):
     return lambda code: t(f"{prefix}{code}", language=language)
 
 
-def _localize(text: str) -> str:
-    """1,234.5 -> 1.234,5 in Indonesian."""
-    return text.translate(str.maketrans(",.", ".,")) if lang() == "id" else text
+def _localize(text: str, language: str | None = None) -> str:
+    """1,234.5 -> 1.234,5 in Indonesian (``language``: this run's unless given, as the PDF report does)."""
+    return text.translate(str.maketrans(",.", ".,")) if (language or lang()) == "id" else text
 
 
-def num(value: float | int | None) -> str:
+def num(value: float | int | None, language: str | None = None) -> str:
     if value is None or value != value:
         return "–"
     if isinstance(value, float) and not value.is_integer():
-        return _localize(f"{value:,.1f}")
-    return _localize(f"{int(value):,}")
+        return _localize(f"{value:,.1f}", language)
+    return _localize(f"{int(value):,}", language)
 
 
-def dec(value: float | None, digits: int = 2) -> str:
+def dec(value: float | None, digits: int = 2, language: str | None = None) -> str:
     """A plain decimal (a score, a confidence): 0,91 in Indonesian."""
     if value is None or value != value:
         return "–"
-    return _localize(f"{value:,.{digits}f}")
+    return _localize(f"{value:,.{digits}f}", language)
 
 
-def pct(share: float | None, signed: bool = False, digits: int = 1) -> str:
+def pct(share: float | None, signed: bool = False, digits: int = 1, language: str | None = None) -> str:
     if share is None or share != share:
         return "–"
-    return _localize(f"{share * 100:{'+' if signed else ''},.{digits}f}%")
+    return _localize(f"{share * 100:{'+' if signed else ''},.{digits}f}%", language)
 
 
-def pp(change: float) -> str:
+def pp(change: float, language: str | None = None) -> str:
     """A change of a share, in percentage points: +2,1 pp."""
-    return _localize(f"{change * 100:+.1f}") + " pp"
+    return _localize(f"{change * 100:+.1f}", language) + " pp"

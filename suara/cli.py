@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from suara import cli_alerts, cli_import, cli_topics, cli_train
+from suara import cli_alerts, cli_import, cli_report, cli_topics, cli_train
 from suara.cli_base import (
     ConfigOption,
     DbOption,
@@ -226,6 +226,7 @@ def collect(
 # -- eval / classify / predict (train: suara/cli_train.py) -------------------------------------
 command()(cli_train.train)  # `suara train` (suara/cli_train.py), listed before eval in --help
 app.add_typer(cli_topics.topics_app, name="topics")  # `suara topics [dismiss|merge|promote]`
+command("report")(cli_report.report)  # `suara report` (suara/cli_report.py)
 
 
 class Baseline(StrEnum):

@@ -40,7 +40,7 @@ def test_bench_runs_every_stage_and_writes_results(tmp_path, models_dir, capsys)
     code = main([
         "--sizes", str(SIZE), "--base", str(BASE), "--new-items", "100", "--repeats", "2", "--naive-rows", "200",
         "--stem-texts", "500", "--models-dir", str(models_dir), "--corpus-dir", str(tmp_path / "corpus"),
-        "--out", str(out), "--stages", "quality,import,parse,predict,stem,classify,overview,nightly",
+        "--out", str(out), "--stages", "quality,import,parse,predict,stem,classify,overview,report,nightly",
     ])  # fmt: skip
     printed = capsys.readouterr().out
     assert code == 0, printed
@@ -57,7 +57,7 @@ def test_bench_runs_every_stage_and_writes_results(tmp_path, models_dir, capsys)
     got = {(r["stage"], r["size"]) for r in rows}
     expected = {(stage, SIZE) for stage in (
         "import", "reimport", "parse", "predict", "predict_inproc", "stem", "classify", "classify_inc", "overview",
-        "overview_all", "nightly",
+        "overview_all", "report", "nightly",
     )} | {("nightly", BASE)}  # fmt: skip
     assert got == expected
     for r in rows:

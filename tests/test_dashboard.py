@@ -558,7 +558,11 @@ def test_downloads_are_masked_and_formula_safe(fixture_db, db):
     assert not any(ANY_NIK.search(c) for c in cells)
     assert any(c.startswith("'=HYPERLINK") for c in cells)
     # the download buttons are there, in the sidebar and on the category page
-    assert [b.label for b in app().download_button] == ["CSV", "Excel"]
+    assert [b.label for b in app().download_button] == [
+        "Laporan bulanan (PDF)",
+        "CSV",
+        "Excel",
+    ]  # + the report
     assert len(app("category").download_button) == 4
 
 

@@ -183,7 +183,7 @@ def test_every_page_at_two_widths_without_outside_requests(server):
                     assert not page.get_by_test_id("stException").count(), (path, width)
                     assert not page.get_by_text("Page not found").count(), (path, width)
                     if path == "tanggapan":  # the response figures and the queue, read-only without a login
-                        expect(page.get_by_text("Porsi dijawab")).to_be_visible(timeout=30_000)
+                        expect(page.get_by_text("Porsi dijawab").first).to_be_visible(timeout=30_000)
                         expect(page.get_by_text("Belum dijawab", exact=True)).to_be_visible(timeout=30_000)
                     if path in ("", "versi", "masukan", "tanggapan"):
                         page.wait_for_timeout(800)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, common, filters
+from dashboard import charts, common, filters, report_download
 from dashboard.i18n import formatter, num, pct, pp, t
 
 
@@ -98,6 +98,7 @@ def render() -> None:
         trend_chart(data["trend"], data["unit"], common.fetch("release_marks", f))
     with right:
         category_bars(k)
+    report_download.render(f)  # the monthly PDF (report/)
 
 
 if __name__ == "__main__":
