@@ -300,7 +300,7 @@ def test_the_pages_and_exports_show_instagram_without_usernames(tmp_path, db_pat
 
 
 def test_the_nightly_collects_instagram_only_for_the_apps_that_configure_it():
-    from suara.nightly import default_sources as nightly_sources
+    from suara.nightly_plan import default_sources as nightly_sources
 
     both = Settings(apps=(APP, dataclasses.replace(MPASPOR, key="lain")))
     assert [(t.app_id, t.source) for t in nightly_sources(both) if t.source == "instagram"] == [
