@@ -86,8 +86,9 @@ def stage_import(ctx: Ctx) -> list[dict]:
 
 def naive_insert_rate(path: Path, n: int, db: Path) -> float:
     """The naive way: parse each line and INSERT it on its own (autocommit); rows/s over ``n`` lines."""
+    from suara.feedback_batch import author_hash, content_hash
     from suara.records import normalize
-    from suara.store import Store, author_hash, content_hash, utcnow
+    from suara.store import Store, utcnow
 
     with path.open(encoding="utf-8") as fh:
         lines = list(islice(fh, n))
@@ -120,7 +121,8 @@ def stage_parse(ctx: Ctx) -> list[dict]:
     from ingest import appstore, playstore
     from ingest.incremental import BATCH_RECORDS
     from suara.config import MPASPOR
-    from suara.store import Store, to_batch_table
+    from suara.feedback_batch import to_batch_table
+    from suara.store import Store
 
     records = C.fresh(min(ctx.size, ctx.parse_cap), ctx.seed + 101, "replay-")
     records.sort(key=lambda r: r["created_at"], reverse=True)  # newest first, as the services serve them
