@@ -28,7 +28,8 @@ are set (ingest/owner_api.py); which source runs for which app, and the ``[night
 plan (suara/nightly_plan.py). The job reads reviews and replies, and never sends a reply itself.
 
 ``run_nightly`` is the API (the CLI and the benchmark call it); ``sources`` lets a caller replay
-recorded data through the real ``ingest.collect`` or any ``SourceTask`` of its own.
+recorded data through the real ``ingest.collect`` or any ``SourceTask`` of its own. It returns a
+``NightlyResult`` (suara/nightly_result.py): the steps and the exit code they add up to.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ from suara.credentials import CredentialError, credential
 from suara.human_labels import TRAINED_ON, labels_fingerprint
 from suara.lock import JobLock, lock_path_for
 from suara.nightly_plan import SourceTask, default_sources, options
+from suara.nightly_result import NightlyResult, Step
 from suara.promotion import retrain
 from suara.redact import scrub
 from suara.sentiment import count_pending as sentiment_pending
@@ -62,47 +64,6 @@ from suara.store import Store, StoreError, first_row, read_connection, utcnow
 from suara.training import TrainConfig, train_config
 
 log = logging.getLogger(__name__)
-
-FAILING = ("source", "error", "config", "database")  # step severities that set the exit code
-
-
-@dataclass
-class Step:
-    name: str
-    status: str  # success, failed, skipped
-    message: str = ""
-    seconds: float = 0.0
-    severity: str = "ok"  # ok; source / error (exit 1); config / database (exit 2); notice (logged only)
-
-
-@dataclass
-class NightlyResult:
-    as_of: datetime
-    run_id: int | None = None
-    steps: list[Step] = field(default_factory=list)
-    sources: list[digest_mod.SourceLine] = field(default_factory=list)
-    classified: int = 0
-    model_version: str | None = None
-    new_alerts: list[alerts_mod.Alert] = field(default_factory=list)
-    retrained: str | None = None  # the version trained by --retrain (current or not: see retrain_decision)
-    retrain_decision: str | None = None  # the promotion gate's "promoted model X: ..." / "kept model Y: ..."
-    digest: tuple[Path, Path] | None = None
-    backup: Path | None = None
-    interrupted_runs: int = 0  # "running" rows of killed runs found and closed at the start
-
-    @property
-    def exit_code(self) -> int:
-        severities = {s.severity for s in self.steps}
-        if severities & {"config", "database"}:
-            return 2
-        return 1 if severities & {"source", "error"} else 0
-
-    @property
-    def failures(self) -> list[str]:
-        return [f"{s.name}: {s.message}" for s in self.steps if s.severity in FAILING]
-
-    def step(self, name: str) -> Step | None:
-        return next((s for s in self.steps if s.name == name), None)
 
 
 def run_nightly(
