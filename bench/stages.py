@@ -7,6 +7,10 @@ naive comparison) is that stage's own. Every stage goes through Suara's real cod
 ``classify_pending``, the dashboard's query functions and ``run_nightly``. A stage returns table rows (see ``row``); it
 checks that the work was really done (row counts, labels) so a fast figure cannot hide a no-op.
 
+This module has the import, parse, stem and classify stages and runs any stage by name (``STAGES``);
+the others are modules of their own (bench/overview.py, bench/nightly.py, bench/pages.py,
+bench/monthly_report.py, bench/predict.py, bench/quality.py, bench/topics.py).
+
 Databases live in the run's work directory: ``feed-N`` (imported), ``cls-N`` (classified); a stage
 that writes works on a copy, so each stage sees the database the previous one left.
 """
@@ -15,8 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
-import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -26,9 +28,12 @@ from pathlib import Path
 from bench import corpus as C
 from bench.base import NO_MODEL, Ctx, Timer, copy_db, count_rows, model_dir, peak_mb, remove_db, row, skipped
 from bench.monthly_report import stage_report
+from bench.nightly import stage_nightly
+from bench.overview import stage_overview
 from bench.pages import stage_pages
 from bench.predict import stage_predict
 from bench.quality import stage_quality, stage_realcv
+from bench.topics import stage_topics
 
 
 # -- 1. import ------------------------------------------------------------------------------------
@@ -86,8 +91,9 @@ def stage_import(ctx: Ctx) -> list[dict]:
 
 def naive_insert_rate(path: Path, n: int, db: Path) -> float:
     """The naive way: parse each line and INSERT it on its own (autocommit); rows/s over ``n`` lines."""
+    from suara.feedback_batch import author_hash, content_hash
     from suara.records import normalize
-    from suara.store import Store, author_hash, content_hash, utcnow
+    from suara.store import Store, utcnow
 
     with path.open(encoding="utf-8") as fh:
         lines = list(islice(fh, n))
@@ -120,7 +126,8 @@ def stage_parse(ctx: Ctx) -> list[dict]:
     from ingest import appstore, playstore
     from ingest.incremental import BATCH_RECORDS
     from suara.config import MPASPOR
-    from suara.store import Store, to_batch_table
+    from suara.feedback_batch import to_batch_table
+    from suara.store import Store
 
     records = C.fresh(min(ctx.size, ctx.parse_cap), ctx.seed + 101, "replay-")
     records.sort(key=lambda r: r["created_at"], reverse=True)  # newest first, as the services serve them
@@ -246,157 +253,6 @@ def stage_classify(ctx: Ctx) -> list[dict]:
     ]  # fmt: skip
 
 
-# -- 5. dashboard overview ----------------------------------------------------------------------------
-def stage_overview(ctx: Ctx) -> list[dict]:
-    """The overview page's queries (data range, filter options, KPIs, weekly trend): median of repeats;
-    then the same figures computed by pandas over the whole table."""
-    from dashboard import queries
-    from dashboard.filters import DEFAULT_PERIOD, Filters, period_bounds
-
-    db = ctx.db("cls") if ctx.db("cls").exists() else ctx.db("feed")
-    labelled = db.name.startswith("cls")
-    last = queries.data_range(db)["last"]
-    start, end = period_bounds(DEFAULT_PERIOD, last.date())
-    views = [
-        (f"default view (last {DEFAULT_PERIOD})", Filters(start=start, end=end)),
-        ("all time", Filters()),
-    ]
-    rows, timings = [], {}
-    for name, f in views:
-
-        def page(f=f):
-            queries.data_range(db)
-            queries.filter_options(db)
-            return queries.overview(db, f)
-
-        page()  # the first run warms DuckDB's file cache, as the dashboard's first visitor does
-        times, cpu = [], 0.0
-        for _ in range(ctx.repeats):
-            with Timer() as timer:
-                result = page()
-            times.append(timer.wall * 1000)
-            cpu += timer.cpu
-        timings[name] = (statistics.median(times), max(times), peak_mb(), result, cpu / ctx.repeats)
-    default_name = views[0][0]
-    naive_times = []
-    for _ in range(3 if ctx.size <= 200_000 else 1):  # slow at 1M: once is enough to see the gap
-        with Timer() as naive_timer:
-            naive_result = naive_overview(db, views[0][1], queries.NOT_COMPLAINTS)
-        naive_times.append(naive_timer.wall * 1000)
-    naive_ms = statistics.median(naive_times)
-    sql_kpis = timings[default_name][3]["kpis"]["cur"]
-    if naive_result != {k: sql_kpis[k] for k in naive_result}:
-        raise RuntimeError(f"pandas and SQL disagree: {naive_result} vs {sql_kpis}")
-    for name, (median, worst, rss, _result, cpu) in timings.items():
-        extra = {"naive": naive_ms, "naive_unit": "ms", "vs": "pandas over the whole table",
-                 "ratio": naive_ms / median} if name == default_name else {}  # fmt: skip
-        rows.append(row(
-            "overview" if name == default_name else "overview_all", f"dashboard overview queries, {name}",
-            ctx.size, median, "ms", target="< 500 ms", ok=median < 500, rss_mb=rss, seconds=median / 1000, cpu=cpu,
-            note=f"median of {ctx.repeats} (slowest {worst:.0f} ms)" + ("" if labelled else "; no labels (no model)"),
-            **extra,
-        ))  # fmt: skip
-    return rows
-
-
-def naive_overview(db: Path, f, not_complaints) -> dict:
-    """The naive way: every row of feedback and labels into pandas, then the same figures; returns the
-    current period's headline figures, which must equal the SQL ones."""
-    import pandas as pd
-
-    from suara.store import read_connection
-
-    with read_connection(db) as con:
-        fb = con.execute("SELECT * FROM feedback").df()
-        labels = con.execute("SELECT * FROM labels").df()
-        reviewed = con.execute("SELECT feedback_id FROM human_reviews").df()["feedback_id"]
-    _ = (fb["created_at"].min(), fb["created_at"].max(), len(fb), sorted(fb["source"].unique()),
-         sorted(fb["app_id"].unique()))  # fmt: skip
-    versions = fb.dropna(subset=["app_version"]).groupby("app_version")["created_at"].max()
-    _ = versions.sort_values(ascending=False).head(500)
-    effective = labels[(labels["origin"] == "human") | ~labels["feedback_id"].isin(reviewed)][
-        ["feedback_id", "category"]
-    ]
-    start, end = pd.Timestamp(f.start), pd.Timestamp(f.end)
-    cur = fb[(fb["created_at"] >= start) & (fb["created_at"] < end)]
-    cur_labels = effective[effective["feedback_id"].isin(cur["id"])]
-    complaints = cur_labels[~cur_labels["category"].isin(list(not_complaints))]["feedback_id"].nunique()
-    figures = {
-        "n": len(cur),
-        "rated": int(cur["rating"].notna().sum()),
-        "low": int((cur["rating"] <= 2).sum()),
-        "complaints": int(complaints),
-        "categories": {k: int(v) for k, v in cur_labels["category"].value_counts().items()},
-    }
-    prev = fb[(fb["created_at"] >= start - (end - start)) & (fb["created_at"] < start)]
-    _ = len(prev), effective[effective["feedback_id"].isin(prev["id"])]["category"].value_counts()
-    week = cur["created_at"].dt.to_period("W-SUN").dt.start_time
-    totals = week.value_counts()
-    merged = cur_labels.merge(cur[["id", "created_at"]], left_on="feedback_id", right_on="id")
-    per_week = merged.groupby([merged["created_at"].dt.to_period("W-SUN").dt.start_time, "category"]).size()
-    _ = per_week.div(totals, level=0)
-    return figures
-
-
-# -- 6. nightly --------------------------------------------------------------------------------------
-def stage_nightly(ctx: Ctx) -> list[dict]:
-    """`suara nightly` (run_nightly) over replayed Play and App Store feeds with ``new_items`` new
-    reviews, on a copy of the classified database of this size."""
-    from suara.config import Settings
-    from suara.nightly import run_nightly
-
-    label = f"suara nightly, {ctx.new_items:,} new items"
-    if model_dir(ctx) is None:
-        return [skipped("nightly", label, ctx.size, NO_MODEL)]
-    db = copy_db(ctx.db("cls"), ctx.db("night"))
-    new = C.new_items(ctx.new_items, ctx.seed + 303)
-    replay = C.nightly_replay(tail_records(Path(ctx.corpus)), new)
-    work = Path(ctx.work) / f"nightly-{ctx.size}"
-    shutil.rmtree(work, ignore_errors=True)
-    settings = Settings(db_path=db)
-    client = replay.client()
-    kwargs = {"models_dir": Path(ctx.models_dir)} if ctx.models_dir else {}
-    with Timer() as timer:
-        result = run_nightly(
-            settings, only=["play", "appstore"], client=client, as_of=C.now_after_new(),
-            reports_dir=work / "reports", backups_dir=work / "backups", webhook_url="", **kwargs,
-        )  # fmt: skip
-    rss = peak_mb()
-    client.close()
-    new_stored = sum(s.new for s in result.sources)
-    if result.exit_code or new_stored != ctx.new_items or result.classified != ctx.new_items:
-        raise RuntimeError(
-            f"nightly exit {result.exit_code}, {new_stored} new, {result.classified} classified "
-            f"(expected {ctx.new_items}); failures: {result.failures}"
-        )
-    remove_db(db)
-    db.with_name(db.name + ".nightly.lock").unlink(missing_ok=True)
-    shutil.rmtree(work, ignore_errors=True)
-    steps = ", ".join(f"{s.name.split('/')[0]} {s.seconds:.1f}" for s in result.steps if s.seconds >= 0.05)
-    return [
-        row(
-            "nightly",
-            label,
-            ctx.size,
-            timer.wall,
-            "s",
-            rss_mb=rss,
-            seconds=timer.wall,
-            cpu=timer.cpu,
-            note=f"{replay.requests} requests replayed; steps (s): {steps}",
-        )
-    ]
-
-
-def tail_records(path: Path, n_bytes: int = 4_000_000) -> list[dict]:
-    """The newest records of a corpus (its end): what a store feed shows just below the new items."""
-    with path.open("rb") as fh:
-        fh.seek(0, 2)
-        fh.seek(max(0, fh.tell() - n_bytes))
-        lines = fh.read().decode("utf-8", errors="replace").splitlines()[1:]
-    return [json.loads(line) for line in lines if line.strip()]
-
-
 # -- setup for the nightly's small database ----------------------------------------------------------
 def stage_prepare(ctx: Ctx) -> list[dict]:
     """Import and classify a corpus without measuring: the nightly's 10k baseline database."""
@@ -411,33 +267,7 @@ def stage_import_quiet(ctx: Ctx) -> None:
     suara_cli("import", ctx.corpus, "--db", str(db))
 
 
-# -- 7. classifier quality (size-independent, run once) -----------------------------------------------
-# -- topics (once) ---------------------------------------------------------------------------------
-TOPIC_TEXTS = 50_000
-TOPIC_TARGET_S = 60.0
-
-
-def stage_topics(ctx: Ctx) -> list[dict]:
-    """``nlp.topics.discover`` (the `suara topics` grouping and naming, default k) over 50,000 texts of
-    real review lengths (bench/lengths.py): the size of a busy quarter's uncategorised reviews."""
-    from bench.lengths import generate
-    from nlp.topics import discover
-
-    texts = ["".join(parts) for parts in generate(TOPIC_TEXTS, ctx.seed)]
-    with Timer() as timer:
-        found = discover(texts)
-    rss = peak_mb()
-    covered = sum(t.size for t in found)
-    if not found or covered < len(texts) // 2:
-        raise RuntimeError(f"discovery found {len(found)} topics covering {covered} of {len(texts)} texts")
-    return [
-        row("topics", "topic discovery (nlp.topics.discover)", len(texts), timer.wall, "s",
-            target=f"< {TOPIC_TARGET_S:.0f} s", ok=timer.wall < TOPIC_TARGET_S, rss_mb=rss,
-            seconds=timer.wall, cpu=timer.cpu,
-            note=f"{len(found)} topics over {covered:,} texts ({sum(t.distinct for t in found):,} distinct)"),
-    ]  # fmt: skip
-
-
+# -- every stage by name --------------------------------------------------------------------------
 STAGES: dict[str, Callable[[Ctx], list[dict]]] = {
     "import": stage_import,
     "parse": stage_parse,

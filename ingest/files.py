@@ -27,8 +27,8 @@ import pyarrow as pa
 
 from ingest.formats import canonical, mapping, play_dump, tweet_harvest, whatsapp
 from nlp.jsonl import read_jsonl
+from suara.feedback_batch import to_batch_table
 from suara.records import FIELDS, normalize
-from suara.store import to_batch_table
 from suara.upsert import Batch
 
 STAGED = "_import_file"  # the fast path's staged table in the store's connection

@@ -32,7 +32,8 @@ from typing import TYPE_CHECKING
 
 from ingest import health
 from ingest.source import Page, SourceError, Stream
-from suara.store import Store, content_hash, to_batch_table
+from suara.feedback_batch import content_hash, to_batch_table
+from suara.store import Store
 
 if TYPE_CHECKING:
     from ingest.collect import SourceResult

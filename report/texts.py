@@ -1,6 +1,6 @@
 """The report's words in Bahasa Indonesia (first) and English, and its number formats.
 
-Labels are ``TEXTS[key] = (indonesian, english)`` like the dashboard's (dashboard/i18n.py), kept here
+Labels are ``TEXTS[key] = (indonesian, english)`` like the dashboard's (dashboard/texts.py), kept here
 because they are the document's, not a page's; numbers go through the dashboard's formatters with the
 language given explicitly (30,9% and 7.780 in Indonesian, 30.9% and 7,780 in English), so the PDF and
 the pages never write a figure two ways. Category names come from data/taxonomy.toml.

@@ -47,7 +47,7 @@ def check_config(config: str | Path | None, db: str | Path | None) -> tuple[Chec
     try:
         settings = load_settings(config=config, db=db)
         from ingest.collect import collect_options
-        from suara.nightly import options
+        from suara.nightly_plan import options
         from suara.training import train_config
 
         options(settings)
@@ -316,7 +316,7 @@ def check_data_files(settings: Settings) -> list[Check]:
 def check_outputs(settings: Settings) -> list[Check]:
     from suara.alerts import WEBHOOK_ENV, redact_url
     from suara.lock import JobLock, lock_path_for
-    from suara.nightly import options
+    from suara.nightly_plan import options
 
     opts = options(settings)
     checks = []

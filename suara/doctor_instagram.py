@@ -1,4 +1,5 @@
-"""`suara doctor`'s check of the Instagram Graph API token (ingest/instagram.py): one line per app.
+"""`suara doctor`'s check of the Instagram Graph API token (ingest/instagram.py reads it,
+ingest/instagram_graph.py asks Meta): one line per app.
 
 Run only for the apps with ``instagram_user_id``. Two read-only requests, nothing written anywhere:
 ``GET /{ig-user-id}?fields=username`` proves the token reaches the account (instagram_basic, the Page
@@ -11,7 +12,7 @@ never the token.
 
 from __future__ import annotations
 
-from ingest import http, instagram
+from ingest import http, instagram, instagram_graph
 from ingest.http import SourceError
 from suara.config import ConfigError, Settings
 from suara.doctor import Check
@@ -48,7 +49,7 @@ def check_instagram(settings: Settings, client=None) -> list[Check]:
     checks = []
     try:
         for app in apps:
-            graph = instagram.Graph(http.Fetcher(client, policy), token, version, app.key)
+            graph = instagram_graph.Graph(http.Fetcher(client, policy), token, version, app.key)
             name = f"instagram {app.key}"
             try:
                 username = graph.username(app.instagram_user_id, f"Instagram account of {app.key}")
@@ -57,7 +58,7 @@ def check_instagram(settings: Settings, client=None) -> list[Check]:
             except SourceError as exc:
                 checks.append(Check(name, "warn", str(exc), HINT))
                 continue
-            missing = [p for p in instagram.PERMISSIONS if perms.get(p) != "granted"]
+            missing = [p for p in instagram_graph.PERMISSIONS if perms.get(p) != "granted"]
             if missing:
                 checks.append(
                     Check(
@@ -72,7 +73,7 @@ def check_instagram(settings: Settings, client=None) -> list[Check]:
                     Check(
                         name,
                         "ok",
-                        f"the token reads @{username} with {', '.join(instagram.PERMISSIONS)} (nothing written)",
+                        f"the token reads @{username} with {', '.join(instagram_graph.PERMISSIONS)} (nothing written)",
                     )
                 )
     finally:

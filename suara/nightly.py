@@ -24,10 +24,12 @@ Built to be left alone:
   is logged as one line; only an unexpected error gets its traceback in the log.
 
 The sources are the public ones, with the owner's APIs (play-api, appstore-api) where their credentials
-are set (ingest/owner_api.py); the job reads reviews and replies, and never sends a reply itself.
+are set (ingest/owner_api.py); which source runs for which app, and the ``[nightly]`` options, are the
+plan (suara/nightly_plan.py). The job reads reviews and replies, and never sends a reply itself.
 
 ``run_nightly`` is the API (the CLI and the benchmark call it); ``sources`` lets a caller replay
-recorded data through the real ``ingest.collect`` or any ``SourceTask`` of its own.
+recorded data through the real ``ingest.collect`` or any ``SourceTask`` of its own. It returns a
+``NightlyResult`` (suara/nightly_result.py): the steps and the exit code they add up to.
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ from suara.config import MODELS_DIR, ConfigError, Settings
 from suara.credentials import CredentialError, credential
 from suara.human_labels import TRAINED_ON, labels_fingerprint
 from suara.lock import JobLock, lock_path_for
+from suara.nightly_plan import SourceTask, default_sources, options
+from suara.nightly_result import NightlyResult, Step
 from suara.promotion import retrain
 from suara.redact import scrub
 from suara.sentiment import count_pending as sentiment_pending
@@ -60,118 +64,6 @@ from suara.store import Store, StoreError, first_row, read_connection, utcnow
 from suara.training import TrainConfig, train_config
 
 log = logging.getLogger(__name__)
-
-SOURCE_NAMES = ("play", "appstore", "twitter", "instagram")
-DEFAULTS = {"keep_backups": 7, "write_wait_seconds": 120.0, "batch_size": 5000}
-FAILING = ("source", "error", "config", "database")  # step severities that set the exit code
-
-
-@dataclass
-class SourceTask:
-    """One source for one app. ``run(store)`` returns a result with status, fetched, new, updated,
-    skipped, errors and message (``ingest.collect.SourceResult``); it may raise, which fails this task."""
-
-    app_id: str
-    source: str
-    run: Callable[[Store], Any]
-
-
-@dataclass
-class Step:
-    name: str
-    status: str  # success, failed, skipped
-    message: str = ""
-    seconds: float = 0.0
-    severity: str = "ok"  # ok; source / error (exit 1); config / database (exit 2); notice (logged only)
-
-
-@dataclass
-class NightlyResult:
-    as_of: datetime
-    run_id: int | None = None
-    steps: list[Step] = field(default_factory=list)
-    sources: list[digest_mod.SourceLine] = field(default_factory=list)
-    classified: int = 0
-    model_version: str | None = None
-    new_alerts: list[alerts_mod.Alert] = field(default_factory=list)
-    retrained: str | None = None  # the version trained by --retrain (current or not: see retrain_decision)
-    retrain_decision: str | None = None  # the promotion gate's "promoted model X: ..." / "kept model Y: ..."
-    digest: tuple[Path, Path] | None = None
-    backup: Path | None = None
-    interrupted_runs: int = 0  # "running" rows of killed runs found and closed at the start
-
-    @property
-    def exit_code(self) -> int:
-        severities = {s.severity for s in self.steps}
-        if severities & {"config", "database"}:
-            return 2
-        return 1 if severities & {"source", "error"} else 0
-
-    @property
-    def failures(self) -> list[str]:
-        return [f"{s.name}: {s.message}" for s in self.steps if s.severity in FAILING]
-
-    def step(self, name: str) -> Step | None:
-        return next((s for s in self.steps if s.name == name), None)
-
-
-def default_sources(
-    settings: Settings, only: list[str] | None = None, max_items: int | None = None, client=None, policy=None
-) -> list[SourceTask]:
-    """Every source for every configured app through ``ingest.collect``; an app without a source's
-    setting (no play_package, ...) is reported as skipped, not failed; instagram only where configured."""
-    from ingest.collect import collect
-    from ingest.collect import default_sources as app_sources
-    from ingest.owner_api import CREDENTIALS, nightly_sources
-
-    names = list(only or SOURCE_NAMES)
-    unknown = sorted(set(names) - set(SOURCE_NAMES) - set(CREDENTIALS))
-    if unknown:
-        raise ConfigError(
-            f"unknown source(s) {unknown} in --sources; expected some of {', '.join((*SOURCE_NAMES, *CREDENTIALS))}"
-        )
-
-    def task(app, name: str) -> SourceTask:
-        def run(store: Store):
-            # ``client``: one for the public sources, or one per source name (an owner's API client)
-            http = client.get(name) if isinstance(client, dict) else client if name in SOURCE_NAMES else None
-            return collect(store, settings, app, name, max_items=max_items, client=http, policy=policy)
-
-        return SourceTask(app.key, name, run)
-
-    def planned(
-        app,
-    ) -> list[str]:  # the owner's APIs replace or join the public feeds when credentials are set
-        return names if only else nightly_sources(settings, tuple(app_sources(app)))
-
-    return [task(app, name) for app in settings.apps for name in planned(app)]
-
-
-def options(settings: Settings) -> dict:
-    """The optional ``[nightly]`` table of suara.toml, checked, over the defaults."""
-    raw = settings.extra.get("nightly", {}) if isinstance(settings.extra, dict) else {}
-    where = settings.config_path or "suara.toml"
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{where}: nightly must be a table ([nightly]), not {raw!r}")
-    allowed = set(DEFAULTS) | {"reports_dir", "backups_dir"}
-    if set(raw) - allowed:
-        raise ConfigError(
-            f"{where}: [nightly] has unknown keys {sorted(set(raw) - allowed)}; allowed: {sorted(allowed)}"
-        )
-    out = dict(DEFAULTS)
-    for key, default in DEFAULTS.items():
-        value = raw.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-            raise ConfigError(f"{where}: [nightly] {key} must be a number >= 0, not {value!r}")
-        out[key] = type(default)(value)
-    base = Path(settings.config_path).resolve().parent if settings.config_path else Path.cwd()
-    for key in ("reports_dir", "backups_dir"):
-        if key in raw and (not isinstance(raw[key], str) or not raw[key].strip()):
-            raise ConfigError(
-                f"{where}: [nightly] {key} must be a directory path in quotes, not {raw[key]!r}"
-            )
-        out[key] = base / raw[key] if key in raw else None
-    return out
 
 
 def run_nightly(

@@ -9,14 +9,14 @@ All timestamps are stored as UTC without a zone. Each feedback row carries ``dup
 near-duplicate key (the ``near_duplicate_key`` macro of migration 4, computed in SQL on upsert; why a
 stored column: suara/review_queue.py).
 
-The upsert's SQL is suara/upsert.py (``Store.upsert_feedback`` runs it). The schema itself, version
-by version, is suara/migrations.py (``Store`` applies what a file lacks on opening); the analysts'
-labels are written and read by suara/human_labels.py, through a ``Store``.
+The upsert's SQL is suara/upsert.py (``Store.upsert_feedback`` runs it), on a batch laid out by
+suara/feedback_batch.py. The schema itself, version by version, is suara/migrations.py (``Store``
+applies what a file lacks on opening); the analysts' labels are written and read by
+suara/human_labels.py, through a ``Store``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 import time
@@ -29,10 +29,10 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from suara.feedback_batch import to_batch_table
 from suara.migrations import SCHEMA_VERSION, apply_migration, migration_failed, schema_version
-from suara.records import normalize
 from suara.redact import scrub
-from suara.upsert import COLUMNS, Batch, UpsertCounts, upsert
+from suara.upsert import Batch, UpsertCounts, upsert
 
 LOCK_WAIT_SECONDS = 30.0
 
@@ -131,63 +131,9 @@ def _newer_message(path: Path, version: int) -> str:
 _ADDRESSED_OFFICE = (
     "CASE WHEN f.source = 'whatsapp' AND json_valid(f.raw) THEN json_extract_string(f.raw, '$.office') END"
 )
-
-
-def content_hash(title: str | None, text: str, rating: int | None) -> str:
-    return hashlib.md5(f"{title or ''}\x1f{text}\x1f{rating or ''}".encode()).hexdigest()
-
-
-def author_hash(author: str | None, salt: str) -> str | None:
-    if not author:
-        return None
-    return hashlib.sha256(f"{salt}\x1f{author}".encode()).hexdigest()[:20]
-
-
-BATCH_SCHEMA = pa.schema(
-    [
-        ("id", pa.string()),
-        ("source", pa.string()),
-        ("app_id", pa.string()),
-        ("native_id", pa.string()),
-        ("author_hash", pa.string()),
-        ("text", pa.string()),
-        ("title", pa.string()),
-        ("rating", pa.int8()),
-        ("app_version", pa.string()),
-        ("lang", pa.string()),
-        ("country", pa.string()),
-        ("created_at", pa.timestamp("s")),
-        ("reply_text", pa.string()),
-        ("replied_at", pa.timestamp("s")),
-        ("likes", pa.int32()),
-        ("url", pa.string()),
-        ("raw", pa.string()),
-        ("content_hash", pa.string()),
-    ]
-)
-_COLUMNS = [f.name for f in BATCH_SCHEMA]
-assert _COLUMNS == COLUMNS  # the upsert's SQL (suara/upsert.py) names them in this order
 # What the classifier reads of a feedback item: "title. text" where there is a title. One rule for
 # `suara classify` and for training on the analysts' labels (suara/human_labels.py).
 CLASSIFIED_TEXT = "CASE WHEN coalesce(f.title, '') = '' THEN f.text ELSE f.title || '. ' || f.text END"
-
-
-def to_batch_table(records: Iterable[dict], salt: str, validated: bool = False) -> pa.Table:
-    """Normalized records -> an Arrow table in the feedback layout, last one wins per id.
-
-    Built column by column (one comprehension per column), which is what keeps bulk imports fast.
-    """
-    rows: dict[str, dict] = {}
-    for rec in records:
-        r = rec if validated else normalize(rec)
-        rows[f"{r['source']}:{r['native_id']}"] = r
-    recs = list(rows.values())
-    cols = {c: [r[c] for r in recs] for c in _COLUMNS if c not in ("id", "author_hash", "content_hash")}
-    cols["id"] = list(rows)
-    cols["author_hash"] = [author_hash(r["author"], salt) for r in recs]
-    cols["content_hash"] = [content_hash(r["title"], r["text"], r["rating"]) for r in recs]
-    return pa.table({c: cols[c] for c in _COLUMNS}, schema=BATCH_SCHEMA)
-
 
 # Up to this many rows, a batch finds its stored rows with a filter on the scan of feedback's id column;
 # above, with a join. Measured on 1M rows: 200 ids take 9 ms by filter and 80 ms by join, 20,000 ids

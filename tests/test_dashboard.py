@@ -28,8 +28,9 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import common, queries
 from dashboard.filters import Filters
-from dashboard.i18n import TEXTS, num, pct, pp
+from dashboard.i18n import num, pct, pp
 from dashboard.queries import trends
+from dashboard.texts import TEXTS
 from nlp.text import clean
 from suara.review_queue import HALF_LIFE
 from suara.store import Store

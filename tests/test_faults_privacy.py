@@ -257,7 +257,7 @@ def stored_hash(db: Path, native_id: str) -> str:
 
 
 def test_init_creates_a_secret_salt_beside_the_config_and_uses_it(env, monkeypatch):
-    from suara.store import author_hash
+    from suara.feedback_batch import author_hash
 
     runner = CliRunner()
     doctor = runner.invoke(app, ["doctor"])
@@ -287,7 +287,7 @@ def test_init_creates_a_secret_salt_beside_the_config_and_uses_it(env, monkeypat
 
 
 def test_an_existing_install_keeps_working_and_its_old_hashes(env):
-    from suara.store import author_hash
+    from suara.feedback_batch import author_hash
 
     runner = CliRunner()
     db = env / "suara.duckdb"

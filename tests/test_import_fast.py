@@ -11,7 +11,7 @@ import pytest
 from ingest.files import read_any
 from ingest.formats import canonical
 from ingest.twitter import tweet_url
-from suara.store import to_batch_table
+from suara.feedback_batch import to_batch_table
 
 DEMO = Path(__file__).resolve().parent.parent / "data" / "demo" / "feedback.jsonl"
 SALT = "uji-garam"

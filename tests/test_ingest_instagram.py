@@ -10,7 +10,7 @@ import duckdb
 import httpx
 from typer.testing import CliRunner
 
-from ingest import http, instagram
+from ingest import http, instagram, instagram_graph
 from suara.cli import app as cli
 from suara.config import MPASPOR, Settings
 from tests.ingest_replay import Replay, fixture, no_wait, query, run_source
@@ -174,7 +174,7 @@ def test_usage_headers_near_the_limit_make_the_next_request_wait(store, monkeypa
     policy = no_wait()
     result, _ = run_ig(store, [ACCOUNT, busy, calm, app_busy, MEDIA2, THREADED, REPLIES2], policy=policy)
     assert result.status == "success", result.summary()
-    assert policy.sleep == [180.0, instagram.USAGE_WAIT]  # 3 minutes to regain access; then the default
+    assert policy.sleep == [180.0, instagram_graph.USAGE_WAIT]  # 3 minutes to regain access; then the default
 
 
 def test_a_wait_longer_than_the_bound_fails_and_keeps_what_was_stored(store, monkeypatch):
@@ -193,7 +193,7 @@ def test_a_throttling_error_is_waited_out_and_retried(store, monkeypatch):
     answers = [ACCOUNT, error(400, "ig_throttled.json"), *FULL_RUN[1:]]
     result, replay = run_ig(store, answers, policy=policy)
     assert result.status == "success" and result.new == 5 and result.errors == 1, result.summary()
-    assert policy.sleep == [instagram.USAGE_WAIT] and replay.left() == 0
+    assert policy.sleep == [instagram_graph.USAGE_WAIT] and replay.left() == 0
 
 
 def test_a_failed_run_keeps_the_watermark_and_the_next_reads_on_to_the_end(store, monkeypatch):
@@ -300,7 +300,7 @@ def test_the_pages_and_exports_show_instagram_without_usernames(tmp_path, db_pat
 
 
 def test_the_nightly_collects_instagram_only_for_the_apps_that_configure_it():
-    from suara.nightly import default_sources as nightly_sources
+    from suara.nightly_plan import default_sources as nightly_sources
 
     both = Settings(apps=(APP, dataclasses.replace(MPASPOR, key="lain")))
     assert [(t.app_id, t.source) for t in nightly_sources(both) if t.source == "instagram"] == [

@@ -381,7 +381,7 @@ def test_doctor_skips_the_api_checks_when_no_credentials_are_configured(db_path)
 
 # -- the nightly job ---------------------------------------------------------------------------------
 def test_nightly_collects_the_owner_api_only_when_its_credentials_are_set(db_path, tmp_path, monkeypatch):
-    from suara.nightly import default_sources
+    from suara.nightly_plan import default_sources
 
     assert [t.source for t in default_sources(settings(db_path))] == ["play", "appstore", "twitter"]
     monkeypatch.setenv("SUARA_PLAY_SERVICE_ACCOUNT", str(tmp_path / "sa.json"))

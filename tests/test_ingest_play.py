@@ -477,7 +477,7 @@ def test_cli_exits_1_when_a_source_fails(tmp_path, monkeypatch):
 
 # -- the example configuration ---------------------------------------------------------------------
 def test_the_example_config_watches_mpaspor_and_every_commented_key_is_valid(tmp_path):
-    """suara.toml.example stays in sync with suara/config.py, ingest/collect.py, suara/nightly.py and
+    """suara.toml.example stays in sync with suara/config.py, ingest/collect.py, suara/nightly_plan.py and
     suara/training.py."""
     import os
     import re
@@ -485,7 +485,7 @@ def test_the_example_config_watches_mpaspor_and_every_commented_key_is_valid(tmp
 
     from ingest.collect import collect_options
     from suara.config import load_settings
-    from suara.nightly import options
+    from suara.nightly_plan import options
     from suara.training import DEFAULT, train_config
 
     example = Path(__file__).resolve().parent.parent / "suara.toml.example"

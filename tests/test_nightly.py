@@ -34,7 +34,8 @@ from suara.config import MPASPOR, Settings
 from suara.human_labels import save_human_labels
 from suara.logs import reset_logging, setup_logging
 from suara.migrations import SCHEMA_VERSION
-from suara.nightly import SourceTask, backup_database, run_nightly
+from suara.nightly import backup_database, run_nightly
+from suara.nightly_plan import SourceTask
 from suara.store import Store, UpsertCounts, utcnow
 from suara.taxonomy import load_taxonomy
 from suara.training import TrainConfig, TrainSource
@@ -205,7 +206,8 @@ JOB = textwrap.dedent(
     from pathlib import Path
     from suara.config import MPASPOR, Settings
     from suara.logs import setup_logging
-    from suara.nightly import SourceTask, run_nightly
+    from suara.nightly import run_nightly
+    from suara.nightly_plan import SourceTask
     from suara.store import UpsertCounts
 
     log = logging.getLogger("replay")

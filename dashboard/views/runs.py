@@ -13,7 +13,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import common
-from dashboard.i18n import TEXTS, dec, num, t
+from dashboard.i18n import dec, num, t
+from dashboard.texts import TEXTS
 from nlp.pii import mask
 
 COUNTS = ("seconds", "fetched", "new", "updated", "skipped", "errors")  # shown as the language writes them

@@ -32,7 +32,7 @@ _TEXT_FIELDS = [f for f in FIELDS if f not in ("rating", "likes")]
 _ISO_SECONDS = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})?$"
 # What Python's str.isspace() calls white space: a text made only of it is blank.
 _BLANK = r"[\s\p{Z}\x{85}\x{0b}\x{1c}-\x{1f}]*"
-# The salted author hash of a staged row (b), as suara.store.author_hash computes it; $salt is bound.
+# The salted author hash of a staged row (b), as suara.feedback_batch.author_hash computes it; $salt is bound.
 AUTHOR_HASH = "CASE WHEN b.author IS NULL THEN NULL ELSE left(sha256($salt || chr(31) || b.author), 20) END"
 
 
@@ -141,9 +141,9 @@ def stage(
 
 
 def read(path: Path, salt: str, app_id: str, tweet_url_prefix: str) -> pa.Table | None:
-    """The staged rows as the store's batch table (``suara.store.BATCH_SCHEMA``), or None: for callers
+    """The staged rows as the feedback batch (``suara.feedback_batch.BATCH_SCHEMA``), or None: for callers
     without a store connection, and for the tests that hold this path equal to the line-by-line one."""
-    from suara.store import BATCH_SCHEMA
+    from suara.feedback_batch import BATCH_SCHEMA
 
     con = duckdb.connect()
     try:

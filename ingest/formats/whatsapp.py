@@ -42,7 +42,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from suara.store import author_hash
+from suara.feedback_batch import author_hash
 
 SOURCE = "whatsapp"
 DEFAULT_TZ = "Asia/Jakarta"

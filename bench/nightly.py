@@ -1,0 +1,74 @@
+"""The nightly stage: `suara nightly` (``run_nightly``) end to end over replayed store feeds.
+
+Play and App Store are replayed through an ``httpx.MockTransport`` (bench/corpus.py: ``new_items`` new
+reviews, then a page of stored ones where the collector stops), on a copy of the classified database,
+so the run collects, classifies, alerts, writes its digest and backs up as it would at night, without
+the network. The run is checked: exit code 0, and every new review stored and classified.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from bench import corpus as C
+from bench.base import NO_MODEL, Ctx, Timer, copy_db, model_dir, peak_mb, remove_db, row, skipped
+
+
+def stage_nightly(ctx: Ctx) -> list[dict]:
+    """`suara nightly` (run_nightly) over replayed Play and App Store feeds with ``new_items`` new
+    reviews, on a copy of the classified database of this size."""
+    from suara.config import Settings
+    from suara.nightly import run_nightly
+
+    label = f"suara nightly, {ctx.new_items:,} new items"
+    if model_dir(ctx) is None:
+        return [skipped("nightly", label, ctx.size, NO_MODEL)]
+    db = copy_db(ctx.db("cls"), ctx.db("night"))
+    new = C.new_items(ctx.new_items, ctx.seed + 303)
+    replay = C.nightly_replay(tail_records(Path(ctx.corpus)), new)
+    work = Path(ctx.work) / f"nightly-{ctx.size}"
+    shutil.rmtree(work, ignore_errors=True)
+    settings = Settings(db_path=db)
+    client = replay.client()
+    kwargs = {"models_dir": Path(ctx.models_dir)} if ctx.models_dir else {}
+    with Timer() as timer:
+        result = run_nightly(
+            settings, only=["play", "appstore"], client=client, as_of=C.now_after_new(),
+            reports_dir=work / "reports", backups_dir=work / "backups", webhook_url="", **kwargs,
+        )  # fmt: skip
+    rss = peak_mb()
+    client.close()
+    new_stored = sum(s.new for s in result.sources)
+    if result.exit_code or new_stored != ctx.new_items or result.classified != ctx.new_items:
+        raise RuntimeError(
+            f"nightly exit {result.exit_code}, {new_stored} new, {result.classified} classified "
+            f"(expected {ctx.new_items}); failures: {result.failures}"
+        )
+    remove_db(db)
+    db.with_name(db.name + ".nightly.lock").unlink(missing_ok=True)
+    shutil.rmtree(work, ignore_errors=True)
+    steps = ", ".join(f"{s.name.split('/')[0]} {s.seconds:.1f}" for s in result.steps if s.seconds >= 0.05)
+    return [
+        row(
+            "nightly",
+            label,
+            ctx.size,
+            timer.wall,
+            "s",
+            rss_mb=rss,
+            seconds=timer.wall,
+            cpu=timer.cpu,
+            note=f"{replay.requests} requests replayed; steps (s): {steps}",
+        )
+    ]
+
+
+def tail_records(path: Path, n_bytes: int = 4_000_000) -> list[dict]:
+    """The newest records of a corpus (its end): what a store feed shows just below the new items."""
+    with path.open("rb") as fh:
+        fh.seek(0, 2)
+        fh.seek(max(0, fh.tell() - n_bytes))
+        lines = fh.read().decode("utf-8", errors="replace").splitlines()[1:]
+    return [json.loads(line) for line in lines if line.strip()]
