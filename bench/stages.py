@@ -211,9 +211,11 @@ def stage_stem(ctx: Ctx) -> list[dict]:
 
 # -- 4. classify -----------------------------------------------------------------------------------
 def stage_classify(ctx: Ctx) -> list[dict]:
-    """classify_pending over the whole database, then over 1% new rows (on a copy)."""
+    """classify_pending over the whole database, then over 1% new rows (on a copy), with the model's
+    sentiment model as `suara classify` runs it."""
     from nlp.model import load
     from suara.classify import classify_pending, ensure_registered
+    from suara.sentiment import load_sentiment
     from suara.store import Store
 
     label = "suara classify, whole database"
@@ -221,11 +223,12 @@ def stage_classify(ctx: Ctx) -> list[dict]:
     if path is None:
         return [skipped("classify", label, ctx.size, NO_MODEL)]
     model = load(path)
+    sentiment = load_sentiment(path)
     db = copy_db(ctx.db("feed"), ctx.db("cls"))
     with Store(db) as store:
         ensure_registered(store, path)
         with Timer() as full:
-            done = classify_pending(store, model)
+            done = classify_pending(store, model, sentiment=sentiment)
         left = store.count_pending_classification(model.version)
     rss_full = peak_mb()
     if done != ctx.size or left:
@@ -235,9 +238,9 @@ def stage_classify(ctx: Ctx) -> list[dict]:
     with Store(inc) as store:
         added = store.upsert_feedback(C.fresh(extra, ctx.seed + 202, "inc-")).new
         with Timer() as incremental:
-            again = classify_pending(store, model)
+            again = classify_pending(store, model, sentiment=sentiment)
         with Timer() as noop:
-            nothing = classify_pending(store, model)
+            nothing = classify_pending(store, model, sentiment=sentiment)
     rss_inc = peak_mb()
     remove_db(inc)
     if again != added or nothing:
@@ -245,7 +248,7 @@ def stage_classify(ctx: Ctx) -> list[dict]:
     rate = done / full.wall
     return [
         row("classify", label, ctx.size, rate, "rows/s", rss_mb=rss_full, seconds=full.wall, cpu=full.cpu,
-            note=f"model {model.version}; labels, confidence and office mentions stored"),
+            note=f"model {model.version}; labels, confidence, office mentions and sentiment stored"),
         row("classify_inc", f"suara classify after +1% new rows ({added:,})", ctx.size, incremental.wall, "s",
             naive=full.wall, naive_unit="s", vs="classifying everything again", ratio=full.wall / incremental.wall,
             rss_mb=rss_inc, seconds=incremental.wall, cpu=incremental.cpu,

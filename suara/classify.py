@@ -21,7 +21,6 @@ from nlp.dataset import load_labelled
 from nlp.evaluate import evaluate
 from nlp.offices import OfficeMatcher
 from nlp.sentiment import SentimentModel
-from nlp.text import segments
 from suara.config import DATA_DIR, MODELS_DIR, MPASPOR, ROOT, AppConfig
 from suara.store import Store, StoreError
 from suara.taxonomy import app_identifiers, load_taxonomy
@@ -123,9 +122,11 @@ def classify_pending(
     """Label every row the current model has not seen (or whose content changed); returns how many.
 
     ``apps``: the configured apps, whose Play package or App Store id a taxonomy scope may name. With a
-    ``sentiment`` model, each batch's sentiment is scored and saved beside its labels (each distinct
-    text segmented once per batch); then rows still without a current sentiment are caught up on."""
-    from suara.sentiment import save_sentiment, score_pending, sentiment_rows
+    ``sentiment`` model, each batch's sentiment is scored and saved beside its labels (suara/sentiment.py's
+    ``TextSentiment``); then rows still without a current sentiment are caught up on."""
+    from suara.sentiment import TextSentiment, save_sentiment, score_pending, sentiment_rows
+
+    scorer = TextSentiment(sentiment) if sentiment is not None else None
 
     offices = offices or OfficeMatcher.load()
     scope = _scope_mask(model.categories, apps)
@@ -177,17 +178,14 @@ def classify_pending(
             }
         )
         store.save_model_labels(classified.append_column("seen", batch.column("seen")), labels, office_table)
-        if sentiment is not None:
-            segmented = {t: segments(t) for t in dict.fromkeys(texts)}
-            docs = [segmented[t] for t in texts]
-            save_sentiment(
-                store, sentiment_rows(sentiment, ids, batch.column("content_hash").to_pylist(), docs)
-            )
+        if scorer is not None:
+            hashes = batch.column("content_hash").to_pylist()
+            save_sentiment(store, sentiment_rows(sentiment, ids, hashes, scorer.scores(texts)))
         done += len(ids)
         if progress:
             progress(len(ids))
     if sentiment is not None:
-        score_pending(store, sentiment, batch_size)
+        score_pending(store, sentiment, batch_size, scorer=scorer)
     return done
 
 

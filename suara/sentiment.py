@@ -3,10 +3,11 @@
 - **Where the model lives.** ``sentiment.npz``/``sentiment.json`` in the complaint model's directory
   (data/models/<version>/, nlp/sentiment.py). A directory without them (an older model) simply gives
   no sentiment; one whose files are damaged is a setup problem (``ModelUnusable``) named by file.
-- **Scoring.** `suara classify` scores each batch it labels from the same segmented texts
-  (suara/classify.py), then ``score_pending`` catches up on the rows whose sentiment is missing, from
-  another sentiment model or older than the text (a sentiment model added to a model already used).
-  Rows go to ``feedback_sentiment`` one transaction per batch, deleted and inserted in bulk.
+- **Scoring.** `suara classify` scores each batch it labels (suara/classify.py), then ``score_pending``
+  catches up on the rows whose sentiment is missing, from another sentiment model or older than the text
+  (a sentiment model added to a model already used). Both go through ``TextSentiment``: each distinct
+  text of a batch is preprocessed and scored once, and short texts, the ones reviews repeat, are
+  remembered across batches. Rows go to ``feedback_sentiment`` one transaction per batch, in bulk.
 - **Fitting** (``fit_from_store``): the store's reviews with a star rating, text only (the model never
   reads the rating), the same text once; the result is saved into a model directory.
 """
@@ -17,13 +18,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from nlp import sentiment as nlp_sentiment
-from nlp.text import segments
 from suara.store import CLASSIFIED_TEXT, Store, utcnow
 
 MIN_RATED = 200  # rated reviews a store needs before `suara sentiment train` fits anything on them
+MEMO_MAX = 200_000  # texts whose score one run remembers
+MEMO_TEXT_CHARS = 200  # longer texts hardly ever come twice: not remembered
 
 
 def load_sentiment(model_dir: Path) -> nlp_sentiment.SentimentModel | None:
@@ -38,11 +41,30 @@ def load_sentiment(model_dir: Path) -> nlp_sentiment.SentimentModel | None:
         raise ModelUnusable(str(exc)) from None
 
 
+class TextSentiment:
+    """A sentiment model's scores of raw texts: each distinct text of a call preprocessed and scored once,
+    short texts remembered across calls (up to ``MEMO_MAX``; reviews repeat: "mantap", "error terus")."""
+
+    def __init__(self, model: nlp_sentiment.SentimentModel) -> None:
+        self.model = model
+        self._memo: dict[str, float] = {}
+
+    def scores(self, texts: list[str]) -> np.ndarray:
+        memo = self._memo
+        distinct = list(dict.fromkeys(texts))
+        todo = [t for t in distinct if t not in memo]
+        if len(memo) + len(todo) > MEMO_MAX:  # full: start again, from this call's texts
+            memo.clear()
+            todo = distinct
+        fresh = dict(zip(todo, self.model.scores(todo).tolist(), strict=True)) if todo else {}
+        memo.update((t, score) for t, score in fresh.items() if len(t) <= MEMO_TEXT_CHARS)
+        return np.array([fresh[t] if t in fresh else memo[t] for t in texts], dtype=float)
+
+
 def sentiment_rows(
-    model: nlp_sentiment.SentimentModel, ids: list[str], hashes: list[str], docs: list
+    model: nlp_sentiment.SentimentModel, ids: list[str], hashes: list[str], scores: np.ndarray
 ) -> pa.Table:
-    """One row per text: feedback_id, sentiment, score, model_id, content_hash."""
-    scores = model.scores_docs(docs)
+    """One row per text: feedback_id, sentiment, score (of ``TextSentiment.scores``), model_id, content_hash."""
     return pa.table(
         {
             "feedback_id": pa.array(ids, pa.string()),
@@ -60,10 +82,7 @@ def save_sentiment(store: Store, rows: pa.Table) -> None:
     try:
         with store.transaction() as con:
             con.execute(
-                "DELETE FROM feedback_sentiment WHERE feedback_id IN (SELECT feedback_id FROM _sentiment)"
-            )
-            con.execute(
-                "INSERT INTO feedback_sentiment SELECT feedback_id, sentiment, score, model_id, content_hash, "
+                "INSERT OR REPLACE INTO feedback_sentiment SELECT feedback_id, sentiment, score, model_id, content_hash, "
                 "$now FROM _sentiment",
                 {"now": utcnow()},
             )
@@ -89,8 +108,11 @@ def score_pending(
     model: nlp_sentiment.SentimentModel,
     batch_size: int = 5000,
     progress: Callable[[int], None] | None = None,
+    scorer: TextSentiment | None = None,
 ) -> int:
-    """Score every row without a current sentiment; returns how many."""
+    """Score every row without a current sentiment; returns how many. ``scorer``: one whose memo to
+    reuse (classify's)."""
+    scorer = scorer or TextSentiment(model)
     ids = store.con.execute(f"SELECT f.id {_PENDING} ORDER BY f.id", {"m": model.model_id}).fetchnumpy()["id"]
     for start in range(0, len(ids), batch_size):
         batch = store.con.sql(
@@ -98,11 +120,11 @@ def score_pending(
             "WHERE id IN (SELECT unnest($ids)) ORDER BY id",
             params={"ids": list(ids[start : start + batch_size])},
         ).to_arrow_table()
-        docs = [segments(t) for t in batch.column("text").to_pylist()]
+        scores = scorer.scores(batch.column("text").to_pylist())
         save_sentiment(
             store,
             sentiment_rows(
-                model, batch.column("id").to_pylist(), batch.column("content_hash").to_pylist(), docs
+                model, batch.column("id").to_pylist(), batch.column("content_hash").to_pylist(), scores
             ),
         )
         if progress:

@@ -63,6 +63,18 @@ def test_fit_predicts_from_text_alone_and_is_deterministic():
     assert S.fit(texts, ratings, band=(0.4, 0.6)).model_id != a.model_id  # new settings: rescored
 
 
+def test_text_sentiment_gives_the_model_scores_across_calls_and_a_full_memo(monkeypatch):
+    from suara import sentiment as store_sentiment
+
+    model = S.fit(*pairs())
+    monkeypatch.setattr(store_sentiment, "MEMO_MAX", 5)
+    scorer = store_sentiment.TextSentiment(model)
+    calls = [NEG[:3] + NEG[:3], NEG[:4] + POS[:3], POS + ["x" * 300], NEG[2:] + POS[:1] + NEG[2:]]
+    for texts in calls:  # repeats within a call, texts seen before, the memo overflowing, a long text
+        assert np.allclose(scorer.scores(texts), model.scores(texts))
+    assert len(scorer._memo) <= 5 + len(set(calls[-1]))
+
+
 def test_too_few_rated_texts_is_a_clear_error():
     with pytest.raises(S.SentimentError, match="4-5"):
         S.fit(NEG, [1] * len(NEG))
