@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from nlp.features import Rows, TextFeatures
-from nlp.text import default_stemmer, segments
+from nlp.text import Segmented, default_stemmer, segments
 
 MODEL_FILE = "model.npz"
 META_FILE = "metrics.json"
@@ -107,14 +107,15 @@ class ComplaintModel:
         stacked = sigmoid(z @ self.stack_coef + self.stack_intercept)
         return np.where(self.stacked, stacked, first[:, :k])
 
-    def scores(self, texts: list[str], ratings=None) -> np.ndarray:
+    def scores(self, texts: list[str], ratings=None, segmented: Segmented | None = None) -> np.ndarray:
         """Score per text and category, shape (n, len(categories)). ``ratings``: the star rating of each
-        text (1-5), or None where it has none (tweets, chats); without the list, none has one."""
+        text (1-5), or None where it has none (tweets, chats); without the list, none has one.
+        ``segmented``: a batch's ``Segmented`` shared with another model, so a text is segmented once."""
         if not texts:
             return np.zeros((0, len(self.categories)))
-        return self.second_stage(self.first_stage_of_texts(texts), ratings)
+        return self.second_stage(self.first_stage_of_texts(texts, segmented), ratings)
 
-    def first_stage_of_texts(self, texts: list[str]) -> np.ndarray:
+    def first_stage_of_texts(self, texts: list[str], segmented: Segmented | None = None) -> np.ndarray:
         """``first_stage`` of raw texts, each distinct text preprocessed and scored once.
 
         A text's first-stage row depends on that text alone (its rows of the sparse products, its own
@@ -132,7 +133,9 @@ class ComplaintModel:
                     todo.append(t)
         if not todo:
             return np.stack([memo[t] for t in index])[[index[t] for t in texts]]
-        fresh = self.first_stage([segments(t) for t in todo])
+        fresh = self.first_stage(
+            [segmented[t] for t in todo] if segmented is not None else [segments(t) for t in todo]
+        )
         if len(todo) == len(texts):  # all new and distinct: nothing to gather
             distinct = fresh
         else:

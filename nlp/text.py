@@ -279,6 +279,15 @@ def segments(text: str, stemmer: CachedStemmer | None = None) -> list[Segment]:
     return out
 
 
+class Segmented(dict):
+    """text -> ``segments(text)``, computed on first use: one batch's texts segmented once for every
+    model that reads them (the complaint model and the sentiment model of `suara classify`)."""
+
+    def __missing__(self, text: str) -> list[Segment]:
+        value = self[text] = segments(text)
+        return value
+
+
 def preprocess(text: str, stemmer: CachedStemmer | None = None) -> tuple[str, str]:
     """A text -> (normalized text for char n-grams, stemmed content words for word n-grams)."""
     parts = segments(text, stemmer)

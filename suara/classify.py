@@ -21,6 +21,7 @@ from nlp.dataset import load_labelled
 from nlp.evaluate import evaluate
 from nlp.offices import OfficeMatcher
 from nlp.sentiment import SentimentModel
+from nlp.text import Segmented
 from suara.config import DATA_DIR, MODELS_DIR, MPASPOR, ROOT, AppConfig
 from suara.store import Store, StoreError
 from suara.taxonomy import app_identifiers, load_taxonomy
@@ -137,7 +138,8 @@ def classify_pending(
         texts = batch.column(
             "text"
         ).to_pylist()  # title and text as the classifier reads them (the store's rule)
-        scores = model.scores(texts, batch.column("rating").to_pylist())
+        segmented = Segmented()  # each text segmented once, for the labels and the sentiment
+        scores = model.scores(texts, batch.column("rating").to_pylist(), segmented)
         decided = model.decide(scores) & scope(batch.column("app_id").to_pylist())
         rows, cols = np.nonzero(decided)
         labels = pa.table(
@@ -180,7 +182,7 @@ def classify_pending(
         store.save_model_labels(classified.append_column("seen", batch.column("seen")), labels, office_table)
         if scorer is not None:
             hashes = batch.column("content_hash").to_pylist()
-            save_sentiment(store, sentiment_rows(sentiment, ids, hashes, scorer.scores(texts)))
+            save_sentiment(store, sentiment_rows(sentiment, ids, hashes, scorer.scores(texts, segmented)))
         done += len(ids)
         if progress:
             progress(len(ids))

@@ -22,6 +22,7 @@ import numpy as np
 import pyarrow as pa
 
 from nlp import sentiment as nlp_sentiment
+from nlp.text import Segmented
 from suara.store import CLASSIFIED_TEXT, Store, utcnow
 
 MIN_RATED = 200  # rated reviews a store needs before `suara sentiment train` fits anything on them
@@ -49,14 +50,17 @@ class TextSentiment:
         self.model = model
         self._memo: dict[str, float] = {}
 
-    def scores(self, texts: list[str]) -> np.ndarray:
+    def scores(self, texts: list[str], segmented: Segmented | None = None) -> np.ndarray:
+        """``segmented``: the batch's segments shared with the complaint model (nlp/text.py)."""
         memo = self._memo
+        segmented = Segmented() if segmented is None else segmented
         distinct = list(dict.fromkeys(texts))
         todo = [t for t in distinct if t not in memo]
         if len(memo) + len(todo) > MEMO_MAX:  # full: start again, from this call's texts
             memo.clear()
             todo = distinct
-        fresh = dict(zip(todo, self.model.scores(todo).tolist(), strict=True)) if todo else {}
+        scored = self.model.scores_docs([segmented[t] for t in todo]).tolist()
+        fresh = dict(zip(todo, scored, strict=True))
         memo.update((t, score) for t, score in fresh.items() if len(t) <= MEMO_TEXT_CHARS)
         return np.array([fresh[t] if t in fresh else memo[t] for t in texts], dtype=float)
 
@@ -82,7 +86,10 @@ def save_sentiment(store: Store, rows: pa.Table) -> None:
     try:
         with store.transaction() as con:
             con.execute(
-                "INSERT OR REPLACE INTO feedback_sentiment SELECT feedback_id, sentiment, score, model_id, content_hash, "
+                "DELETE FROM feedback_sentiment WHERE feedback_id IN (SELECT feedback_id FROM _sentiment)"
+            )
+            con.execute(
+                "INSERT INTO feedback_sentiment SELECT feedback_id, sentiment, score, model_id, content_hash, "
                 "$now FROM _sentiment",
                 {"now": utcnow()},
             )
