@@ -125,6 +125,21 @@ def _quota_season(d: date) -> bool:
     return any(timedelta(days=-42) <= d - leb <= timedelta(days=3) for leb in LEBARAN)
 
 
+def draw_distinct(
+    rng: random.Random, items: list[str], cum: list[float], cuts: tuple[float, float]
+) -> list[str]:
+    """1, 2 or 3 distinct items (below ``cuts[0]``, below ``cuts[1]``, else), each drawn with the
+    cumulative weights ``cum``: the demo apps' complaints of a text."""
+    r = rng.random()
+    k = 1 if r < cuts[0] else 2 if r < cuts[1] else 3
+    out: list[str] = []
+    while len(out) < k:
+        c = items[bisect.bisect(cum, rng.random() * cum[-1])]
+        if c not in out:
+            out.append(c)
+    return out
+
+
 class _Gen:
     """One run: the seeded random source, the phrase banks and per-day tables."""
 
@@ -177,15 +192,7 @@ class _Gen:
 
     def pick_complaints(self, key: tuple) -> list[str]:
         """1-3 distinct complaints, drawn with the weights of this (payment, office, quota) context."""
-        rng, cum = self.rng, self.cum[key]
-        r = rng.random()
-        k = 1 if r < 0.70 else 2 if r < 0.93 else 3
-        out: list[str] = []
-        while len(out) < k:
-            c = self.complaints[bisect.bisect(cum, rng.random() * cum[-1])]
-            if c not in out:
-                out.append(c)
-        return out
+        return draw_distinct(self.rng, self.complaints, self.cum[key], (0.70, 0.93))
 
     def text(self, kind: str, cats: list[str], source: str) -> str:
         """[opener] fragment per category joined by fillers [closer] [fake PII]; tweets get a search term."""

@@ -171,15 +171,7 @@ class _AppGen(demo._Gen):
         return self._cum[stories]
 
     def pick(self, stories: tuple[Story, ...]) -> list[str]:
-        rng, cum = self.rng, self.cum(stories)
-        r = rng.random()
-        k = 1 if r < 0.72 else 2 if r < 0.94 else 3
-        out: list[str] = []
-        while len(out) < k:
-            c = self.complaints[bisect.bisect(cum, rng.random() * cum[-1])]
-            if c not in out:
-                out.append(c)
-        return out
+        return demo.draw_distinct(self.rng, self.complaints, self.cum(stories), (0.72, 0.94))
 
 
 def generate_app(
