@@ -80,7 +80,8 @@ def report(
         ReportLang, typer.Option("--lang", help="Language: id (Bahasa Indonesia, default) or en.")
     ] = ReportLang.id,
     app_key: Annotated[
-        str | None, typer.Option("--app", help="One app (a key of [apps.*] in suara.toml); default: all.")
+        str | None,
+        typer.Option("--app", help="One app (a key of [apps.*] in suara.toml, or its name); default: all."),
     ] = None,
     db: DbOption = None,
     config: ConfigOption = None,
@@ -104,11 +105,13 @@ def report(
     with read_connection(s.db_path):
         pass  # a damaged or newer database says so here, in one line, before any work
     names = {a.key: a.name for a in s.apps}
+    if app_key is not None and app_key not in names:  # a display name ("Mobile JKN") names its key too
+        app_key = next((key for key, name in names.items() if name.casefold() == app_key.casefold()), app_key)
     try:
         data = build(s.db_path, first_day, lang=lang.value, app=app_key, app_name=names.get(app_key or ""))
     except NoData:
         first, last = data_span(s.db_path)
-        where = f" for app {app_key}" if app_key else ""
+        where = f" for app {app_key} (configured: {', '.join(names)})" if app_key else ""
         held = f"the database holds {first:%Y-%m} to {last:%Y-%m}" if last else "the database is empty"
         raise UserError(
             f"--month {month}: no feedback{where} in that month ({held}); pick another month"

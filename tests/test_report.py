@@ -175,6 +175,22 @@ def test_report_in_english(demo_db, tmp_path):
     assert "[EMAIL]" in text and EMAIL not in text
 
 
+def test_an_app_by_its_name_or_an_unknown_app(demo_db, tmp_path):
+    db, month = demo_db
+    by_key, by_name = tmp_path / "key.pdf", tmp_path / "name.pdf"
+    assert (
+        cli("report", "--month", f"{month:%Y-%m}", "--out", by_key, "--app", "mpaspor", "--db", db).exit_code
+        == 0
+    )
+    res = cli("report", "--month", f"{month:%Y-%m}", "--out", by_name, "--app", "m-paspor", "--db", db)
+    assert res.exit_code == 0, res.output
+    assert flat(pdf_text(by_name)[1]) == flat(pdf_text(by_key)[1])
+    run = suara(
+        "report", "--month", f"{month:%Y-%m}", "--out", tmp_path / "x.pdf", "--app", "jkn", "--db", db
+    )
+    assert_one_line_error(run, code=1, mentions=["for app jkn", "configured: mpaspor"])
+
+
 def test_a_month_without_feedback_is_refused_and_writes_nothing(demo_db, tmp_path):
     db, month = demo_db
     out = tmp_path / "kosong.pdf"

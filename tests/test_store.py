@@ -23,6 +23,16 @@ def test_migrates_from_empty(store):
         assert name in tables
 
 
+@pytest.mark.parametrize("name", ["s.duckdb", "title.duckdb", "text.db"])
+def test_any_file_name_migrates_and_stores(tmp_path, name):
+    """DuckDB names a file's catalog after its stem: no migration may read as one (`s.regexp_replace`)."""
+    with Store(tmp_path / name) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        store.upsert_feedback(make_records(3))
+        keys = store.con.execute("SELECT count(dup_key) FROM feedback").fetchone()[0]
+    assert keys == 3
+
+
 def test_upgrades_a_file_from_the_previous_version(db_path):
     con = duckdb.connect(str(db_path))
     con.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP)")
