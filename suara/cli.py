@@ -72,6 +72,7 @@ def status(db: DbOption = None, config: ConfigOption = None) -> None:
     Reads only (a read-only connection): works on a read-only data directory too.
     """
     from suara.overview import status as read_status
+    from suara.store import trained_at
 
     st = read_status(settings(db, config).db_path)
     out.print(f"database: {st['db']} (schema version {st['schema_version']})")
@@ -87,7 +88,8 @@ def status(db: DbOption = None, config: ConfigOption = None) -> None:
     if model:
         macro = model["metrics"].get("macro_f1_headline")
         extra = f", headline macro-F1 {macro:.3f} on validation" if isinstance(macro, int | float) else ""
-        out.print(f"model in use: {model['version']} (trained {model['created_at']:%Y-%m-%d %H:%M}{extra})")
+        when = f"trained {trained_at(model):%Y-%m-%d %H:%M}, registered {model['created_at']:%Y-%m-%d %H:%M}"
+        out.print(f"model in use: {model['version']} ({when}{extra})")
         if model["metrics"].get("sources"):
             from suara.training import describe_sources
 

@@ -120,6 +120,15 @@ def current_model(con: duckdb.DuckDBPyConnection) -> dict | None:
     }
 
 
+def trained_at(model: dict) -> datetime:
+    """When a model (a ``current_model`` dict) was trained, as its metrics say; else when it was registered
+    (a model's files can be registered long after the training, e.g. a shipped one)."""
+    try:
+        return datetime.fromisoformat(model["metrics"]["trained_at"]).replace(tzinfo=None)
+    except (KeyError, TypeError, ValueError):
+        return model["created_at"]
+
+
 def _newer_message(path: Path, version: int) -> str:
     return (
         f"database {path} has schema version {version}, newer than this Suara understands "

@@ -95,6 +95,21 @@ def test_status_shows_counts_and_runs(tmp_path, db_path):
     assert "play_store" in result.output and "7" in result.output and "import" in result.output
 
 
+def test_status_tells_when_the_model_was_trained_and_registered(db_path):
+    import json
+
+    from suara.classify import ensure_registered, resolve_model_dir
+    from suara.store import Store
+
+    model = resolve_model_dir(None)
+    trained = json.loads((model / "metrics.json").read_text())["metrics"]["trained_at"][:16].replace("T", " ")
+    with Store(db_path) as store:
+        ensure_registered(store, model)
+    result = run("status", "--db", db_path)
+    assert result.exit_code == 0, result.output
+    assert f"(trained {trained}, registered " in " ".join(result.output.split())
+
+
 def test_status_on_a_missing_database_exits_2(tmp_path):
     result = run("status", "--db", tmp_path / "none.duckdb")
     assert result.exit_code == 2 and "does not exist yet" in result.output

@@ -7,8 +7,6 @@ written in the page's language, in the tables too.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import pandas as pd
 import streamlit as st
 
@@ -16,6 +14,7 @@ from dashboard import common
 from dashboard.i18n import dec, num, t
 from dashboard.texts import TEXTS
 from nlp.pii import mask
+from suara.store import trained_at
 
 COUNTS = ("seconds", "fetched", "new", "updated", "skipped", "errors")  # shown as the language writes them
 STATUS_COLORS = {"success": "green", "failed": "red", "running": "blue"}
@@ -86,14 +85,6 @@ def metrics_view(metrics: dict) -> None:
     if rest:
         with st.expander(t("other_metrics")):
             st.json(rest)
-
-
-def trained_at(model: dict) -> datetime:
-    """When the model was trained (its metrics say), else when it was registered."""
-    try:
-        return datetime.fromisoformat(model["metrics"]["trained_at"]).replace(tzinfo=None)
-    except (KeyError, TypeError, ValueError):
-        return model["created_at"]
 
 
 def model_section() -> None:
