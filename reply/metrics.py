@@ -97,20 +97,25 @@ def unanswered_queue(
     return _exec(
         con,
         f"""
-        WITH cats AS (
-            SELECT feedback_id, string_agg(category, ',' ORDER BY category) AS categories,
-                   bool_or(list_contains($headline, category)) AS headline
-            FROM effective_labels GROUP BY 1
+        WITH ranked AS (  -- the order on narrow columns first; the texts and categories of the top rows only
+            SELECT f.id, coalesce(f.rating, 3) <= 2 AS low, f.created_at,
+                   f.id IN (SELECT feedback_id FROM effective_labels WHERE list_contains($headline, category))
+                       AS headline
+            FROM feedback f
+            WHERE ({cond}) AND {ONCE} AND NOT {ANSWERED} AND list_contains($sources, f.source)
+              AND f.id NOT IN (SELECT feedback_id FROM replies WHERE state IN ('draft', 'approved', 'sending', 'sent'))
+            ORDER BY low DESC, headline DESC, f.created_at DESC, f.id
+            LIMIT $limit
         )
         SELECT f.id, f.source, f.app_id, f.native_id, f.created_at, f.rating, f.app_version, f.title,
-               f.text, f.url, c.categories, coalesce(c.headline, false) AS headline,
+               f.text, f.url,
+               (SELECT string_agg(e.category, ',' ORDER BY e.category) FROM effective_labels e
+                WHERE e.feedback_id = f.id) AS categories,
+               r.headline,
                f.created_at >= $window_start AS in_api_window,
                f.source = 'app_store' AND {FEED_ID.format(t="f")} AS feed_only
-        FROM feedback f LEFT JOIN cats c ON c.feedback_id = f.id
-        WHERE ({cond}) AND {ONCE} AND NOT {ANSWERED} AND list_contains($sources, f.source)
-          AND f.id NOT IN (SELECT feedback_id FROM replies WHERE state IN ('draft', 'approved', 'sending', 'sent'))
-        ORDER BY coalesce(f.rating, 3) <= 2 DESC, coalesce(c.headline, false) DESC, f.created_at DESC, f.id
-        LIMIT $limit
+        FROM ranked r JOIN feedback f ON f.id = r.id
+        ORDER BY r.low DESC, r.headline DESC, r.created_at DESC, r.id
         """,
         {
             **(params or {}),
