@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from nlp.features import Rows, TextFeatures
-from nlp.text import Segmented, default_stemmer, segments
+from nlp.text import Segmented, default_stemmer
 
 MODEL_FILE = "model.npz"
 META_FILE = "metrics.json"
@@ -133,9 +133,8 @@ class ComplaintModel:
                     todo.append(t)
         if not todo:
             return np.stack([memo[t] for t in index])[[index[t] for t in texts]]
-        fresh = self.first_stage(
-            [segmented[t] for t in todo] if segmented is not None else [segments(t) for t in todo]
-        )
+        segmented = Segmented() if segmented is None else segmented
+        fresh = self.first_stage([segmented[t] for t in todo])
         if len(todo) == len(texts):  # all new and distinct: nothing to gather
             distinct = fresh
         else:
