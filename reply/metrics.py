@@ -106,15 +106,17 @@ def unanswered_queue(
               AND f.id NOT IN (SELECT feedback_id FROM replies WHERE state IN ('draft', 'approved', 'sending', 'sent'))
             ORDER BY low DESC, headline DESC, f.created_at DESC, f.id
             LIMIT $limit
+        ),
+        cats AS (  -- the top rows' categories only (a correlated subquery aggregated every text's labels)
+            SELECT e.feedback_id, string_agg(e.category, ',' ORDER BY e.category) AS categories
+            FROM effective_labels e WHERE e.feedback_id IN (SELECT id FROM ranked) GROUP BY 1
         )
         SELECT f.id, f.source, f.app_id, f.native_id, f.created_at, f.rating, f.app_version, f.title,
-               f.text, f.url,
-               (SELECT string_agg(e.category, ',' ORDER BY e.category) FROM effective_labels e
-                WHERE e.feedback_id = f.id) AS categories,
+               f.text, f.url, c.categories,
                r.headline,
                f.created_at >= $window_start AS in_api_window,
                f.source = 'app_store' AND {FEED_ID.format(t="f")} AS feed_only
-        FROM ranked r JOIN feedback f ON f.id = r.id
+        FROM ranked r JOIN feedback f ON f.id = r.id LEFT JOIN cats c ON c.feedback_id = r.id
         ORDER BY r.low DESC, r.headline DESC, r.created_at DESC, r.id
         """,
         {
