@@ -23,6 +23,10 @@ from reply.twins import FEED_ID, TWINNED
 ANSWERED = "(coalesce(trim(f.reply_text), '') <> '')"
 DELAY_H = "(epoch(f.replied_at) - epoch(f.created_at)) / 3600.0"
 ONCE = f"f.id NOT IN {TWINNED}"  # one review read by both App Store sources counts once
+# A twin is an App Store Connect review (a non-numeric id, reply.twins): without any, no review has one.
+_API_REVIEWS = (
+    "SELECT 1 FROM feedback WHERE source = 'app_store' AND NOT regexp_full_match(native_id, '[0-9]+') LIMIT 1"
+)
 API_WINDOW = timedelta(days=7)
 REPLYABLE_SOURCES = ("play_store", "app_store")  # through the stores' APIs
 QUEUE_SOURCES = (*REPLYABLE_SOURCES, "twitter")  # X replies are out of scope: the page links the tweet
@@ -40,6 +44,12 @@ def _exec(con: duckdb.DuckDBPyConnection, sql: str, params: dict):
     return con.execute(sql, used)
 
 
+def _once(con: duckdb.DuckDBPyConnection) -> str:
+    """``ONCE``, or ``true`` where the store holds no App Store Connect review (then no feed review has a
+    twin): the anti-join over every text costs more than the rest of a figure (issue 18)."""
+    return ONCE if con.execute(_API_REVIEWS).fetchall() else "true"
+
+
 def summary(con: duckdb.DuckDBPyConnection, cond: str = "true", params: dict | None = None) -> dict:
     """n, answered, share answered, median and 90th-percentile delay (hours) of the filtered feedback."""
     n, answered, median, p90 = _exec(
@@ -48,7 +58,7 @@ def summary(con: duckdb.DuckDBPyConnection, cond: str = "true", params: dict | N
         SELECT count(*), count(*) FILTER (WHERE {ANSWERED}),
                median({DELAY_H}) FILTER (WHERE {ANSWERED} AND f.replied_at >= f.created_at),
                quantile_cont({DELAY_H}, 0.9) FILTER (WHERE {ANSWERED} AND f.replied_at >= f.created_at)
-        FROM feedback f WHERE ({cond}) AND {ONCE}
+        FROM feedback f WHERE ({cond}) AND {_once(con)}
         """,
         params or {},
     ).fetchall()[0]
@@ -76,7 +86,7 @@ def breakdown(
                count(*) FILTER (WHERE {ANSWERED}) AS answered,
                count(*) FILTER (WHERE {ANSWERED}) / count(*) AS share,
                median({DELAY_H}) FILTER (WHERE {ANSWERED} AND f.replied_at >= f.created_at) AS median_hours
-        FROM feedback f {join} WHERE ({cond}) AND {ONCE}
+        FROM feedback f {join} WHERE ({cond}) AND {_once(con)}
         GROUP BY 1 ORDER BY {"1 DESC" if dimension == "month" else "n DESC, 1"}
         """,
         params or {},
@@ -102,7 +112,7 @@ def unanswered_queue(
                    f.id IN (SELECT feedback_id FROM effective_labels WHERE list_contains($headline, category))
                        AS headline
             FROM feedback f
-            WHERE ({cond}) AND {ONCE} AND NOT {ANSWERED} AND list_contains($sources, f.source)
+            WHERE ({cond}) AND {_once(con)} AND NOT {ANSWERED} AND list_contains($sources, f.source)
               AND f.id NOT IN (SELECT feedback_id FROM replies WHERE state IN ('draft', 'approved', 'sending', 'sent'))
             ORDER BY low DESC, headline DESC, f.created_at DESC, f.id
             LIMIT $limit
