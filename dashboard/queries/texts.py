@@ -45,8 +45,10 @@ def texts(
     page: int = 1,
     page_size: int = 20,
     sort: str = "newest",
+    known_total: int | None = None,
 ) -> tuple[int, pd.DataFrame]:
-    """One page of the texts behind a view in ``SORTS[sort]`` order, and how many there are in all.
+    """One page of the texts behind a view in ``SORTS[sort]`` order, and how many there are in all
+    (``known_total`` where the caller has counted them already: the count query is skipped).
 
     ``score`` is the label's score for ``category`` (1.0 for an analyst's label); ``categories`` lists
     the item's effective categories (NULL: none).
@@ -63,7 +65,10 @@ def texts(
         params["office"] = office
     order = SORTS[sort]
     with connect(db) as con:
-        total = run(con, f"SELECT count(*) FROM feedback f WHERE {cond}", params).fetchone()[0]
+        if known_total is None:
+            total = run(con, f"SELECT count(*) FROM feedback f WHERE {cond}", params).fetchone()[0]
+        else:
+            total = known_total
         rows = frame(
             con,
             f"""

@@ -90,7 +90,9 @@ def render() -> None:
     )
     key = f"text_page_{category}_{search}"
     shown = common.shown_page(key)  # the count and the page in one fetch (one count query, not two)
-    total, rows = common.fetch("texts", f, category, search or None, None, shown, PAGE_SIZE)
+    # without a search the texts are the category's, counted already (d["n"])
+    known = None if search else d["n"]
+    total, rows = common.fetch("texts", f, category, search or None, None, shown, PAGE_SIZE, "newest", known)
     pages = max(1, math.ceil(total / PAGE_SIZE))
     top = st.columns([3, 2], vertical_alignment="center")
     top[0].caption(t("texts_count", n=num(total)))
@@ -98,7 +100,9 @@ def render() -> None:
         page = st.pagination(pages, key=key) if pages > 1 else 1
     if total:
         if page != shown:
-            _, rows = common.fetch("texts", f, category, search or None, None, page, PAGE_SIZE)
+            _, rows = common.fetch(
+                "texts", f, category, search or None, None, page, PAGE_SIZE, "newest", known
+            )
         common.text_cards(rows, score=True)
     else:
         st.info(t("no_texts"))
