@@ -44,13 +44,20 @@ def _exec(con: duckdb.DuckDBPyConnection, sql: str, params: dict):
     return con.execute(sql, used)
 
 
-def _once(con: duckdb.DuckDBPyConnection) -> str:
+def once(con: duckdb.DuckDBPyConnection) -> str:
     """``ONCE``, or ``true`` where the store holds no App Store Connect review (then no feed review has a
-    twin): the anti-join over every text costs more than the rest of a figure (issue 18)."""
+    twin): the anti-join over every text costs more than the rest of a figure (issue 18). A caller
+    running several figures on one connection may ask once and pass it on (``counted_once``)."""
     return ONCE if con.execute(_API_REVIEWS).fetchall() else "true"
 
 
-def summary(con: duckdb.DuckDBPyConnection, cond: str = "true", params: dict | None = None) -> dict:
+def summary(
+    con: duckdb.DuckDBPyConnection,
+    cond: str = "true",
+    params: dict | None = None,
+    *,
+    counted_once: str | None = None,
+) -> dict:
     """n, answered, share answered, median and 90th-percentile delay (hours) of the filtered feedback."""
     n, answered, median, p90 = _exec(
         con,
@@ -58,7 +65,7 @@ def summary(con: duckdb.DuckDBPyConnection, cond: str = "true", params: dict | N
         SELECT count(*), count(*) FILTER (WHERE {ANSWERED}),
                median({DELAY_H}) FILTER (WHERE {ANSWERED} AND f.replied_at >= f.created_at),
                quantile_cont({DELAY_H}, 0.9) FILTER (WHERE {ANSWERED} AND f.replied_at >= f.created_at)
-        FROM feedback f WHERE ({cond}) AND {_once(con)}
+        FROM feedback f WHERE ({cond}) AND {counted_once or once(con)}
         """,
         params or {},
     ).fetchall()[0]
@@ -72,7 +79,12 @@ def summary(con: duckdb.DuckDBPyConnection, cond: str = "true", params: dict | N
 
 
 def breakdown(
-    con: duckdb.DuckDBPyConnection, dimension: str, cond: str = "true", params: dict | None = None
+    con: duckdb.DuckDBPyConnection,
+    dimension: str,
+    cond: str = "true",
+    params: dict | None = None,
+    *,
+    counted_once: str | None = None,
 ) -> pd.DataFrame:
     """One row per value of ``dimension`` (source, app, rating, month, category): n, answered, share,
     median delay in hours. By category a review counts once in each of its categories."""
@@ -86,7 +98,7 @@ def breakdown(
                count(*) FILTER (WHERE {ANSWERED}) AS answered,
                count(*) FILTER (WHERE {ANSWERED}) / count(*) AS share,
                median({DELAY_H}) FILTER (WHERE {ANSWERED} AND f.replied_at >= f.created_at) AS median_hours
-        FROM feedback f {join} WHERE ({cond}) AND {_once(con)}
+        FROM feedback f {join} WHERE ({cond}) AND {counted_once or once(con)}
         GROUP BY 1 ORDER BY {"1 DESC" if dimension == "month" else "n DESC, 1"}
         """,
         params or {},
@@ -100,6 +112,8 @@ def unanswered_queue(
     cond: str = "true",
     params: dict | None = None,
     limit: int = 20,
+    *,
+    counted_once: str | None = None,
 ) -> pd.DataFrame:
     """The unanswered reviews of the stores one can reply on, and tweets (to open), most urgent first
     (see the module doc),
@@ -112,7 +126,7 @@ def unanswered_queue(
                    f.id IN (SELECT feedback_id FROM effective_labels WHERE list_contains($headline, category))
                        AS headline
             FROM feedback f
-            WHERE ({cond}) AND {_once(con)} AND NOT {ANSWERED} AND list_contains($sources, f.source)
+            WHERE ({cond}) AND {counted_once or once(con)} AND NOT {ANSWERED} AND list_contains($sources, f.source)
               AND f.id NOT IN (SELECT feedback_id FROM replies WHERE state IN ('draft', 'approved', 'sending', 'sent'))
             ORDER BY low DESC, headline DESC, f.created_at DESC, f.id
             LIMIT $limit
