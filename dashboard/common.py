@@ -130,6 +130,13 @@ def require_data() -> None:
 
 
 # -- texts ---------------------------------------------------------------------------------------
+def shown_page(key: str) -> int:
+    """The page the ``st.pagination`` widget ``key`` shows (1 before it is used): the texts of that page
+    are fetched with their count in one call, before the widget that needs the count is drawn."""
+    value = st.session_state.get(key)
+    return value if isinstance(value, int) and value >= 1 else 1
+
+
 def text_cards(rows: pd.DataFrame, score: bool = False, all_categories: bool = False) -> None:
     """One bordered card per text: date, source, rating, version, (likes), (score), link; then the text
     and its categories (``all_categories``: "no category" too, where it has none)."""

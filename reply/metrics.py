@@ -23,6 +23,10 @@ from reply.twins import FEED_ID, TWINNED
 ANSWERED = "(coalesce(trim(f.reply_text), '') <> '')"
 DELAY_H = "(epoch(f.replied_at) - epoch(f.created_at)) / 3600.0"
 ONCE = f"f.id NOT IN {TWINNED}"  # one review read by both App Store sources counts once
+# A twin is an App Store Connect review (a non-numeric id, reply.twins): without any, no review has one.
+_API_REVIEWS = (
+    "SELECT 1 FROM feedback WHERE source = 'app_store' AND NOT regexp_full_match(native_id, '[0-9]+') LIMIT 1"
+)
 API_WINDOW = timedelta(days=7)
 REPLYABLE_SOURCES = ("play_store", "app_store")  # through the stores' APIs
 QUEUE_SOURCES = (*REPLYABLE_SOURCES, "twitter")  # X replies are out of scope: the page links the tweet
@@ -40,7 +44,20 @@ def _exec(con: duckdb.DuckDBPyConnection, sql: str, params: dict):
     return con.execute(sql, used)
 
 
-def summary(con: duckdb.DuckDBPyConnection, cond: str = "true", params: dict | None = None) -> dict:
+def once(con: duckdb.DuckDBPyConnection) -> str:
+    """``ONCE``, or ``true`` where the store holds no App Store Connect review (then no feed review has a
+    twin): the anti-join over every text costs more than the rest of a figure (issue 18). A caller
+    running several figures on one connection may ask once and pass it on (``counted_once``)."""
+    return ONCE if con.execute(_API_REVIEWS).fetchall() else "true"
+
+
+def summary(
+    con: duckdb.DuckDBPyConnection,
+    cond: str = "true",
+    params: dict | None = None,
+    *,
+    counted_once: str | None = None,
+) -> dict:
     """n, answered, share answered, median and 90th-percentile delay (hours) of the filtered feedback."""
     n, answered, median, p90 = _exec(
         con,
@@ -48,7 +65,7 @@ def summary(con: duckdb.DuckDBPyConnection, cond: str = "true", params: dict | N
         SELECT count(*), count(*) FILTER (WHERE {ANSWERED}),
                median({DELAY_H}) FILTER (WHERE {ANSWERED} AND f.replied_at >= f.created_at),
                quantile_cont({DELAY_H}, 0.9) FILTER (WHERE {ANSWERED} AND f.replied_at >= f.created_at)
-        FROM feedback f WHERE ({cond}) AND {ONCE}
+        FROM feedback f WHERE ({cond}) AND {counted_once or once(con)}
         """,
         params or {},
     ).fetchall()[0]
@@ -62,7 +79,12 @@ def summary(con: duckdb.DuckDBPyConnection, cond: str = "true", params: dict | N
 
 
 def breakdown(
-    con: duckdb.DuckDBPyConnection, dimension: str, cond: str = "true", params: dict | None = None
+    con: duckdb.DuckDBPyConnection,
+    dimension: str,
+    cond: str = "true",
+    params: dict | None = None,
+    *,
+    counted_once: str | None = None,
 ) -> pd.DataFrame:
     """One row per value of ``dimension`` (source, app, rating, month, category): n, answered, share,
     median delay in hours. By category a review counts once in each of its categories."""
@@ -76,7 +98,7 @@ def breakdown(
                count(*) FILTER (WHERE {ANSWERED}) AS answered,
                count(*) FILTER (WHERE {ANSWERED}) / count(*) AS share,
                median({DELAY_H}) FILTER (WHERE {ANSWERED} AND f.replied_at >= f.created_at) AS median_hours
-        FROM feedback f {join} WHERE ({cond}) AND {ONCE}
+        FROM feedback f {join} WHERE ({cond}) AND {counted_once or once(con)}
         GROUP BY 1 ORDER BY {"1 DESC" if dimension == "month" else "n DESC, 1"}
         """,
         params or {},
@@ -90,6 +112,8 @@ def unanswered_queue(
     cond: str = "true",
     params: dict | None = None,
     limit: int = 20,
+    *,
+    counted_once: str | None = None,
 ) -> pd.DataFrame:
     """The unanswered reviews of the stores one can reply on, and tweets (to open), most urgent first
     (see the module doc),
@@ -102,19 +126,21 @@ def unanswered_queue(
                    f.id IN (SELECT feedback_id FROM effective_labels WHERE list_contains($headline, category))
                        AS headline
             FROM feedback f
-            WHERE ({cond}) AND {ONCE} AND NOT {ANSWERED} AND list_contains($sources, f.source)
+            WHERE ({cond}) AND {counted_once or once(con)} AND NOT {ANSWERED} AND list_contains($sources, f.source)
               AND f.id NOT IN (SELECT feedback_id FROM replies WHERE state IN ('draft', 'approved', 'sending', 'sent'))
             ORDER BY low DESC, headline DESC, f.created_at DESC, f.id
             LIMIT $limit
+        ),
+        cats AS (  -- the top rows' categories only (a correlated subquery aggregated every text's labels)
+            SELECT e.feedback_id, string_agg(e.category, ',' ORDER BY e.category) AS categories
+            FROM effective_labels e WHERE e.feedback_id IN (SELECT id FROM ranked) GROUP BY 1
         )
         SELECT f.id, f.source, f.app_id, f.native_id, f.created_at, f.rating, f.app_version, f.title,
-               f.text, f.url,
-               (SELECT string_agg(e.category, ',' ORDER BY e.category) FROM effective_labels e
-                WHERE e.feedback_id = f.id) AS categories,
+               f.text, f.url, c.categories,
                r.headline,
                f.created_at >= $window_start AS in_api_window,
                f.source = 'app_store' AND {FEED_ID.format(t="f")} AS feed_only
-        FROM ranked r JOIN feedback f ON f.id = r.id
+        FROM ranked r JOIN feedback f ON f.id = r.id LEFT JOIN cats c ON c.feedback_id = r.id
         ORDER BY r.low DESC, r.headline DESC, r.created_at DESC, r.id
         """,
         {

@@ -17,7 +17,7 @@ the overview page's whole workload). They are split along what they read:
 """
 
 from dashboard.queries.base import NOT_COMPLAINTS, UNCATEGORIZED, where
-from dashboard.queries.breakdowns import alerts, category_counts, framework_counts, offices
+from dashboard.queries.breakdowns import alerts, category_counts, frameworks, offices
 from dashboard.queries.compare import compare
 from dashboard.queries.pipeline import human_label_counts, models, review_queue, runs
 from dashboard.queries.ratings import rating_trends, release_marks
@@ -40,7 +40,7 @@ __all__ = [
     "data_range",
     "export_rows",
     "filter_options",
-    "framework_counts",
+    "frameworks",
     "human_label_counts",
     "models",
     "offices",

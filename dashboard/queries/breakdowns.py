@@ -87,25 +87,59 @@ def alerts(db: str | Path, f: Filters, limit: int = 200) -> pd.DataFrame:
 
 
 # -- Kerangka e-government ---------------------------------------------------------------------------
-def framework_counts(db: str | Path, f: Filters, mapping: dict[str, str]) -> tuple[int, pd.DataFrame]:
-    """Distinct feedback per framework element, given a category -> element mapping (from the taxonomy):
-    a text with two categories of the same element counts once. Returns (feedback in view, per element)."""
+def frameworks(
+    db: str | Path, f: Filters, mappings: dict[str, dict[str, str]]
+) -> tuple[int, dict[str, pd.DataFrame], pd.DataFrame]:
+    """The Kerangka page in one scan: (feedback in view, per framework its elements' distinct feedback,
+    feedback per category of the mappings). ``mappings`` is framework -> {category: element} (from
+    the taxonomy); a text with two categories of the same element counts once in it.
+
+    SQL folds each text's categories into a bit mask (one aggregate over the labels in view) and
+    counts the texts per mask, a few hundred rows; the elements and categories are summed from those
+    here (before: the feedback joined to its labels three times, issue 18). A text holds a category
+    once in ``effective_labels``, so a category's texts are its labels."""
+    cats = sorted({c for mapping in mappings.values() for c in mapping})
+    if len(cats) > 64:
+        raise ValueError(f"{len(cats)} categories do not fit a 64-bit mask")
     cond, params = where(f)
-    params.update(cats=list(mapping), elements=list(mapping.values()))
+    params["cats"] = cats
     with connect(db) as con:
-        total = run(con, f"SELECT count(*) FROM feedback f WHERE {cond}", params).fetchone()[0]
-        per_element = frame(
+        masks = frame(
             con,
             f"""
-            WITH m AS (SELECT unnest($cats) AS category, unnest($elements) AS element)
-            SELECT m.element, count(DISTINCT l.feedback_id) AS n
-            FROM feedback f JOIN effective_labels l ON l.feedback_id = f.id JOIN m ON m.category = l.category
-            WHERE {cond}
-            GROUP BY 1 ORDER BY 1
+            WITH m AS (SELECT unnest($cats) AS category, generate_subscripts($cats, 1) - 1 AS bit),
+            per AS (
+                SELECT bit_or(1::UBIGINT << m.bit) AS mask
+                FROM effective_labels l JOIN m ON m.category = l.category
+                WHERE l.feedback_id IN (SELECT f.id FROM feedback f WHERE {cond})
+                GROUP BY l.feedback_id
+            )
+            SELECT mask, count(*) AS n FROM per GROUP BY 1
             """,
             params,
         )
-    return total, per_element
+        total = run(con, f"SELECT count(*) FROM feedback f WHERE {cond}", params).fetchone()[0]
+    mask_n = [(int(m), int(n)) for m, n in zip(masks["mask"], masks["n"], strict=True)]
+    bit = {c: 1 << i for i, c in enumerate(cats)}
+
+    def texts(wanted: int) -> int:
+        return sum(n for m, n in mask_n if m & wanted)
+
+    per_framework = {}
+    for name, mapping in mappings.items():
+        members: dict[str, int] = {}
+        for category, element in mapping.items():
+            if element is not None:
+                members[element] = members.get(element, 0) | bit[category]
+        rows = [(e, texts(members[e])) for e in sorted(members)]
+        per_framework[name] = pd.DataFrame([r for r in rows if r[1]], columns=["element", "n"]).astype(
+            {"n": "int64"}
+        )
+    counts = [(c, texts(bit[c])) for c in cats]
+    per_category = pd.DataFrame(
+        sorted((r for r in counts if r[1]), key=lambda r: (-r[1], r[0])), columns=["category", "n"]
+    ).astype({"n": "int64"})
+    return total, per_framework, per_category
 
 
 def category_counts(db: str | Path, f: Filters) -> pd.DataFrame:

@@ -28,14 +28,28 @@ APP_COLUMNS = ("app_id", "n", "rated", "avg_rating", "complaints", "complaint_sh
 CATEGORY_COLUMNS = ("app_id", "category", "n", "total", "share")
 Scope = tuple[tuple[str, tuple[str, ...]], ...]  # (app_id, its categories), one per compared app
 
-_SCOPED = """
+# One statement, one scan: the picked feedback and its scoped labels are materialised once and read
+# three times (per app; its complaints; per shared category). Before, two statements each joined the
+# labels, and the first joined the picked rows back to feedback by id (issue 18).
+_FIGURES = """
     WITH scope AS (SELECT unnest($scope_apps) AS app_id, unnest($scope_cats) AS category),
-    picked AS (SELECT f.id, f.app_id FROM feedback f WHERE {cond} AND list_contains($apps, f.app_id)),
-    labelled AS (
+    picked AS MATERIALIZED (
+        SELECT f.id, f.app_id, f.rating FROM feedback f WHERE {cond} AND list_contains($apps, f.app_id)
+    ),
+    labelled AS MATERIALIZED (
         SELECT DISTINCT p.id, p.app_id, l.category FROM picked p
         JOIN effective_labels l ON l.feedback_id = p.id
         JOIN scope s ON s.app_id = p.app_id AND s.category = l.category
     )
+    SELECT 'app' AS kind, app_id, NULL AS category, count(*) AS n, count(rating) AS rated,
+           avg(rating) AS avg_rating
+    FROM picked GROUP BY app_id
+    UNION ALL
+    SELECT 'complaints', app_id, NULL, count(DISTINCT id), NULL, NULL FROM labelled
+    WHERE NOT list_contains($not_complaints, category) GROUP BY app_id
+    UNION ALL
+    SELECT 'category', app_id, category, count(*), NULL, NULL FROM labelled
+    WHERE list_contains($shared, category) GROUP BY app_id, category
 """
 
 
@@ -68,33 +82,24 @@ def compare(db: str | Path, f: Filters, scope: Scope) -> tuple[pd.DataFrame, pd.
         "shared": shared(scope),
     }
     with connect(db) as con:
-        apps = frame(
-            con,
-            _SCOPED.format(cond=cond)
-            + """
-            SELECT f.app_id, count(*) AS n, count(f.rating) AS rated, avg(f.rating) AS avg_rating,
-                   count(*) FILTER (WHERE f.id IN (
-                       SELECT id FROM labelled WHERE NOT list_contains($not_complaints, category))) AS complaints
-            FROM feedback f JOIN picked p ON p.id = f.id
-            GROUP BY 1 ORDER BY n DESC, 1
-            """,
-            params,
-        )
-        cats = frame(
-            con,
-            _SCOPED.format(cond=cond)
-            + """
-            SELECT app_id, category, count(*) AS n FROM labelled
-            WHERE list_contains($shared, category) GROUP BY 1, 2
-            """,
-            params,
-        )
+        figures = frame(con, _FIGURES.format(cond=cond), params)
         replies = metrics.breakdown(
             con,
             "app",
             f"{cond} AND list_contains($apps, f.app_id) AND list_contains($replyable, f.source)",
             {**params, "replyable": list(metrics.REPLYABLE_SOURCES)},
         )
+    kind = figures.pop("kind")
+    complaints = figures[kind == "complaints"].set_index("app_id")["n"]
+    apps = (
+        figures[kind == "app"]
+        .drop(columns="category")
+        .astype({"n": "int64", "rated": "int64", "avg_rating": "float64"})
+        .sort_values(["n", "app_id"], ascending=[False, True])
+        .reset_index(drop=True)
+    )
+    apps["complaints"] = apps["app_id"].map(complaints).fillna(0).astype("int64")
+    cats = figures[kind == "category"][["app_id", "category", "n"]]
     apps["complaint_share"] = apps["complaints"] / apps["n"]
     replies = replies.rename(columns={"value": "app_id", "n": "store_n", "share": "response_rate"})[
         ["app_id", "store_n", "answered", "response_rate", "median_hours"]

@@ -42,32 +42,38 @@ def rating_trends(db: str | Path, f: Filters) -> dict:
     (app_version, first_seen, n); ``summary``: rated, average, and texts per sentiment."""
     cond, params = where(f)
     with connect(db) as con:
-        days = frame(
+        # one scan: per day, star, source and sentiment, the texts and those with a complaint; the
+        # days, the stars and the sentiment per source are sums of it (three scans before, issue 18)
+        cells = frame(
             con,
             f"""
-            SELECT {_DAY} AS day, count(*) AS total, count(f.rating) AS rated,
+            SELECT {_DAY} AS day, f.rating, f.source, s.sentiment, count(*) AS n,
                    count(*) FILTER (WHERE f.id IN (SELECT feedback_id FROM effective_labels
                                                    WHERE NOT list_contains($not, category))) AS complaints
-            FROM feedback f WHERE {cond} GROUP BY 1
+            FROM feedback f LEFT JOIN feedback_sentiment s ON s.feedback_id = f.id
+            WHERE {cond} GROUP BY ALL
             """,
             {**params, "not": list(NOT_COMPLAINTS)},
         )
-        stars = frame(
-            con,
-            f"SELECT {_DAY} AS day, CAST(f.rating AS VARCHAR) AS category, count(*) AS n "
-            f"FROM feedback f WHERE {cond} AND f.rating BETWEEN 1 AND 5 GROUP BY ALL",
-            params,
-        )
-        by_source = frame(
-            con,
-            f"""
-            SELECT {_DAY} AS day, f.source, s.sentiment AS category, count(*) AS n
-            FROM feedback f JOIN feedback_sentiment s ON s.feedback_id = f.id
-            WHERE {cond} GROUP BY ALL
-            """,
-            params,
-        )
         releases = release_dates(con, f)
+    days = (
+        cells.assign(rated=cells["n"].where(cells["rating"].notna(), 0))
+        .groupby("day", as_index=False)
+        .agg(total=("n", "sum"), rated=("rated", "sum"), complaints=("complaints", "sum"))
+        .astype({"total": "int64", "rated": "int64", "complaints": "int64"})
+    )
+    rated = cells[cells["rating"].between(1, 5)]
+    stars = (
+        rated.assign(category=rated["rating"].astype(int).astype(str))
+        .groupby(["day", "category"], as_index=False)["n"]
+        .sum()
+    )
+    by_source = (
+        cells[cells["sentiment"].notna()]
+        .rename(columns={"sentiment": "category"})
+        .groupby(["day", "source", "category"], as_index=False)["n"]
+        .sum()
+    )
     unit, star_df = bucketed(days.assign(total=days["rated"]), stars, list(STARS), f.start, f.end)
     _, complaint_df = bucketed(
         days[["day", "total"]],

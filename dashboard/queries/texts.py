@@ -45,8 +45,10 @@ def texts(
     page: int = 1,
     page_size: int = 20,
     sort: str = "newest",
+    known_total: int | None = None,
 ) -> tuple[int, pd.DataFrame]:
-    """One page of the texts behind a view in ``SORTS[sort]`` order, and how many there are in all.
+    """One page of the texts behind a view in ``SORTS[sort]`` order, and how many there are in all
+    (``known_total`` where the caller has counted them already: the count query is skipped).
 
     ``score`` is the label's score for ``category`` (1.0 for an analyst's label); ``categories`` lists
     the item's effective categories (NULL: none).
@@ -63,22 +65,31 @@ def texts(
         params["office"] = office
     order = SORTS[sort]
     with connect(db) as con:
-        total = run(con, f"SELECT count(*) FROM feedback f WHERE {cond}", params).fetchone()[0]
+        if known_total is None:
+            total = run(con, f"SELECT count(*) FROM feedback f WHERE {cond}", params).fetchone()[0]
+        else:
+            total = known_total
         rows = frame(
             con,
             f"""
-            WITH page AS (
+            WITH ranked AS (  -- the order on narrow columns; the wide ones (texts) of the page's rows only
+                SELECT f.id, f.created_at, f.rating, f.likes
+                FROM feedback f WHERE {cond} ORDER BY {order} LIMIT $limit OFFSET $offset
+            ), page AS (
                 SELECT f.id, f.created_at, f.source, f.app_id, f.rating, f.likes, f.app_version, f.title,
                        f.text, f.url
-                FROM feedback f WHERE {cond} ORDER BY {order} LIMIT $limit OFFSET $offset
+                FROM feedback f WHERE f.id IN (SELECT id FROM ranked)
             ), labels AS (  -- only the page's labels: a page is a few rows, the labels table is not
                 SELECT feedback_id, max(score) FILTER (WHERE category = $cat) AS score,
                        string_agg(category, ', ' ORDER BY category) AS categories
-                FROM effective_labels WHERE feedback_id IN (SELECT id FROM page) GROUP BY 1
+                FROM effective_labels WHERE feedback_id IN (SELECT id FROM ranked) GROUP BY 1
+            ), sentiment AS (
+                SELECT feedback_id, sentiment FROM feedback_sentiment
+                WHERE feedback_id IN (SELECT id FROM ranked)
             )
             SELECT f.*, labels.score, labels.categories, s.sentiment
             FROM page f LEFT JOIN labels ON labels.feedback_id = f.id
-            LEFT JOIN feedback_sentiment s ON s.feedback_id = f.id
+            LEFT JOIN sentiment s ON s.feedback_id = f.id
             ORDER BY {order}
             """,
             {**params, "cat": category, "limit": page_size, "offset": max(page - 1, 0) * page_size},

@@ -225,40 +225,38 @@ def category_detail(db: str | Path, f: Filters, category: str) -> dict:
     """One category: its trend, share of all feedback, and breakdowns by source and app version
     (the releases with the most feedback in the view first).
 
-    The filtered feedback is scanned once, into a temp table of (source, version, day, has the
-    category), which the five figures then aggregate (five scans of feedback before, issue 18)."""
+    The filtered feedback is scanned once and grouped by (source, version, day, has the category):
+    some thousands of rows, from which the five figures are summed here (five scans of feedback
+    before, then a temp table of every row in view, issue 18)."""
     cond, params = where(f)
     params["cat"] = category
     with connect(db) as con:
-        run(
+        cells = frame(
             con,
             f"""
-            CREATE OR REPLACE TEMP TABLE _category AS
             SELECT f.source, coalesce(f.app_version, '?') AS app_version, {_DAY} AS day,
-                   f.id IN (SELECT feedback_id FROM effective_labels WHERE category = $cat) AS has
-            FROM feedback f WHERE {cond}
+                   f.id IN (SELECT feedback_id FROM effective_labels WHERE category = $cat) AS has,
+                   count(*) AS n
+            FROM feedback f WHERE {cond} GROUP BY ALL
             """,
             params,
         )
-        total, n = run(con, "SELECT count(*), count(*) FILTER (WHERE has) FROM _category").fetchone()
-        days = frame(con, "SELECT day, count(*) AS total FROM _category GROUP BY 1")
-        per_day = frame(
-            con,
-            "SELECT day, $cat AS category, count(*) AS n FROM _category WHERE has GROUP BY 1",
-            {"cat": category},
+    cells = cells.assign(hit=cells["n"].where(cells["has"], 0))
+    total, n = int(cells["n"].sum()), int(cells["hit"].sum())
+    days = cells.groupby("day", as_index=False).agg(total=("n", "sum"))
+    per_day = (
+        cells[cells["has"]].groupby("day", as_index=False).agg(n=("n", "sum")).assign(category=category)
+    )[["day", "category", "n"]]
+    unit, trend_df = bucketed(days, per_day, [category], f.start, f.end)
+
+    def by(column: str, order: list[str], ascending: list[bool]) -> pd.DataFrame:
+        out = cells.groupby(column, as_index=False).agg(n=("hit", "sum"), total=("n", "sum"))
+        return out.sort_values(order, ascending=ascending, ignore_index=True).astype(
+            {"n": "int64", "total": "int64"}
         )
-        unit, trend_df = bucketed(days, per_day, [category], f.start, f.end)
-        by_source = frame(
-            con,
-            "SELECT source, count(*) FILTER (WHERE has) AS n, count(*) AS total "
-            "FROM _category GROUP BY 1 ORDER BY n DESC, 1",
-        )
-        by_version = frame(
-            con,
-            "SELECT app_version, count(*) FILTER (WHERE has) AS n, count(*) AS total "
-            "FROM _category GROUP BY 1 ORDER BY total DESC, 1 LIMIT 20",
-        )
-        run(con, "DROP TABLE _category")
+
+    by_source = by("source", ["n", "source"], [False, True])
+    by_version = by("app_version", ["total", "app_version"], [False, True]).head(20)
     for df in (by_source, by_version):
         df["share"] = df["n"] / df["total"].where(df["total"] > 0)
     return {

@@ -88,14 +88,21 @@ def render() -> None:
         icon=":material/search:",
         persist_state="session",
     )
-    total, _ = common.fetch("texts", f, category, search or None, None, 1, 0)
+    key = f"text_page_{category}_{search}"
+    shown = common.shown_page(key)  # the count and the page in one fetch (one count query, not two)
+    # without a search the texts are the category's, counted already (d["n"])
+    known = None if search else d["n"]
+    total, rows = common.fetch("texts", f, category, search or None, None, shown, PAGE_SIZE, "newest", known)
     pages = max(1, math.ceil(total / PAGE_SIZE))
     top = st.columns([3, 2], vertical_alignment="center")
     top[0].caption(t("texts_count", n=num(total)))
     with top[1]:
-        page = st.pagination(pages, key=f"text_page_{category}_{search}") if pages > 1 else 1
+        page = st.pagination(pages, key=key) if pages > 1 else 1
     if total:
-        _, rows = common.fetch("texts", f, category, search or None, None, page, PAGE_SIZE)
+        if page != shown:
+            _, rows = common.fetch(
+                "texts", f, category, search or None, None, page, PAGE_SIZE, "newest", known
+            )
         common.text_cards(rows, score=True)
     else:
         st.info(t("no_texts"))

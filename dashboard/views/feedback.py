@@ -44,16 +44,19 @@ def render() -> None:
             options=list(queries.SORTS),
             format_func=formatter("sort_"),
         )
-    total, _ = common.fetch("texts", f, None, search or None, None, 1, 0, sort)
+    key = f"feedback_page_{search}_{sort}"
+    shown = common.shown_page(key)  # the count and the page in one fetch (one count query, not two)
+    total, rows = common.fetch("texts", f, None, search or None, None, shown, PAGE_SIZE, sort)
     pages = max(1, math.ceil(total / PAGE_SIZE))
     top = st.columns([3, 2], vertical_alignment="center")
     top[0].caption(t("feedback_count", n=num(total)))
     with top[1]:
-        page = st.pagination(pages, key=f"feedback_page_{search}_{sort}") if pages > 1 else 1
+        page = st.pagination(pages, key=key) if pages > 1 else 1
     if not total:
         st.info(t("no_texts"))
         return
-    _, rows = common.fetch("texts", f, None, search or None, None, page, PAGE_SIZE, sort)
+    if page != shown:
+        _, rows = common.fetch("texts", f, None, search or None, None, page, PAGE_SIZE, sort)
     common.text_cards(rows, all_categories=True)
     with st.expander(t("download_view"), icon=":material/download:"):
         common.download_buttons(f, key="dl_feedback", search=search or None, sort=sort)

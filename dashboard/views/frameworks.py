@@ -21,13 +21,17 @@ def element_name(framework: str, element: str) -> str:
     return names.get(lang(), names.get("id", element)) if isinstance(names, dict) else element
 
 
-def framework_chart(f, framework: str) -> int:
-    """The framework's elements as bars (share of the feedback in view); returns that feedback count."""
+def mappings() -> dict[str, dict[str, str]]:
+    """framework -> {category: element}, from the taxonomy."""
+    return {fw: {c.id: getattr(c, fw) for c in common.taxonomy().categories} for fw in FRAMEWORKS}
+
+
+def framework_chart(framework: str, total: int, per_element: pd.DataFrame) -> None:
+    """The framework's elements as bars (share of the ``total`` feedback in view)."""
     tax = common.taxonomy()
     st.subheader(t(f"fw_{framework}"))
     st.caption(t(f"fw_{framework}_about"))
-    mapping = {c.id: getattr(c, framework) for c in tax.categories}
-    total, per_element = common.fetch("framework_counts", f, mapping)
+    mapping = mappings()[framework]
     # The framework's own order (e.g. Gartner's stages from presence to transformation), from the data.
     elements = list(tax.frameworks.get(framework, {})) or sorted(set(mapping.values()))
     df = pd.DataFrame({"element": elements}).merge(per_element, on="element", how="left").fillna({"n": 0})
@@ -45,7 +49,6 @@ def framework_chart(f, framework: str) -> int:
         ),
         width="stretch",
     )
-    return total
 
 
 def render() -> None:
@@ -53,10 +56,10 @@ def render() -> None:
     common.require_data()
     f = filters.current()
     tax = common.taxonomy()
+    total, per_framework, counts = common.fetch("frameworks", f, mappings())  # one scan for the page
     for framework, col in zip(FRAMEWORKS, st.columns(len(FRAMEWORKS), gap="large"), strict=True):
         with col:
-            total = framework_chart(f, framework)
-    counts = common.fetch("category_counts", f)
+            framework_chart(framework, total, per_framework[framework])
     per_cat = dict(zip(counts["category"], counts["n"], strict=True))
     st.subheader(t("fw_mapping"))
     table = pd.DataFrame(

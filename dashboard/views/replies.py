@@ -208,7 +208,8 @@ def render() -> None:
     f = filters.current()
     cond, params = queries.where(f)
     headline = common.taxonomy().headline_ids
-    s = read(metrics.summary, cond, params)
+    once = read(metrics.once)  # asked once for the page's three figures
+    s = read(lambda con: metrics.summary(con, cond, params, counted_once=once))
     newest = common.fetch("data_range")["last"]
     cols = st.columns(3)
     cols[0].metric(tt("answered"), f"{num(s['answered'])} / {num(s['n'])}")
@@ -218,7 +219,7 @@ def render() -> None:
         tt("by"), list(metrics.DIMENSIONS), default="source", key="reply_dim", required=True,
         format_func=lambda d: tt(f"dim_{d}"),
     )  # fmt: skip
-    table = read(metrics.breakdown, dim, cond, params)
+    table = read(lambda con: metrics.breakdown(con, dim, cond, params, counted_once=once))
     if dim == "category":
         table["value"] = table["value"].map(common.category_label)
     elif dim == "source":
@@ -251,7 +252,9 @@ def render() -> None:
     tpl = load_templates()
     st.subheader(tt("queue"))
     now = max(utcnow(), newest) if newest else utcnow()
-    queue = read(metrics.unanswered_queue, headline, now, cond, params, QUEUE)
+    queue = read(
+        lambda con: metrics.unanswered_queue(con, headline, now, cond, params, QUEUE, counted_once=once)
+    )
     if queue.empty:
         st.info(tt("queue_empty"))
     for row in queue.itertuples(index=False):
