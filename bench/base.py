@@ -4,6 +4,7 @@ the peak-memory reading, the table row, the work databases and the model the sta
 from __future__ import annotations
 
 import json
+import os
 import resource
 import shutil
 import time
@@ -39,16 +40,27 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def children_peak_mb() -> float:
+    """Peak resident memory of the largest child process that has ended (forked scoring workers), MiB."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
 class Timer:
-    """Wall and CPU seconds of a block; CPU counts every thread of the process (DuckDB's too), so on a
-    busy machine it shows how much of the wall time was this stage's own work."""
+    """Wall and CPU seconds of a block; CPU counts every thread of the process (DuckDB's too) and of the
+    child processes that ended within it (forked scoring workers), so on a busy machine it shows how much
+    of the wall time was this stage's own work."""
 
     def __enter__(self) -> Timer:
-        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        self.wall, self.cpu = time.perf_counter(), _cpu()
         return self
 
     def __exit__(self, *exc) -> None:
-        self.wall, self.cpu = time.perf_counter() - self.wall, time.process_time() - self.cpu
+        self.wall, self.cpu = time.perf_counter() - self.wall, _cpu() - self.cpu
+
+
+def _cpu() -> float:
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
 
 
 def row(stage: str, label: str, size: int, value: float | None, unit: str, **extra) -> dict:

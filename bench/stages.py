@@ -26,7 +26,19 @@ from itertools import islice
 from pathlib import Path
 
 from bench import corpus as C
-from bench.base import NO_MODEL, Ctx, Timer, copy_db, count_rows, model_dir, peak_mb, remove_db, row, skipped
+from bench.base import (
+    NO_MODEL,
+    Ctx,
+    Timer,
+    children_peak_mb,
+    copy_db,
+    count_rows,
+    model_dir,
+    peak_mb,
+    remove_db,
+    row,
+    skipped,
+)
 from bench.monthly_report import stage_report
 from bench.nightly import stage_nightly
 from bench.overview import stage_overview
@@ -214,6 +226,7 @@ def stage_classify(ctx: Ctx) -> list[dict]:
     """classify_pending over the whole database, then over 1% new rows (on a copy), with the model's
     sentiment model as `suara classify` runs it."""
     from nlp.model import load
+    from suara.batch_scoring import default_workers
     from suara.classify import classify_pending, ensure_registered
     from suara.sentiment import load_sentiment
     from suara.store import Store
@@ -228,7 +241,9 @@ def stage_classify(ctx: Ctx) -> list[dict]:
     with Store(db) as store:
         ensure_registered(store, path)
         with Timer() as full:
-            done = classify_pending(store, model, sentiment=sentiment)
+            done = classify_pending(
+                store, model, sentiment=sentiment, workers=default_workers(ctx.size, 5000)
+            )
         left = store.count_pending_classification(model.version)
     rss_full = peak_mb()
     if done != ctx.size or left:
@@ -238,7 +253,7 @@ def stage_classify(ctx: Ctx) -> list[dict]:
     with Store(inc) as store:
         added = store.upsert_feedback(C.fresh(extra, ctx.seed + 202, "inc-")).new
         with Timer() as incremental:
-            again = classify_pending(store, model, sentiment=sentiment)
+            again = classify_pending(store, model, sentiment=sentiment, workers=default_workers(added, 5000))
         with Timer() as noop:
             nothing = classify_pending(store, model, sentiment=sentiment)
     rss_inc = peak_mb()
@@ -248,7 +263,8 @@ def stage_classify(ctx: Ctx) -> list[dict]:
     rate = done / full.wall
     return [
         row("classify", label, ctx.size, rate, "rows/s", rss_mb=rss_full, seconds=full.wall, cpu=full.cpu,
-            note=f"model {model.version}; labels, confidence, office mentions and sentiment stored"),
+            note=f"model {model.version}; labels, confidence, office mentions and sentiment stored; "
+                 f"{default_workers(ctx.size, 5000)} scoring worker(s), peak {children_peak_mb():,.0f} MB each"),
         row("classify_inc", f"suara classify after +1% new rows ({added:,})", ctx.size, incremental.wall, "s",
             naive=full.wall, naive_unit="s", vs="classifying everything again", ratio=full.wall / incremental.wall,
             rss_mb=rss_inc, seconds=incremental.wall, cpu=incremental.cpu,

@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
 
 from nlp import model as nlp_model
 from nlp.dataset import load_labelled
 from nlp.evaluate import evaluate
 from nlp.offices import OfficeMatcher
 from nlp.sentiment import SentimentModel
-from nlp.text import Segmented
 from suara.config import DATA_DIR, MODELS_DIR, MPASPOR, ROOT, AppConfig
 from suara.store import Store, StoreError
 from suara.taxonomy import app_identifiers, load_taxonomy
@@ -30,9 +29,6 @@ TEST_FILE = DATA_DIR / "labels" / "test.jsonl"
 # Real labelled reviews, beside a checkout only (../shared/real): the dev set is for evaluation (and the
 # promotion gate), never for training; suara/training.py names the training file beside it.
 REAL_DEV_FILE = ROOT.parent / "shared" / "real" / "mpaspor_play_dev_labelled.jsonl"
-
-
-_MENTIONS_MAX = 200_000  # texts whose office mentions one run remembers
 
 
 class NoModel(StoreError):
@@ -119,75 +115,33 @@ def classify_pending(
     progress: Callable[[int], None] | None = None,
     apps: tuple[AppConfig, ...] = (),
     sentiment: SentimentModel | None = None,
+    workers: int = 1,
 ) -> int:
     """Label every row the current model has not seen (or whose content changed); returns how many.
 
     ``apps``: the configured apps, whose Play package or App Store id a taxonomy scope may name. With a
     ``sentiment`` model, each batch's sentiment is scored and saved beside its labels (suara/sentiment.py's
-    ``TextSentiment``); then rows still without a current sentiment are caught up on."""
-    from suara.sentiment import TextSentiment, save_sentiment, score_pending, sentiment_rows
+    ``TextSentiment``); then rows still without a current sentiment are caught up on. ``workers`` > 1
+    scores the batches in that many forked processes while this one reads and writes the store
+    (suara/batch_scoring.py; the same rows are written either way)."""
+    from suara.batch_scoring import BatchScorer, scored_batches
+    from suara.sentiment import save_sentiment, score_pending
 
-    scorer = TextSentiment(sentiment) if sentiment is not None else None
-
-    offices = offices or OfficeMatcher.load()
-    scope = _scope_mask(model.categories, apps)
-    mentions: dict[str, list[str]] = {}
+    scorer = BatchScorer(
+        model, _scope_mask(model.categories, apps), offices or OfficeMatcher.load(), sentiment
+    )
     done = 0
-    for batch in store.pending_classification(model.version, batch_size):
-        ids = batch.column("id").to_pylist()
-        texts = batch.column(
-            "text"
-        ).to_pylist()  # title and text as the classifier reads them (the store's rule)
-        segmented = Segmented()  # each text segmented once, for the labels and the sentiment
-        scores = model.scores(texts, batch.column("rating").to_pylist(), segmented)
-        decided = model.decide(scores) & scope(batch.column("app_id").to_pylist())
-        rows, cols = np.nonzero(decided)
-        labels = pa.table(
-            {
-                "feedback_id": pa.array([ids[r] for r in rows], pa.string()),
-                "category": pa.array([model.categories[c] for c in cols], pa.string()),
-                "score": pa.array(scores[rows, cols].astype(float), pa.float64()),
-                "model_version": pa.array([model.version] * len(rows), pa.string()),
-            }
-        )
-        classified = pa.table(
-            {
-                "feedback_id": ids,
-                "model_version": [model.version] * len(ids),
-                "content_hash": batch.column("content_hash"),
-                "confidence": model.confidence(scores).astype(float),
-            }
-        )
-        # Offices named in the text, and the office a chat was with (known ids only), each once per item;
-        # each distinct text is searched once (reviews repeat), remembered for a bounded number of texts.
-        addressed = batch.column("office").to_pylist()
-        if len(mentions) > _MENTIONS_MAX:
-            mentions.clear()
-        found = list(
-            dict.fromkeys(
-                (fid, office)
-                for fid, text, chat in zip(ids, texts, addressed, strict=True)
-                for office in [
-                    *(mentions[text] if text in mentions else mentions.setdefault(text, offices.find(text))),
-                    *([chat] if chat in offices.offices else []),
-                ]
-            )
-        )
-        office_table = pa.table(
-            {
-                "feedback_id": pa.array([f for f, _ in found], pa.string()),
-                "office_id": pa.array([o for _, o in found], pa.string()),
-            }
-        )
-        store.save_model_labels(classified.append_column("seen", batch.column("seen")), labels, office_table)
-        if scorer is not None:
-            hashes = batch.column("content_hash").to_pylist()
-            save_sentiment(store, sentiment_rows(sentiment, ids, hashes, scorer.scores(texts, segmented)))
-        done += len(ids)
-        if progress:
-            progress(len(ids))
+    # closed on the way out, an error included: its cursor's unfinished result would block the connection
+    with closing(store.pending_classification(model.version, batch_size)) as batches:
+        for scored in scored_batches(scorer, batches, workers):
+            store.save_model_labels(scored.classified, scored.labels, scored.offices)
+            if scored.sentiment is not None:
+                save_sentiment(store, scored.sentiment)
+            done += scored.rows
+            if progress:
+                progress(scored.rows)
     if sentiment is not None:
-        score_pending(store, sentiment, batch_size, scorer=scorer)
+        score_pending(store, sentiment, batch_size, scorer=scorer.text_sentiment)
     return done
 
 

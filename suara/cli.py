@@ -7,7 +7,6 @@ configuration or the database exits with 2, bad input with 1, and nothing half-w
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -224,12 +223,17 @@ def classify(
     if_model: Annotated[
         bool, typer.Option("--if-model", help="Skip quietly (exit 0) when no model has been trained yet.")
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(help="Processes scoring batches side by side (default: one per CPU core, at most 4)."),
+    ] = 0,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
     """Label every feedback item that the current model has not labelled yet or whose text changed."""
     from rich.progress import Progress
 
+    from suara.batch_scoring import default_workers
     from suara.classify import NoModel, classify_pending, ensure_registered, load_model, resolve_model_dir
     from suara.sentiment import load_sentiment
 
@@ -257,6 +261,7 @@ def classify(
                     progress=lambda n: bar.advance(task, n),
                     apps=s.apps,
                     sentiment=sentiment,
+                    workers=workers or default_workers(pending, batch_size),
                 )
         except Exception as exc:
             store.finish_run(run_id, "failed", message=str(exc)[:500])
@@ -284,6 +289,7 @@ def predict(
 ) -> None:
     """Classify texts from a file, streaming: millions of lines run in bounded memory."""
     from nlp.predict import PredictInputError, predict_stream
+    from suara.batch_scoring import default_workers
     from suara.classify import load_model, resolve_model_dir
 
     s = settings(db, config)
@@ -294,7 +300,7 @@ def predict(
         if store:
             store.close()
     try:
-        n = predict_stream(model, in_file, out_file, batch_size, workers or min(4, os.cpu_count() or 1))
+        n = predict_stream(model, in_file, out_file, batch_size, workers or default_workers())
     except PredictInputError as exc:
         raise UserError(str(exc)) from None
     out.print(f"wrote {n} predictions to {out_file} (model {model.version})")

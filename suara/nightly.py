@@ -49,6 +49,7 @@ from suara import alerts as alerts_mod
 from suara import digest as digest_mod
 from suara import topic_records
 from suara.backup import backup_database
+from suara.batch_scoring import default_workers
 from suara.classify import NoModel, classify_pending, ensure_registered, load_model, resolve_model_dir
 from suara.config import MODELS_DIR, ConfigError, Settings
 from suara.credentials import CredentialError, credential
@@ -284,6 +285,7 @@ class _Job:
                     progress=progress,
                     apps=self.settings.apps,
                     sentiment=sentiment,
+                    workers=default_workers(pending, self.batch_size),
                 )
             except BaseException as exc:
                 try:

@@ -321,6 +321,7 @@ class Store:
         have model labels and office mentions to replace).
         """
         cur = self.con.cursor()
+        reader = None
         try:
             reader = cur.sql(
                 f"SELECT f.id, f.app_id, {CLASSIFIED_TEXT} AS text, f.rating, f.content_hash, "
@@ -331,6 +332,8 @@ class Store:
                 if batch.num_rows:
                     yield pa.Table.from_batches([batch])
         finally:
+            if reader is not None:
+                reader.close()  # a run stopped early (an error) must not leave the stream open
             cur.close()
 
     def count_pending_classification(self, model_version: str) -> int:

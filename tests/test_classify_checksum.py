@@ -121,13 +121,14 @@ EXPECTED_AFTER_EDITS = {
 
 
 @pytest.mark.skipif(not MODEL_DIR.exists(), reason="the shipped model is absent")
-def test_classify_output_is_unchanged(tmp_path):
+@pytest.mark.parametrize("workers", [1, 2])  # forked scoring workers write the same rows (batch_scoring.py)
+def test_classify_output_is_unchanged(tmp_path, workers):
     model = load(MODEL_DIR)
     with Store(tmp_path / "c.duckdb") as store:
         ensure_registered(store, MODEL_DIR)
         records = _records(3000, seed=18)
         store.upsert_feedback(records, now=datetime(2025, 6, 1))
-        assert classify_pending(store, model, batch_size=700) == 3000
+        assert classify_pending(store, model, batch_size=700, workers=workers) == 3000
         first = _digests(store)
         # An analyst decides some items; some texts are edited and classified again, some lose all labels.
         decided = [f"{r['source']}:{r['native_id']}" for r in records[:300:7]]
@@ -142,7 +143,7 @@ def test_classify_output_is_unchanged(tmp_path):
             edited.append(rec)
         changed = store.upsert_feedback(edited, now=datetime(2025, 6, 2)).updated
         assert changed > 200
-        assert classify_pending(store, model, batch_size=700) == changed
+        assert classify_pending(store, model, batch_size=700, workers=workers) == changed
         after = _digests(store)
     assert first == EXPECTED_FIRST
     assert after == EXPECTED_AFTER_EDITS
