@@ -156,11 +156,15 @@ def chain_to(backups_dir: Path, stem: str, day: date | None) -> Chain:
             best = Chain(chain.full, upto[1:])
     if best is None:
         raise BackupError(f"no backup of {stem} in {backups_dir} is from {day} or earlier")
-    later = [o for o in orphans if o.manifest.get("base") == best.full.id and (day is None or o.day <= day)]
-    if later:
+    broken = [
+        o
+        for o in orphans
+        if (day is None or o.day <= day) and (o.manifest.get("base") == best.full.id or o.day > best.tail.day)
+    ]
+    if broken:  # a backup of the day asked for exists, but not the links it needs
         raise BackupError(
-            f"the chain of {best.full.path.name} is broken: {later[0].path.name} has no parent "
-            f"(a missing increment before it); restore an earlier day or a newer full copy"
+            f"the chain is broken: {broken[0].path.name} cannot be restored, its full copy or an increment "
+            f"before it is missing (newest whole chain: {best.tail.path.name}); restore an earlier --day"
         )
     versions = {link.manifest.get("schema_version") for link in best.links if not link.legacy}
     if len(versions) > 1:

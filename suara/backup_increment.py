@@ -18,10 +18,13 @@ writers: suara/upsert.py, suara/store.py, suara/human_labels.py, suara/sentiment
 - whole: every other table (runs, models, alerts, topics and their members, state, ...), small, copied
   whole; a table added by a later migration is whole until it is given a rule here.
 
-"Since" is a watermark per table from the previous backup's manifest: the newest stamp then, but no
-later than its clock minus ``MARGIN``; the writers stamp with the clock (``utcnow``), so a row written
-after the previous backup has a stamp at or after it. The overlap re-copies a few rows; applying them
-twice gives the same table. Each file is written by DuckDB's COPY, read back and checked (rows and a
+"Since" is a watermark per table from the previous backup's manifest: the clock when that backup
+began, minus ``MARGIN``. The writers stamp rows with the same clock (``utcnow``, whole seconds), so a row
+written after the previous backup has a stamp at or after it; the margin covers a clock stepped back a
+little. The overlap re-copies the rows of the last minutes before a backup; applying them twice gives
+the same table. A writer that stamped rows with an earlier time than the clock would be missed: none
+does (the store's ``now`` parameters exist for tests), and the weekly full copy bounds what such a
+miss could cost. Each file is written by DuckDB's COPY, read back and checked (rows and a
 hash of every row) against the same selection of the live database, before the manifest is written.
 """
 
@@ -73,15 +76,9 @@ def tables(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def watermarks(con: duckdb.DuckDBPyConnection, clock: datetime) -> dict[str, str]:
-    """The "since" of the next increment, per stamped table: its newest stamp, at most clock - MARGIN."""
-    out = {}
-    latest = clock - MARGIN
-    for table in tables(con):
-        r = rule(table)
-        if r.stamps:
-            newest = con.execute(f'SELECT max("{r.stamps[0]}") FROM "{table}"').fetchall()[0][0]
-            out[table] = min(newest or latest, latest).isoformat()
-    return out
+    """The "since" of the next increment, per stamped table: the backup's clock minus MARGIN."""
+    since = (clock - MARGIN).isoformat()
+    return {table: since for table in tables(con) if rule(table).stamps}
 
 
 def sequences(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
