@@ -172,7 +172,9 @@ def chain_to(backups_dir: Path, stem: str, day: date | None) -> Chain:
     for link in best.increments:
         for entry in [*link.manifest["tables"].values(), link.manifest["touched"]]:
             if not (link.path / entry["file"]).is_file():
-                raise BackupError(f"increment {link.path.name} is missing {entry['file']}: the chain is broken")
+                raise BackupError(
+                    f"increment {link.path.name} is missing {entry['file']}: the chain is broken"
+                )
     return best
 
 
@@ -183,5 +185,7 @@ def to_delete(backups_dir: Path, stem: str, keep: int) -> list[Path]:
     chains, orphans = scan(backups_dir, stem)
     links = [(ci, link) for ci, c in enumerate(chains) for link in c.links]
     kept_chains = {ci for ci, _ in links[max(0, len(links) - keep) :]}
-    doomed = [p for ci, c in enumerate(chains) if ci not in kept_chains for link in c.links for p in link.files()]
+    doomed = [
+        p for ci, c in enumerate(chains) if ci not in kept_chains for link in c.links for p in link.files()
+    ]
     return doomed + [o.path for o in orphans]

@@ -60,7 +60,11 @@ RULES = {
     "feedback_offices": Rule("group", ("feedback_id",)),
 }
 # the items whose label set may have changed: classified, reviewed or labelled since
-_TOUCHED_BY = (("classifications", "classified_at"), ("human_reviews", "reviewed_at"), ("labels", "created_at"))
+_TOUCHED_BY = (
+    ("classifications", "classified_at"),
+    ("human_reviews", "reviewed_at"),
+    ("labels", "created_at"),
+)
 
 
 def rule(table: str) -> Rule:
@@ -90,7 +94,9 @@ def sequences(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 def checksum(con: duckdb.DuckDBPyConnection, relation: str) -> tuple[int, int]:
     """Rows and a hash of every row of a SELECT or a table name."""
-    rows, digest = con.execute(f"SELECT count(*), coalesce(bit_xor(hash(x)), 0) FROM ({relation}) AS x").fetchall()[0]
+    rows, digest = con.execute(
+        f"SELECT count(*), coalesce(bit_xor(hash(x)), 0) FROM ({relation}) AS x"
+    ).fetchall()[0]
     return int(rows), int(digest)
 
 
@@ -113,7 +119,7 @@ def selection(table: str, since: dict[str, str], touched: Path) -> str:
 def touched_selection(con: duckdb.DuckDBPyConnection, since: dict[str, str]) -> str:
     present = set(tables(con))
     parts = [
-        f"SELECT feedback_id FROM \"{t}\" WHERE \"{col}\" >= TIMESTAMP '{since[t]}'"
+        f'SELECT feedback_id FROM "{t}" WHERE "{col}" >= TIMESTAMP \'{since[t]}\''
         if t in since
         else f'SELECT feedback_id FROM "{t}"'
         for t, col in _TOUCHED_BY
@@ -151,14 +157,18 @@ def checksum_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
 
 def verify_files(con: duckdb.DuckDBPyConnection, link_dir: Path, manifest: dict) -> None:
     """Every file of an increment reads back with the rows and hash its manifest recorded."""
-    for name, entry in [*manifest["tables"].items(), ("_touched", manifest["touched"])]:
+    for entry in [*manifest["tables"].values(), manifest["touched"]]:
         path = link_dir / entry["file"]
         try:
             got = checksum(con, f"SELECT * FROM read_parquet({_lit(path)})")
         except duckdb.Error as exc:
-            raise ValueError(f"{link_dir.name}/{entry['file']} does not read ({str(exc).splitlines()[0]})") from None
+            raise ValueError(
+                f"{link_dir.name}/{entry['file']} does not read ({str(exc).splitlines()[0]})"
+            ) from None
         if got != (entry["rows"], entry["checksum"]):
-            raise ValueError(f"{link_dir.name}/{entry['file']} is not the file its manifest describes (damaged)")
+            raise ValueError(
+                f"{link_dir.name}/{entry['file']} is not the file its manifest describes (damaged)"
+            )
 
 
 def apply(con: duckdb.DuckDBPyConnection, link_dir: Path, manifest: dict) -> None:
@@ -179,5 +189,7 @@ def apply(con: duckdb.DuckDBPyConnection, link_dir: Path, manifest: dict) -> Non
         elif r.kind == "window":
             con.execute(f"DELETE FROM {name} WHERE \"{r.stamps[0]}\" >= TIMESTAMP '{entry['since']}'")
         elif r.kind == "group":
-            con.execute(f"DELETE FROM {name} WHERE feedback_id IN (SELECT feedback_id FROM read_parquet({touched}))")
+            con.execute(
+                f"DELETE FROM {name} WHERE feedback_id IN (SELECT feedback_id FROM read_parquet({touched}))"
+            )
         con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM {src}")

@@ -28,7 +28,8 @@ def restore(
     backups_dir: Annotated[
         Path | None,
         typer.Option(
-            "--backups-dir", help="Where the backups are (default: [nightly] backups_dir, or backups/ beside --db)."
+            "--backups-dir",
+            help="Where the backups are (default: [nightly] backups_dir, or backups/ beside --db).",
         ),
     ] = None,
     db: DbOption = None,
@@ -60,4 +61,6 @@ def restore(
         f"{len(done.rows)} tables checked against the backup",
         highlight=False,
     )
-    out.print(f"to use it: stop the dashboard and the nightly, then move {to} to {s.db_path}", highlight=False)
+    out.print(
+        f"to use it: stop the dashboard and the nightly, then move {to} to {s.db_path}", highlight=False
+    )

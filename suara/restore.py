@@ -70,7 +70,9 @@ def restore_database(backups_dir: Path, stem: str, target: Path, day: date | Non
         try:
             os.link(partial, target)  # fails if the target appeared meanwhile: never overwritten
         except FileExistsError:
-            raise BackupError(f"{target} already exists; restore into a new file (nothing was written)") from None
+            raise BackupError(
+                f"{target} already exists; restore into a new file (nothing was written)"
+            ) from None
         except OSError:
             if target.exists():
                 raise
@@ -102,7 +104,8 @@ def _rebuild(con: duckdb.DuckDBPyConnection, chain: Chain) -> dict[str, int]:
     last = chain.tail.manifest
     for name, value in last.get("sequences", {}).items():
         current = con.execute(
-            "SELECT coalesce(last_value, start_value - 1) FROM duckdb_sequences() WHERE sequence_name = ?", [name]
+            "SELECT coalesce(last_value, start_value - 1) FROM duckdb_sequences() WHERE sequence_name = ?",
+            [name],
         ).fetchall()
         if current and value > current[0][0]:
             con.execute(f"SELECT max(nextval('{name}')) FROM range(?)", [value - current[0][0]])

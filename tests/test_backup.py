@@ -25,8 +25,10 @@ from suara.human_labels import save_human_labels
 from suara.nightly import run_nightly
 from suara.restore import restore_database
 from suara.store import Store, utcnow
-from tests.test_nightly import new_db, query, records, replay_task, tiny_model  # noqa: F401
+from tests import test_nightly
+from tests.test_nightly import new_db, query, records, replay_task
 
+tiny_model = test_nightly.tiny_model  # the fixture: a real model trained in a second
 DAY = utcnow()
 
 
@@ -88,7 +90,9 @@ def test_full_then_increments_restore_every_table_exactly(tmp_path, tiny_model):
     # night 2: an analyst decides three items (their labels replaced; one gets no category at all)
     ids = [f"play_store:r{i}" for i in (1, 2, 3)]
     with Store(s.db_path) as store:
-        save_human_labels(store, [(ids[0], ["biaya"], "ana"), (ids[1], [], "ana"), (ids[2], ["login"], "ana")])
+        save_human_labels(
+            store, [(ids[0], ["biaya"], "ana"), (ids[1], [], "ana"), (ids[2], ["login"], "ana")]
+        )
     third = night(s, 2, tiny_model)
     assert third.backup.name.endswith(".inc2")
     states[2] = checksums(s.db_path)
@@ -99,12 +103,23 @@ def test_full_then_increments_restore_every_table_exactly(tmp_path, tiny_model):
         done = restore_database(backups, "suara", out, (DAY + timedelta(days=k)).date())
         assert len(done.chain.increments) == k
         assert checksums(out) == state, f"day {k}"
-    assert query(tmp_path / "restored-2.duckdb", f"SELECT category FROM effective_labels WHERE feedback_id = '{ids[1]}'") == []
-    assert query(tmp_path / "restored-2.duckdb", "SELECT count(*) FROM feedback WHERE text LIKE 'aplikasi tidak bisa login%'") == [(5,)]
+    assert (
+        query(
+            tmp_path / "restored-2.duckdb",
+            f"SELECT category FROM effective_labels WHERE feedback_id = '{ids[1]}'",
+        )
+        == []
+    )
+    assert query(
+        tmp_path / "restored-2.duckdb",
+        "SELECT count(*) FROM feedback WHERE text LIKE 'aplikasi tidak bisa login%'",
+    ) == [(5,)]
 
     # a restored file carries on: the next run id follows the restored ones
     with Store(tmp_path / "restored-2.duckdb") as store:
-        assert store.start_run("nightly") == max(r[0] for r in query(s.db_path, "SELECT run_id FROM runs")) + 1
+        assert (
+            store.start_run("nightly") == max(r[0] for r in query(s.db_path, "SELECT run_id FROM runs")) + 1
+        )
 
 
 def first_schema(s) -> int:
@@ -133,7 +148,15 @@ def test_a_broken_chain_another_schema_or_an_existing_target_is_refused_in_one_l
     full = next(backups.glob("suara-*.duckdb"))
     meta = json.loads(sidecar(full).read_text())
     sidecar(full).write_text(json.dumps(meta | {"schema_version": meta["schema_version"] - 1}))
-    other = ["restore", "--db", str(s.db_path), "--to", str(tmp_path / "other.duckdb"), "--day", f"{DAY:%Y-%m-%d}"]
+    other = [
+        "restore",
+        "--db",
+        str(s.db_path),
+        "--to",
+        str(tmp_path / "other.duckdb"),
+        "--day",
+        f"{DAY:%Y-%m-%d}",
+    ]
     result = CliRunner().invoke(app, other)
     assert result.exit_code == 2 and "schema version" in result.output and "Traceback" not in result.output
 
@@ -185,9 +208,15 @@ def test_a_failed_increment_leaves_nothing_and_fails_the_run(tmp_path, tiny_mode
     monkeypatch.setattr(backup_mod, "write_json", full_disk)  # after the parquet files were written
     r = run_nightly(s, sources=[replay_task(records(10, 2))], as_of=DAY + timedelta(days=1),
                     models_dir=tiny_model.parent, webhook_url="")  # fmt: skip
-    assert r.exit_code == 1 and r.step("backup").status == "failed" and "No space left" in r.step("backup").message
+    assert (
+        r.exit_code == 1
+        and r.step("backup").status == "failed"
+        and "No space left" in r.step("backup").message
+    )
     assert sorted(p.name for p in backups.iterdir()) == before  # no .partial, no half increment
-    status, message = query(s.db_path, "SELECT status, message FROM runs WHERE job = 'nightly' ORDER BY run_id DESC")[0]
+    status, message = query(
+        s.db_path, "SELECT status, message FROM runs WHERE job = 'nightly' ORDER BY run_id DESC"
+    )[0]
     assert status == "failed" and "backup failed" in message
     monkeypatch.undo()
     monkeypatch.setattr(inc, "MARGIN", timedelta(0))
