@@ -170,7 +170,7 @@ def chain_to(backups_dir: Path, stem: str, day: date | None) -> Chain:
     if len(versions) > 1:
         raise BackupError(f"the chain of {best.full.path.name} mixes schema versions {sorted(versions)}")
     for link in best.increments:
-        for entry in [*link.manifest["tables"].values(), link.manifest["touched"]]:
+        for entry in [*link.manifest["tables"].values(), *link.manifest["touched"].values()]:
             if not (link.path / entry["file"]).is_file():
                 raise BackupError(
                     f"increment {link.path.name} is missing {entry['file']}: the chain is broken"

@@ -4,28 +4,33 @@ Every table is in every increment, chosen by how the store writes it (suara/migr
 writers: suara/upsert.py, suara/store.py, suara/human_labels.py, suara/sentiment.py, reply/workflow.py):
 
 - keyed (``feedback`` by id; ``classifications``, ``feedback_sentiment``, ``human_reviews`` by
-  feedback_id; ``replies`` by feedback_id and version): the rows whose stamp moved since the previous
-  backup. Every write of these tables stamps the row (``last_seen_at`` on every upsert and re-import,
-  ``replied_at`` when a reply is posted, ``classified_at``, ``scored_at``, ``reviewed_at``,
-  ``updated_at``). The store never deletes from them. Applied as delete-by-key, then insert.
+  feedback_id; ``replies``, ``topics``, ``label_proposals`` by theirs): the rows whose stamp moved since
+  the previous backup. Every write of these tables stamps the row (``last_seen_at`` on every upsert and
+  re-import, ``replied_at`` when a reply is posted, ``classified_at``, ``scored_at``, ``reviewed_at``,
+  ``updated_at``, ``decided_at``, ``proposed_at``); the one write of feedback without a stamp of its
+  own, a reply posted from Suara, stamps its ``replies`` row in the same transaction, and that row
+  brings the feedback row along. The store never deletes from these tables. Applied as delete-by-key,
+  then insert.
 - window (``feedback_revisions``, ``reply_events``: append-only, no key): the rows stamped since; applied
   by replacing that window of the restored table.
-- group (``labels``, ``effective_labels``, ``feedback_offices``): the store replaces these per feedback
-  item (delete its rows, insert the new set), so rows do get deleted. The increment holds the items
-  touched since (classified, reviewed by an analyst, or labelled: ``_touched.parquet``) with all their
-  rows now, possibly none; applied as delete-by-item, then insert. A deleted label is an item with
-  fewer rows.
-- whole: every other table (runs, models, alerts, topics and their members, state, ...), small, copied
-  whole; a table added by a later migration is whole until it is given a rule here.
+- group (``labels``, ``effective_labels``, ``feedback_offices`` by feedback item; ``topic_members`` by
+  topic): the store replaces these per item (delete its rows, insert the new set), so rows do get
+  deleted. The increment holds the items touched since (classified, reviewed by an analyst or labelled;
+  topics found again: ``_touched_<column>.parquet``) with all their rows now, possibly none; applied as
+  delete-by-item, then insert. A deleted label is an item with fewer rows.
+- whole: every other table (runs, models, alerts, source state, imported files, ...), small, or written
+  without a stamp (an alert's figures are raised in place), copied whole; a table added by a later
+  migration is whole until it is given a rule here.
 
 "Since" is a watermark per table from the previous backup's manifest: the clock when that backup
-began, minus ``MARGIN``. The writers stamp rows with the same clock (``utcnow``, whole seconds), so a row
-written after the previous backup has a stamp at or after it; the margin covers a clock stepped back a
-little. The overlap re-copies the rows of the last minutes before a backup; applying them twice gives
-the same table. A writer that stamped rows with an earlier time than the clock would be missed: none
-does (the store's ``now`` parameters exist for tests), and the weekly full copy bounds what such a
-miss could cost. Each file is written by DuckDB's COPY, read back and checked (rows and a
-hash of every row) against the same selection of the live database, before the manifest is written.
+began, minus ``MARGIN``. The writers stamp rows with the same clock (``utcnow``, whole seconds), so a
+row written after the previous backup has a stamp at or after it; the margin covers a clock stepped
+back a little and a reply's publication time taken a little before its write. The overlap re-copies
+the rows of the last minutes before a backup; applying them twice gives the same table. A writer that
+stamped rows with a time earlier than that would be missed: none does (the store's ``now`` parameters
+are for tests and imports of the same moment), and the weekly full copy bounds what such a miss could
+cost. Each file is written by DuckDB's COPY, read back and checked (rows and a hash of every row)
+against the same selection of the live database, before the manifest is written.
 """
 
 from __future__ import annotations
@@ -37,34 +42,48 @@ from pathlib import Path
 import duckdb
 
 MARGIN = timedelta(minutes=5)
-TOUCHED = "_touched.parquet"
 
 
 @dataclass(frozen=True)
 class Rule:
     kind: str  # keyed | window | group | whole
-    key: tuple[str, ...] = ()
-    stamps: tuple[str, ...] = ()  # the first is the store's own stamp: the watermark is read from it
+    key: tuple[str, ...] = ()  # keyed: the primary key; group: the column a set of rows is replaced by
+    stamps: tuple[str, ...] = ()  # a row with any of them at or after "since" is in the increment
+    also: str = ""  # keyed: more rows, by key, written without a stamp of their own ({since}: the watermark)
 
 
 RULES = {
-    "feedback": Rule("keyed", ("id",), ("last_seen_at", "replied_at")),
+    # a reply posted from Suara sets reply_text and replied_at (the store's time of the post, which may be
+    # a little earlier than the write): its replies row is stamped in the same transaction
+    "feedback": Rule(
+        "keyed",
+        ("id",),
+        ("last_seen_at", "replied_at"),
+        "id IN (SELECT feedback_id FROM replies WHERE updated_at >= {since})",
+    ),
     "classifications": Rule("keyed", ("feedback_id",), ("classified_at",)),
     "feedback_sentiment": Rule("keyed", ("feedback_id",), ("scored_at",)),
     "human_reviews": Rule("keyed", ("feedback_id",), ("reviewed_at",)),
     "replies": Rule("keyed", ("feedback_id", "version"), ("updated_at",)),
+    "topics": Rule("keyed", ("topic_id",), ("updated_at", "decided_at")),
+    "label_proposals": Rule("keyed", ("feedback_id", "category"), ("proposed_at",)),
     "feedback_revisions": Rule("window", (), ("replaced_at",)),
     "reply_events": Rule("window", (), ("acted_at",)),
     "labels": Rule("group", ("feedback_id",), ("created_at",)),
     "effective_labels": Rule("group", ("feedback_id",)),
     "feedback_offices": Rule("group", ("feedback_id",)),
+    "topic_members": Rule("group", ("topic_id",)),
 }
-# the items whose label set may have changed: classified, reviewed or labelled since
-_TOUCHED_BY = (
-    ("classifications", "classified_at"),
-    ("human_reviews", "reviewed_at"),
-    ("labels", "created_at"),
-)
+# per group column, what touches a group: the feedback items classified, reviewed or labelled since;
+# the topics found again since (topic_records.py replaces their members in the same transaction)
+TOUCHED_BY = {
+    "feedback_id": (
+        ("classifications", "classified_at"),
+        ("human_reviews", "reviewed_at"),
+        ("labels", "created_at"),
+    ),
+    "topic_id": (("topics", "updated_at"),),
+}
 
 
 def rule(table: str) -> Rule:
@@ -93,7 +112,7 @@ def sequences(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 
 def checksum(con: duckdb.DuckDBPyConnection, relation: str) -> tuple[int, int]:
-    """Rows and a hash of every row of a SELECT or a table name."""
+    """Rows and a hash of every row of a SELECT."""
     rows, digest = con.execute(
         f"SELECT count(*), coalesce(bit_xor(hash(x)), 0) FROM ({relation}) AS x"
     ).fetchall()[0]
@@ -104,37 +123,44 @@ def _lit(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def selection(table: str, since: dict[str, str], touched: Path) -> str:
+def touched_file(column: str) -> str:
+    return f"_touched_{column}.parquet"
+
+
+def selection(table: str, since: dict[str, str], into: Path, present: set[str]) -> str:
     """The SELECT of ``table``'s rows for an increment made after a backup whose watermarks are ``since``."""
     r = rule(table)
     name = f'"{table}"'
     if r.kind == "group":
-        return f"SELECT * FROM {name} WHERE feedback_id IN (SELECT feedback_id FROM read_parquet({_lit(touched)}))"
+        col = r.key[0]
+        return f'SELECT * FROM {name} WHERE "{col}" IN (SELECT "{col}" FROM read_parquet({_lit(into / touched_file(col))}))'
     if r.kind == "whole" or table not in since:
         return f"SELECT * FROM {name}"
     stamp = f"TIMESTAMP '{since[table]}'"
-    return f"SELECT * FROM {name} WHERE " + " OR ".join(f'"{s}" >= {stamp}' for s in r.stamps)
+    where = [f'"{s}" >= {stamp}' for s in r.stamps]
+    if r.also and "replies" in present:
+        where.append(r.also.format(since=stamp))
+    return f"SELECT * FROM {name} WHERE " + " OR ".join(where)
 
 
-def touched_selection(con: duckdb.DuckDBPyConnection, since: dict[str, str]) -> str:
-    present = set(tables(con))
+def touched_selection(column: str, since: dict[str, str], present: set[str]) -> str:
     parts = [
-        f'SELECT feedback_id FROM "{t}" WHERE "{col}" >= TIMESTAMP \'{since[t]}\''
+        f'SELECT "{column}" FROM "{t}" WHERE "{col}" >= TIMESTAMP \'{since[t]}\''
         if t in since
-        else f'SELECT feedback_id FROM "{t}"'
-        for t, col in _TOUCHED_BY
+        else f'SELECT "{column}" FROM "{t}"'
+        for t, col in TOUCHED_BY[column]
         if t in present
     ]
-    return " UNION ".join(parts) or "SELECT NULL::VARCHAR AS feedback_id WHERE false"
+    return " UNION ".join(parts) or f'SELECT NULL::VARCHAR AS "{column}" WHERE false'
 
 
 def write(con: duckdb.DuckDBPyConnection, into: Path, since: dict[str, str]) -> dict:
     """Write the increment of the open (read-only) live database into the directory ``into``; return the
     manifest's ``tables`` and ``touched`` entries. Raises ``ValueError`` when a file does not read back."""
-    touched = into / TOUCHED
+    present = set(tables(con))
+    todo = [(f"_{c}", touched_selection(c, since, present), into / touched_file(c)) for c in TOUCHED_BY]
+    todo += [(t, selection(t, since, into, present), into / f"{t}.parquet") for t in sorted(present)]
     entries = {}
-    todo = [("_touched", touched_selection(con, since), touched)]
-    todo += [(t, selection(t, since, touched), into / f"{t}.parquet") for t in tables(con)]
     for table, select, path in todo:
         con.execute(f"COPY ({select}) TO {_lit(path)} (FORMAT parquet, COMPRESSION zstd)")
         want = checksum(con, select)
@@ -142,22 +168,23 @@ def write(con: duckdb.DuckDBPyConnection, into: Path, since: dict[str, str]) -> 
         if got != want:
             raise ValueError(f"increment file {path.name} reads back {got[0]} rows, expected {want[0]}")
         entry = {"file": path.name, "rows": want[0], "checksum": want[1]}
-        if table != "_touched":
-            entry |= {"kind": rule(table).kind, "total": checksum_count(con, table)}
+        if table in present:
+            entry |= {"kind": rule(table).kind, "total": checksum(con, f'SELECT 1 FROM "{table}"')[0]}
             if table in since:
                 entry["since"] = since[table]
         entries[table] = entry
-    touched_entry = entries.pop("_touched")
-    return {"tables": entries, "touched": touched_entry}
+    touched = {c: entries.pop(f"_{c}") for c in TOUCHED_BY}
+    return {"tables": entries, "touched": touched}
 
 
-def checksum_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    return int(con.execute(f'SELECT count(*) FROM "{table}"').fetchall()[0][0])
+def files(manifest: dict) -> list[dict]:
+    """The file entries of an increment's manifest: its tables' and its touched groups'."""
+    return [*manifest["tables"].values(), *manifest["touched"].values()]
 
 
 def verify_files(con: duckdb.DuckDBPyConnection, link_dir: Path, manifest: dict) -> None:
     """Every file of an increment reads back with the rows and hash its manifest recorded."""
-    for entry in [*manifest["tables"].values(), manifest["touched"]]:
+    for entry in files(manifest):
         path = link_dir / entry["file"]
         try:
             got = checksum(con, f"SELECT * FROM read_parquet({_lit(path)})")
@@ -173,7 +200,6 @@ def verify_files(con: duckdb.DuckDBPyConnection, link_dir: Path, manifest: dict)
 
 def apply(con: duckdb.DuckDBPyConnection, link_dir: Path, manifest: dict) -> None:
     """Apply one increment to the database being restored, in the caller's transaction."""
-    touched = _lit(link_dir / manifest["touched"]["file"])
     present = set(tables(con))
     for table, entry in manifest["tables"].items():
         if table not in present:
@@ -189,7 +215,7 @@ def apply(con: duckdb.DuckDBPyConnection, link_dir: Path, manifest: dict) -> Non
         elif r.kind == "window":
             con.execute(f"DELETE FROM {name} WHERE \"{r.stamps[0]}\" >= TIMESTAMP '{entry['since']}'")
         elif r.kind == "group":
-            con.execute(
-                f"DELETE FROM {name} WHERE feedback_id IN (SELECT feedback_id FROM read_parquet({touched}))"
-            )
+            col = r.key[0]
+            touched = _lit(link_dir / manifest["touched"][col]["file"])
+            con.execute(f'DELETE FROM {name} WHERE "{col}" IN (SELECT "{col}" FROM read_parquet({touched}))')
         con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM {src}")

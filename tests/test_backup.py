@@ -9,15 +9,18 @@ import errno
 import json
 import shutil
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 from typer.testing import CliRunner
 
+from reply import workflow
+from reply.drafts import load_templates
 from suara import backup as backup_mod
 from suara import backup_increment as inc
+from suara import topic_records
 from suara.backup import backup_database
 from suara.backup_chain import BackupError, sidecar
 from suara.cli import app
@@ -25,11 +28,13 @@ from suara.human_labels import save_human_labels
 from suara.nightly import run_nightly
 from suara.restore import restore_database
 from suara.store import Store, utcnow
+from suara.taxonomy import load_taxonomy
 from tests import test_nightly
 from tests.test_nightly import new_db, query, records, replay_task
 
 tiny_model = test_nightly.tiny_model  # the fixture: a real model trained in a second
 DAY = utcnow()
+HEADLINE = load_taxonomy().headline_ids
 
 
 @pytest.fixture(autouse=True)
@@ -97,6 +102,21 @@ def test_full_then_increments_restore_every_table_exactly(tmp_path, tiny_model):
     assert third.backup.name.endswith(".inc2")
     states[2] = checksums(s.db_path)
     assert query(s.db_path, "SELECT count(*) FROM feedback_revisions") == [(5,)]
+    next_second()
+
+    # night 3: a reply posted from Suara (the API's publication time long ago), a topic dismissed
+    with Store(s.db_path) as store:
+        tpl = load_templates()
+        workflow.draft(store, ids[0], "rina", tpl, HEADLINE, text="Mohon maaf, sedang kami perbaiki.")
+        workflow.approve(store, ids[0], "budi", tpl)
+        (r,) = workflow.to_send(store)
+        workflow.claim(store, r, "budi")
+        workflow.record_sent(store, r, "budi", r.text, datetime(2026, 3, 5, 9))
+        topic = store.con.execute("SELECT min(topic_id) FROM topics").fetchall()[0][0]
+        if topic:
+            topic_records.dismiss(store, topic, "ana")
+    assert night(s, 3, tiny_model).backup.name.endswith(".inc3")
+    states[3] = checksums(s.db_path)
 
     for k, state in states.items():
         out = tmp_path / f"restored-{k}.duckdb"
@@ -114,9 +134,11 @@ def test_full_then_increments_restore_every_table_exactly(tmp_path, tiny_model):
         tmp_path / "restored-2.duckdb",
         "SELECT count(*) FROM feedback WHERE text LIKE 'aplikasi tidak bisa login%'",
     ) == [(5,)]
+    reply = f"SELECT reply_text FROM feedback WHERE id = '{ids[0]}'"
+    assert query(tmp_path / "restored-3.duckdb", reply) == [("Mohon maaf, sedang kami perbaiki.",)]
 
     # a restored file carries on: the next run id follows the restored ones
-    with Store(tmp_path / "restored-2.duckdb") as store:
+    with Store(tmp_path / "restored-3.duckdb") as store:
         assert (
             store.start_run("nightly") == max(r[0] for r in query(s.db_path, "SELECT run_id FROM runs")) + 1
         )
