@@ -19,6 +19,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import takewhile
 from pathlib import Path
 
 from suara.store import StoreError
@@ -100,6 +101,14 @@ def _read(path: Path) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
+def _is_day(text) -> bool:
+    try:
+        date.fromisoformat(text)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 def scan(backups_dir: Path, stem: str) -> tuple[list[Chain], list[Link]]:
     """The chains of database ``stem`` in backups_dir, oldest first, and the orphans: increments whose
     chain is broken (a parent missing, a sequence gap) or whose manifest does not read."""
@@ -110,15 +119,13 @@ def scan(backups_dir: Path, stem: str) -> tuple[list[Chain], list[Link]]:
         return [], []
     for path in sorted(backups_dir.glob(f"{stem}-????-??-??.duckdb")):
         manifest = _read(sidecar(path)) or {"kind": "full", "day": path.stem[len(stem) + 1 :]}
-        try:
-            date.fromisoformat(manifest["day"])
-        except (KeyError, ValueError):
-            continue
-        fulls.append(Link(path, manifest))
+        if _is_day(manifest.get("day")):
+            fulls.append(Link(path, manifest))
     for path in sorted(backups_dir.glob(f"{stem}-????-??-??.inc*")):
         manifest = _read(path / "manifest.json")
-        if manifest is None or manifest.get("kind") != "increment":
-            orphans.append(Link(path, {"kind": "increment", "day": "1970-01-01"}))
+        if manifest is None or manifest.get("kind") != "increment":  # damaged: a link that cannot be used
+            day = path.name[len(stem) + 1 : len(stem) + 11]
+            orphans.append(Link(path, {"kind": "increment", "day": day if _is_day(day) else "1970-01-01"}))
         else:
             incs.append(Link(path, manifest))
     chains = []
@@ -151,7 +158,7 @@ def chain_to(backups_dir: Path, stem: str, day: date | None) -> Chain:
         raise BackupError(f"no backups of {stem} in {backups_dir} ({stem}-YYYY-MM-DD.duckdb)")
     best: Chain | None = None
     for chain in chains:
-        upto = [link for link in chain.links if day is None or link.day <= day]
+        upto = list(takewhile(lambda link: day is None or link.day <= day, chain.links))
         if upto and upto[0] is chain.full:
             best = Chain(chain.full, upto[1:])
     if best is None:

@@ -48,6 +48,8 @@ def restore(
     where = backups_dir or options(s)["backups_dir"] or s.db_path.parent / "backups"
     if to.exists():
         raise UserError(f"{to} already exists; restore into a new file (nothing was written)")
+    if not to.parent.is_dir():
+        raise UserError(f"directory {to.parent} does not exist (nothing was written)")
     try:
         done = restore_database(where, s.db_path.stem, to, when)
     except BackupError as exc:

@@ -192,6 +192,9 @@ def test_a_damaged_increment_is_refused(tmp_path, tiny_model):
     with pytest.raises(BackupError, match="feedback.parquet"):
         restore_database(tmp_path / "backups", "suara", tmp_path / "r.duckdb")
     assert not (tmp_path / "r.duckdb").exists()
+    (feedback.parent / "manifest.json").write_text("{not json")  # the newest increment unreadable
+    with pytest.raises(BackupError, match="chain is broken"):
+        restore_database(tmp_path / "backups", "suara", tmp_path / "r.duckdb")
 
 
 def test_retention_keeps_whole_chains(tmp_path):
