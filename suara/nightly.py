@@ -402,8 +402,9 @@ class _Job:
                 severity="notice",
             )
         self.result.backup = path
-        log.info("backup written to %s", path)
-        return str(path)
+        kind = "increment" if path.is_dir() else "full copy"
+        log.info("backup (%s) written to %s", kind, path)
+        return f"{kind} {path}"
 
     def _mark_failed(self, why: str) -> None:
         if self.result.run_id is None:
