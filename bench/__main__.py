@@ -36,7 +36,7 @@ NEEDS = {
     "report": "feed",
     "nightly": "cls",
 }
-NIGHTLY_RATIO = 5.0
+NIGHTLY_RATIO = 2.0
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -178,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         elif have("cls", args.base):
             base_rows = runner.run("nightly", args.base, base_corpus)
             rows += base_rows
-            base_nightly = next((r for r in base_rows if r["status"] == "ok"), None)
+            base_nightly = {r["label"]: r for r in base_rows if r["status"] == "ok"}
 
     for size in args.sizes:
         console.print(f"[bold]{size:,} rows[/]")
@@ -198,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
             stage_rows = runner.run(stage, size, path)
             if stage == "nightly" and size != args.base:
                 for r in stage_rows:
-                    compare_nightly(r, base_nightly, args.base)
+                    compare_nightly(r, (base_nightly or {}).get(r["label"]), args.base)
             rows += stage_rows
         if not args.keep:
             for kind in ("feed", "cls"):
@@ -229,17 +229,19 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def compare_nightly(r: dict, base: dict | None, base_size: int) -> None:
-    """The nightly target: on a big database at most 5x the same run on the small one."""
+    """The nightly target (issue 18): on a big database at most 2x the same run on the small one. The
+    full-copy night's backup is compared too, without a target: a full copy grows with the database."""
     if r["status"] != "ok" or base is None:
         return
     r.update(
-        target=f"<= {NIGHTLY_RATIO:.0f}x the {report.size_text(base_size)} run",
         naive=base["value"],
         naive_unit="s",
         vs=f"same run on {report.size_text(base_size)} rows",
         ratio=r["value"] / base["value"],
     )
-    r["ok"] = r["ratio"] <= NIGHTLY_RATIO
+    if r["label"].startswith("suara nightly"):
+        r["target"] = f"<= {NIGHTLY_RATIO:.0f}x the {report.size_text(base_size)} run"
+        r["ok"] = r["ratio"] <= NIGHTLY_RATIO
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from suara import cli_alerts, cli_collect, cli_import, cli_report, cli_topics, cli_train
+from suara import cli_alerts, cli_backup, cli_collect, cli_import, cli_report, cli_topics, cli_train
 from suara.cli_base import (
     ConfigOption,
     DbOption,
@@ -365,6 +365,7 @@ command()(cli_alerts.alerts)  # `suara alerts` (suara/cli_alerts.py)
 
 # -- nightly (suara/cli_collect.py) / doctor ---------------------------------------------------
 command()(cli_collect.nightly)  # `suara nightly` (suara/cli_collect.py)
+command("restore")(cli_backup.restore)  # `suara restore` from the nightly's backups (suara/cli_backup.py)
 
 
 @command()

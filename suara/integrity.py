@@ -22,7 +22,10 @@ import errno
 
 import duckdb
 
-RESTORE_HINT = "restore the newest copy from backups/ beside it, or move it away and run `suara init`"
+RESTORE_HINT = (
+    "restore the newest backup from backups/ beside it (`suara restore --to NEW.duckdb`), or move it away and "
+    "run `suara init`"
+)
 _DAMAGED = ("corrupt", "could not read enough bytes", "not a valid duckdb database", "checksum")
 _FULL = ("no space left", "file too large", "disk quota")
 _FULL_ERRNOS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}

@@ -19,8 +19,8 @@ Built to be left alone:
   killed at any point leaves a consistent database, and the next run does exactly the work left
   (unclassified rows are found by the store, not remembered by the job). A run row left "running"
   by a killed run is marked failed ("interrupted") by the next one.
-- The backup (suara/backup.py) comes last, after the run is recorded; a backup that fails (a full
-  disk) leaves no partial copy and turns the recorded run to failed (exit code 1). An OS error in a step
+- The backup (suara/backup.py: a full copy weekly, an increment of what changed on the other nights)
+  comes last, after the run is recorded; a backup that fails (a full disk) leaves no partial copy and turns the recorded run to failed (exit code 1). An OS error in a step
   is logged as one line; only an unexpected error gets its traceback in the log.
 
 The sources are the public ones, with the owner's APIs (play-api, appstore-api) where their credentials
@@ -78,6 +78,7 @@ def run_nightly(
     reports_dir: Path | None = None,
     backups_dir: Path | None = None,
     keep_backups: int | None = None,
+    full_backup_days: int | None = None,
     write_wait: float | None = None,
     batch_size: int | None = None,
     webhook_url: str | None = None,
@@ -91,7 +92,8 @@ def run_nightly(
     run holds it. Unset arguments come from ``[nightly]`` in suara.toml, then the defaults.
 
     reports_dir / backups_dir default to ``reports/`` and ``backups/`` beside the database;
-    keep_backups=0 turns backups off. webhook_url defaults to $SUARA_WEBHOOK_URL. ``train`` (what
+    keep_backups=0 turns backups off; full_backup_days is how often the backup is a full copy instead of an
+    increment (suara/backup.py; 0: always). webhook_url defaults to $SUARA_WEBHOOK_URL. ``train`` (what
     --retrain trains on and holds out) defaults to ``[train]`` in suara.toml (suara/training.py).
     """
     opts = options(settings)
@@ -103,6 +105,7 @@ def run_nightly(
         reports_dir=reports_dir or opts["reports_dir"] or db_dir / "reports",
         backups_dir=backups_dir or opts["backups_dir"] or db_dir / "backups",
         keep_backups=opts["keep_backups"] if keep_backups is None else keep_backups,
+        full_backup_days=opts["full_backup_days"] if full_backup_days is None else full_backup_days,
         write_wait=opts["write_wait_seconds"] if write_wait is None else write_wait,
         batch_size=batch_size or opts["batch_size"],
         webhook_url=webhook_url,
@@ -123,6 +126,7 @@ class _Job:
     reports_dir: Path
     backups_dir: Path
     keep_backups: int
+    full_backup_days: int
     write_wait: float
     batch_size: int
     webhook_url: str | None  # None: $SUARA_WEBHOOK_URL, checked when the webhook step runs
@@ -383,10 +387,12 @@ class _Job:
         return summary
 
     def backup(self) -> Step | str:
-        """Copy the finished database; a backup that fails also marks the run failed (it was recorded
-        before the copy, which must see the finished run)."""
+        """Back up the finished database (a full copy or an increment, suara/backup.py); a backup that fails
+        also marks the run failed (it was recorded before the backup, which must see the finished run)."""
         try:
-            path = backup_database(self.settings.db_path, self.backups_dir, self.keep_backups, self.as_of)
+            path = backup_database(
+                self.settings.db_path, self.backups_dir, self.keep_backups, self.as_of, self.full_backup_days
+            )
         except Exception as exc:
             self._mark_failed(f"backup failed: {_one_line(exc)}")
             raise
@@ -398,8 +404,9 @@ class _Job:
                 severity="notice",
             )
         self.result.backup = path
-        log.info("backup written to %s", path)
-        return str(path)
+        kind = "increment" if path.is_dir() else "full copy"
+        log.info("backup (%s) written to %s", kind, path)
+        return f"{kind} {path}"
 
     def _mark_failed(self, why: str) -> None:
         if self.result.run_id is None:

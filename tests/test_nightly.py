@@ -554,11 +554,12 @@ def test_backup_copies_verifies_and_keeps_the_newest(tmp_path):
         store.upsert_feedback(records(0, 3))
     backups = tmp_path / "backups"
     day = utcnow()
-    for k in range(1, 5):
-        backup_database(db, backups, 3, day - timedelta(days=k))
-    path = backup_database(db, backups, 3, day)
-    names = sorted(p.name for p in backups.iterdir())
+    for k in range(1, 5):  # full_every=0: a full copy every night (else increments: tests/test_backup.py)
+        backup_database(db, backups, 3, day - timedelta(days=k), full_every=0)
+    path = backup_database(db, backups, 3, day, full_every=0)
+    names = sorted(p.name for p in backups.iterdir() if p.suffix == ".duckdb")
     assert names == [f"suara-{(day - timedelta(days=k)):%Y-%m-%d}.duckdb" for k in (2, 1, 0)]
+    assert sorted(p.name for p in backups.iterdir() if p.suffix == ".json") == [f"{n}.json" for n in names]
     assert query(path, "SELECT count(*) FROM feedback") == [(3,)]
     (tmp_path / "suara.duckdb.wal").write_text("")  # another writer at work: no copy tonight
     assert backup_database(db, backups, 3, day + timedelta(days=1)) is None
