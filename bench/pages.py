@@ -138,7 +138,10 @@ def stage_pages(ctx: Ctx) -> list[dict]:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
+            wanted = {p.strip() for p in (ctx.pages or "").split(",") if p.strip()}
             for path, _title in pages():
+                if wanted and path not in wanted:
+                    continue
                 proc, url = start_server(db)  # a fresh server per page: nothing cached, nothing warm
                 times, cpu = {}, {}
                 try:
