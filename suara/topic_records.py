@@ -198,16 +198,23 @@ def recorded_run(con, since: datetime, until: datetime) -> dict | None:
             f"SELECT {cols} FROM topics WHERE topic_id IN (SELECT unnest(?))", [ids]
         ).fetchall()
     }
+    # the members are texts of the run's period: saying so lets DuckDB skip the rest of the table
+    period = {"ids": ids, "since": start, "until": end}
     newest = dict(
         con.execute(
             "SELECT m.topic_id, max(f.created_at) FROM topic_members m JOIN feedback f ON f.id = m.feedback_id "
-            "WHERE m.topic_id IN (SELECT unnest(?)) GROUP BY 1",
-            [ids],
+            "WHERE m.topic_id IN (SELECT unnest($ids)) AND f.created_at >= $since AND f.created_at < $until "
+            "GROUP BY 1",
+            period,
         ).fetchall()
     )
-    wanted = [e for ex in examples for e in ex]
+    wanted = {**period, "ids": [e for ex in examples for e in ex]}
     texts = dict(
-        con.execute("SELECT id, text FROM feedback WHERE id IN (SELECT unnest(?))", [wanted]).fetchall()
+        con.execute(
+            "SELECT id, text FROM feedback WHERE id IN (SELECT unnest($ids)) "
+            "AND created_at >= $since AND created_at < $until",
+            wanted,
+        ).fetchall()
     )
     rows, kept = [], []
     for i, (tid, ex) in enumerate(zip(ids, examples, strict=True)):
