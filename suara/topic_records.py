@@ -135,7 +135,8 @@ def record(
                 """,
                 {"since": since, "until": until, "now": now},
             )
-            con.execute("DELETE FROM topic_members WHERE topic_id IN (SELECT topic_id FROM _topics)")
+            # members are replaced for the rows that carry them (a row read back from a run has none)
+            con.execute("DELETE FROM topic_members WHERE topic_id IN (SELECT topic_id FROM _members)")
             con.execute("INSERT INTO topic_members SELECT DISTINCT topic_id, feedback_id FROM _members")
             if candidates is not None:
                 con.execute(

@@ -259,7 +259,7 @@ def render() -> None:
     found = common.fetch("topics", f, 5, asked)
     recorded = found["ran_at"] is not None
     added_categories()
-    day = pd.Timedelta(days=1)
+    day = pd.Timedelta(seconds=1)  # until is exclusive: the last day shown is the one before it
     if recorded:
         (rs, ru), last = found["requested"], pd.Timestamp(found["until"]) - day
         start = f"{found['since']:%Y-%m-%d}"
