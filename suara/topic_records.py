@@ -1,7 +1,8 @@
 """Recorded topics and what analysts decide about them: dismiss, merge into a category, promote to one.
 
 ``record`` stores the topics of one discovery run (suara/topics.py ``find_topics``) with their member
-feedback, in one transaction. A topic's id is a hash of its period and its sorted top terms, so running
+feedback, in one transaction, and the run as a whole (``topic_runs``) so that ``recorded_run`` can give
+the Topik baru page the nightly's topics without discovering again (seconds at a million rows). A topic's id is a hash of its period and its sorted top terms, so running
 discovery twice over the same period updates the rows instead of adding new ones, and a decision made
 on a topic stays with it. A theme dismissed once stays dismissed when a later period finds it again
 with the same three top terms (``signature``).
@@ -176,10 +177,7 @@ def recorded_run(con, since: datetime, until: datetime) -> dict | None:
     the examples' current texts."""
     from nlp.topics import Topic
 
-    has = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'topic_runs'"
-    ).fetchall()[0][0]
-    if not has:
+    if not first_row(con, "SELECT 1 FROM information_schema.tables WHERE table_name = 'topic_runs'"):
         return None
     run = first_row(
         con,
