@@ -48,10 +48,10 @@ TEXTS = {
         "Too few similar uncategorised texts for a topic in this period.",
     ),
     "recorded": (
-        "Topik dari penemuan yang tercatat {ran} (penemuan malam) atas {start} – {end}; periode pilihan: "
-        "{rstart} – {rend}.",
-        "Topics from the discovery recorded {ran} (the nightly run) over {start} – {end}; selected period: "
-        "{rstart} – {rend}.",
+        "Topik dari penemuan yang tercatat {ran} (oleh penemuan malam atau `suara topics --record`) atas "
+        "{start} – {end}; periode pilihan: {rstart} – {rend}.",
+        "Topics from the discovery recorded {ran} (by the nightly run or `suara topics --record`) over "
+        "{start} – {end}; selected period: {rstart} – {rend}.",
     ),
     "recorded_part": (
         "Teks periode pilihan sebelum {start} tidak termasuk.",
