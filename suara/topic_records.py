@@ -2,9 +2,9 @@
 
 ``record`` stores the topics of one discovery run (suara/topics.py ``find_topics``) with their member
 feedback, in one transaction, and the run as a whole (``topic_runs``) so that ``recorded_run`` can give
-the Topik baru page the nightly's topics without discovering again (seconds at a million rows). A topic's id is a hash of its period and its sorted top terms, so running
-discovery twice over the same period updates the rows instead of adding new ones, and a decision made
-on a topic stays with it. A theme dismissed once stays dismissed when a later period finds it again
+the Topik baru page the nightly's topics without discovering again (seconds at a million rows). A
+topic's id is a hash of its period and its sorted top terms, so running discovery twice over the same
+period updates the rows instead of adding new ones, and a decision made on a topic stays with it. A theme dismissed once stays dismissed when a later period finds it again
 with the same three top terms (``signature``).
 
 The decisions, each recorded on the topic with who and when:
