@@ -3,8 +3,9 @@
 Topics are those the nightly recorded when its run lies within the sidebar's period (the page names that
 run's period and time, with a button to discover over the sidebar's own period now), else discovered
 live over the sidebar's period (dashboard/queries/topics.py: suara/topics.py and nlp/topics.py): live
-discovery takes seconds at a million rows, the recorded run a tenth of that. Growing ones first: their name (top terms), size, weekly trend, "mirip kategori X" when
-their words match a category's, and masked example texts. Three actions, through
+discovery takes seconds at a million rows, reading the recorded run a tenth of a second. Growing ones
+first: their name (top terms), size, weekly trend, "mirip kategori X" when their words match a
+category's, and masked example texts. Three actions, through
 suara/topic_records.py in a short-lived read-write connection, each recorded with who acted:
 dismiss; merge into an existing category (its texts go to the Pelabelan queue with that category
 proposed); promote to a new category (id, Indonesian and English label, description: appended to the
