@@ -79,6 +79,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json", help="results file")
     p.add_argument("--profile", choices=ORDER, help="profile this stage with pyinstrument (times inflate)")
     p.add_argument("--keep", action="store_true", help="keep the work databases (for --stages reruns)")
+    p.add_argument("--pages", default=None, help="the pages stage: only these url paths (e.g. topik,rating)")
     a = p.parse_args(argv)
     a.stages = [s.strip() for s in a.stages.split(",") if s.strip()]
     unknown = sorted(set(a.stages) - set(ONCE + ORDER))
@@ -106,7 +107,7 @@ class Runner:
             size=size, seed=a.seed, corpus=str(corpus), work=str(self.work), corpus_dir=str(a.corpus_dir.resolve()),
             models_dir=str(a.models_dir.resolve()) if a.models_dir else None, naive_rows=a.naive_rows,
             parse_cap=a.parse_cap, predict_cap=a.predict_cap, stem_texts=a.stem_texts, repeats=a.repeats,
-            new_items=a.new_items, profile=profile,
+            new_items=a.new_items, profile=profile, pages=a.pages,
         )  # fmt: skip
 
     def run(self, stage: str, size: int, corpus: Path) -> list[dict]:

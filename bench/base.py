@@ -30,6 +30,7 @@ class Ctx:
     repeats: int = 7
     new_items: int = 1000
     profile: str | None = None  # write a pyinstrument profile of the stage here (html + txt)
+    pages: str | None = None  # the pages stage: only these url paths, comma-separated (default every page)
 
     def db(self, kind: str, size: int | None = None) -> Path:
         return Path(self.work) / f"{kind}-{size or self.size}.duckdb"

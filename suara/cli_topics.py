@@ -92,12 +92,13 @@ def topics(
             )
         start, until = found.default_period(end, since)
         vocab = found.vocabulary(con, models_dir)
+        model = found.model_path(con, models_dir).name if vocab else None
         n, rows = found.find_topics(
             con, start, until, k=k, seed=seed, min_count=s.alert_min_count, vocab=vocab
         )
-    if record and rows:
+    if record:
         with open_store(s) as store:
-            topic_records.record(store, rows, start, until)
+            topic_records.record(store, rows, start, until, candidates=n, model_version=model)
     with read_connection(s.db_path) as con:
         ids = [topic_records.topic_id(start, until, r.topic.terms) for r in rows]
         decided = topic_records.statuses(con, ids)

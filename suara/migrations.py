@@ -279,6 +279,21 @@ MIGRATIONS: list[str] = [
         scored_at TIMESTAMP NOT NULL
     );
     """,
+    # 10: each recorded discovery run as a whole (suara/topic_records.py ``record`` with the run's
+    # candidates): its period, how many texts it grouped, its topics in the order found and each one's
+    # example feedback, so the Topik baru page can show the nightly's topics without discovering again.
+    """
+    CREATE TABLE topic_runs (
+        period_start TIMESTAMP NOT NULL,
+        period_end TIMESTAMP NOT NULL,
+        candidates INTEGER NOT NULL,       -- the uncategorised texts discovery grouped
+        topic_ids VARCHAR[] NOT NULL,      -- in find_topics' order (growing first)
+        examples VARCHAR[][] NOT NULL,     -- per topic, its most representative feedback ids
+        model_version VARCHAR,             -- whose vocabulary marked "mirip kategori X" (NULL: none)
+        ran_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (period_start, period_end)
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -1,9 +1,10 @@
 """Recorded topics and what analysts decide about them: dismiss, merge into a category, promote to one.
 
 ``record`` stores the topics of one discovery run (suara/topics.py ``find_topics``) with their member
-feedback, in one transaction. A topic's id is a hash of its period and its sorted top terms, so running
-discovery twice over the same period updates the rows instead of adding new ones, and a decision made
-on a topic stays with it. A theme dismissed once stays dismissed when a later period finds it again
+feedback, in one transaction, and the run as a whole (``topic_runs``) so that ``recorded_run`` can give
+the Topik baru page the nightly's topics without discovering again (seconds at a million rows). A
+topic's id is a hash of its period and its sorted top terms, so running discovery twice over the same
+period updates the rows instead of adding new ones, and a decision made on a topic stays with it. A theme dismissed once stays dismissed when a later period finds it again
 with the same three top terms (``signature``).
 
 The decisions, each recorded on the topic with who and when:
@@ -65,8 +66,19 @@ def name_of(terms: tuple[str, ...]) -> str:
     return ", ".join(terms[:3])
 
 
-def record(store: Store, rows: list[TopicRow], since: datetime, until: datetime) -> list[str]:
-    """Store the topics found over [since, until) and their members; returns the ids not stored before."""
+def record(
+    store: Store,
+    rows: list[TopicRow],
+    since: datetime,
+    until: datetime,
+    candidates: int | None = None,
+    model_version: str | None = None,
+) -> list[str]:
+    """Store the topics found over [since, until) and their members; returns the ids not stored before.
+
+    With ``candidates`` (the number of texts discovery grouped) ``rows`` are the whole run, stored as
+    such in ``topic_runs`` (replacing an earlier run over the same period) so the page can show it as
+    found (``recorded_run``); without, only these topics are stored (a decision on one topic)."""
     now = utcnow()
     ids = [topic_id(since, until, r.topic.terms) for r in rows]
     table = pa.table(
@@ -124,8 +136,15 @@ def record(store: Store, rows: list[TopicRow], since: datetime, until: datetime)
                 """,
                 {"since": since, "until": until, "now": now},
             )
-            con.execute("DELETE FROM topic_members WHERE topic_id IN (SELECT topic_id FROM _topics)")
+            # members are replaced for the rows that carry them (a row read back from a run has none)
+            con.execute("DELETE FROM topic_members WHERE topic_id IN (SELECT topic_id FROM _members)")
             con.execute("INSERT INTO topic_members SELECT DISTINCT topic_id, feedback_id FROM _members")
+            if candidates is not None:
+                con.execute(
+                    "INSERT OR REPLACE INTO topic_runs VALUES ($since, $until, $n, $ids, $examples, $model, $now)",
+                    {"since": since, "until": until, "n": candidates, "ids": ids, "model": model_version,
+                     "examples": [list(r.example_ids) for r in rows], "now": now},
+                )  # fmt: skip
     finally:
         store.con.unregister("_topics")
         store.con.unregister("_members")
@@ -148,6 +167,70 @@ def statuses(con, ids: list[str]) -> dict[str, tuple[str, str | None]]:
         "SELECT topic_id, status, category FROM topics WHERE topic_id IN (SELECT unnest(?))", [ids]
     ).fetchall()
     return {r[0]: (r[1], r[2]) for r in rows}
+
+
+def recorded_run(con, since: datetime, until: datetime) -> dict | None:
+    """The newest recorded run whose period lies within [since, until) (the longest of those ending
+    last), as ``find_topics`` returned it: {"since", "until", "n", "rows": [TopicRow], "ids",
+    "ran_at", "model"}; None when there is none (or the file predates ``topic_runs``: the page then
+    discovers live). Its rows carry what was recorded: no c-TF-IDF weights, no member indices, and
+    the examples' current texts."""
+    from nlp.topics import Topic
+
+    if not first_row(con, "SELECT 1 FROM information_schema.tables WHERE table_name = 'topic_runs'"):
+        return None
+    run = first_row(
+        con,
+        "SELECT period_start, period_end, candidates, topic_ids, examples, model_version, ran_at "
+        "FROM topic_runs WHERE period_start >= $since AND period_end <= $until "
+        "ORDER BY period_end DESC, period_start, ran_at DESC LIMIT 1",
+        {"since": since, "until": until},
+    )
+    if run is None:
+        return None
+    start, end, n, ids, examples, model, ran_at = run
+    cols = ("topic_id, terms, size, distinct_texts, weekly, last_week, expected, threshold, tested, growing, "
+            "similar_category, similarity")  # fmt: skip
+    found = {
+        r[0]: r
+        for r in con.execute(
+            f"SELECT {cols} FROM topics WHERE topic_id IN (SELECT unnest(?))", [ids]
+        ).fetchall()
+    }
+    # the members are texts of the run's period: saying so lets DuckDB skip the rest of the table
+    period = {"ids": ids, "since": start, "until": end}
+    newest = dict(
+        con.execute(
+            "SELECT m.topic_id, max(f.created_at) FROM topic_members m JOIN feedback f ON f.id = m.feedback_id "
+            "WHERE m.topic_id IN (SELECT unnest($ids)) AND f.created_at >= $since AND f.created_at < $until "
+            "GROUP BY 1",
+            period,
+        ).fetchall()
+    )
+    wanted = {**period, "ids": [e for ex in examples for e in ex]}
+    texts = dict(
+        con.execute(
+            "SELECT id, text FROM feedback WHERE id IN (SELECT unnest($ids)) "
+            "AND created_at >= $since AND created_at < $until",
+            wanted,
+        ).fetchall()
+    )
+    rows, kept = [], []
+    for i, (tid, ex) in enumerate(zip(ids, examples, strict=True)):
+        if tid not in found or tid not in newest:  # a topic whose texts were all deleted since
+            continue
+        t = found[tid]
+        _, terms, size, distinct, weekly, last, expected, threshold, tested, growing, similar, sim = t
+        shown = tuple(e for e in ex if e in texts)
+        topic = Topic(id=i, terms=tuple(terms), weights=(), size=size, distinct=distinct, members=(),
+                      examples=(), similar_to=similar, similarity=sim or 0.0)  # fmt: skip
+        rows.append(
+            TopicRow(topic=topic, weekly=tuple(weekly), last_week=last, expected=expected, threshold=threshold,
+                     tested=tested, growing=growing, newest=newest[tid],
+                     examples=tuple(texts[e] for e in shown), example_ids=shown)
+        )  # fmt: skip
+        kept.append(tid)
+    return {"since": start, "until": end, "n": n, "rows": rows, "ids": kept, "ran_at": ran_at, "model": model}
 
 
 def _open(tid: str, t: dict) -> None:
@@ -267,7 +350,8 @@ def nightly_step(
         since, until = topics.default_period(end, None)
         vocab = topics.vocabulary(store.con)
         n, rows = topics.find_topics(store.con, since, until, min_count=min_count, vocab=vocab)
-        fresh = set(record(store, rows, since, until))
+        model = topics.model_path(store.con).name if vocab else None
+        fresh = set(record(store, rows, since, until, candidates=n, model_version=model))
         found = []
         for r in rows:
             tid = topic_id(since, until, r.topic.terms)

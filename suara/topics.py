@@ -16,7 +16,10 @@ less than ``MIN_BASELINE_DAYS`` of period before the last week there is no test 
 
 "mirip kategori X": a topic whose terms are close to a category's vocabulary (the current model's
 largest word coefficients, ``nlp.topics.category_vocabulary``) is probably an existing category the
-model missed, not a new theme; without a model on disk the comparison is skipped.
+model missed, not a new theme; without a model on disk the comparison is skipped. Loading a model to
+read them takes a tenth of a second or more, so ``model_vocabulary`` keeps them per model directory for
+the life of the process (the dashboard server's), keyed by the model file's modification time and size
+so a retrained or replaced model is read again.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ class TopicRow:
     newest: datetime
     examples: tuple[str, ...]
     member_ids: tuple[str, ...] = ()  # the feedback ids of every member text
+    example_ids: tuple[str, ...] = ()  # the feedback ids of ``examples``, in the same order
 
 
 def candidates(
@@ -83,17 +87,49 @@ def latest(con: duckdb.DuckDBPyConnection) -> datetime | None:
     ).fetchall()[0][0]
 
 
-def vocabulary(con: duckdb.DuckDBPyConnection, models_dir: Path = MODELS_DIR) -> dict | None:
-    """The current model's category vocabularies, or None when no usable model is on disk."""
-    from suara.classify import ModelUnusable, NoModel, load_model, resolve_model_dir
+_VOCABULARIES: dict[Path, tuple[tuple[int, int], dict]] = {}  # model dir -> (model file stamp, vocabularies)
+
+
+def model_vocabulary(path: Path) -> dict:
+    """The category vocabularies of the model in directory ``path``, read once per version of its model
+    file (see the module doc); raises what ``suara.classify.load_model`` raises."""
+    from nlp.model import MODEL_FILE
+    from suara.classify import load_model
+
+    path = Path(path).resolve()
+    try:
+        st = (path / MODEL_FILE).stat()
+        stamp = (st.st_mtime_ns, st.st_size)
+    except OSError:
+        stamp = (-1, -1)  # no model file: load_model says why
+    cached = _VOCABULARIES.get(path)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    vocab = nlp_topics.category_vocabulary(load_model(path))
+    _VOCABULARIES[path] = (stamp, vocab)
+    return vocab
+
+
+def model_path(con: duckdb.DuckDBPyConnection, models_dir: Path = MODELS_DIR) -> Path | None:
+    """The directory of the model in use (the store's current one, else the newest on disk), or None."""
+    from suara.classify import NoModel, resolve_model_dir
     from suara.store import current_model
 
     current = current_model(con)
     path = Path(current["path"]) if current else None
     try:
-        if path is None or not path.exists():
-            path = resolve_model_dir(None, None, models_dir)
-        return nlp_topics.category_vocabulary(load_model(path))
+        return path if path is not None and path.exists() else resolve_model_dir(None, None, models_dir)
+    except NoModel:
+        return None
+
+
+def vocabulary(con: duckdb.DuckDBPyConnection, models_dir: Path = MODELS_DIR) -> dict | None:
+    """The current model's category vocabularies, or None when no usable model is on disk."""
+    from suara.classify import ModelUnusable, NoModel
+
+    path = model_path(con, models_dir)
+    try:
+        return None if path is None else model_vocabulary(path)
     except (NoModel, ModelUnusable):
         return None
 
@@ -146,6 +182,7 @@ def find_topics(
                 newest=max(member_times),
                 examples=tuple(texts[i] for i in t.examples),
                 member_ids=tuple(ids[i] for i in t.members),
+                example_ids=tuple(ids[i] for i in t.examples),
             )
         )
     rows.sort(key=lambda r: (not r.growing, -(r.last_week - r.expected), -r.topic.size, r.topic.id))
