@@ -22,7 +22,7 @@ from nlp.evaluate import evaluate
 from nlp.offices import OfficeMatcher
 from nlp.sentiment import SentimentModel
 from suara.config import DATA_DIR, MODELS_DIR, MPASPOR, ROOT, AppConfig
-from suara.store import Store, StoreError
+from suara.store import Store, StoreError, first_row
 from suara.taxonomy import app_identifiers, load_taxonomy
 
 TEST_FILE = DATA_DIR / "labels" / "test.jsonl"
@@ -116,6 +116,7 @@ def classify_pending(
     apps: tuple[AppConfig, ...] = (),
     sentiment: SentimentModel | None = None,
     workers: int = 1,
+    catch_up: bool = True,
 ) -> int:
     """Label every row the current model has not seen (or whose content changed); returns how many.
 
@@ -123,7 +124,8 @@ def classify_pending(
     ``sentiment`` model, each batch's sentiment is scored and saved beside its labels (suara/sentiment.py's
     ``TextSentiment``); then rows still without a current sentiment are caught up on. ``workers`` > 1
     scores the batches in that many forked processes while this one reads and writes the store
-    (suara/batch_scoring.py; the same rows are written either way)."""
+    (suara/batch_scoring.py; the same rows are written either way). ``catch_up=False`` skips the
+    sentiment catch-up (a scan of every row) when ``pending_work`` said no row needs it."""
     from suara.batch_scoring import BatchScorer, scored_batches
     from suara.sentiment import save_sentiment, score_pending
 
@@ -140,9 +142,38 @@ def classify_pending(
             done += scored.rows
             if progress:
                 progress(scored.rows)
-    if sentiment is not None:
+    if sentiment is not None and catch_up:
         score_pending(store, sentiment, batch_size, scorer=scorer.text_sentiment)
     return done
+
+
+def pending_work(
+    store: Store, model: nlp_model.ComplaintModel, sentiment: SentimentModel | None = None
+) -> tuple[int, int]:
+    """(rows to classify, rows that need only a sentiment), in one scan of the feedback.
+
+    ``classify_pending`` gives every row it classifies a current sentiment, so when the second figure is
+    0 its catch-up scan can be skipped (``catch_up=False``): at 1M rows each of these scans costs about
+    0.3 s, against 0.1 s to classify a nightly's thousand new reviews (issue 18)."""
+    sentiment_sql = (
+        "count(*) FILTER (WHERE NOT classify AND (s.feedback_id IS NULL OR s.model_id <> $m "
+        "OR s.content_hash <> f.content_hash))"
+        if sentiment is not None
+        else "0"
+    )
+    join = "LEFT JOIN feedback_sentiment s ON s.feedback_id = f.id" if sentiment is not None else ""
+    params = {"v": model.version, **({"m": sentiment.model_id} if sentiment is not None else {})}
+    row = first_row(
+        store.con,
+        f"""
+        SELECT count(*) FILTER (WHERE classify), {sentiment_sql}
+        FROM (SELECT f.id, f.content_hash,
+                     c.feedback_id IS NULL OR c.model_version <> $v OR c.content_hash <> f.content_hash AS classify
+              FROM feedback f LEFT JOIN classifications c ON c.feedback_id = f.id) f {join}
+        """,
+        params,
+    )
+    return int(row[0]), int(row[1])
 
 
 def _scope_mask(categories: list[str], apps: tuple[AppConfig, ...]) -> Callable[[list[str]], np.ndarray]:

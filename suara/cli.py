@@ -30,7 +30,7 @@ from suara.cli_base import (
 from suara.cli_labels import labels
 from suara.cli_reply import reply
 from suara.cli_sentiment import sentiment
-from suara.store import StoreError
+from suara.store import StoreError, first_row
 
 app = typer.Typer(
     help="Suara: complaint analytics for Indonesian public-service apps (M-Paspor first).\n\n"
@@ -55,9 +55,7 @@ def init(db: DbOption = None, config: ConfigOption = None) -> None:
     s = settings(db, config)
     with open_store(s) as store:
         out.print(f"database {s.db_path} ready (schema version {store.schema_version})")
-        hashed = store.con.execute("SELECT count(*) FROM feedback WHERE author_hash IS NOT NULL").fetchone()[
-            0
-        ]
+        hashed = first_row(store.con, "SELECT count(*) FROM feedback WHERE author_hash IS NOT NULL")[0]
     out.print(init_salt(s, hashed), highlight=False)
 
 
@@ -234,7 +232,14 @@ def classify(
     from rich.progress import Progress
 
     from suara.batch_scoring import default_workers
-    from suara.classify import NoModel, classify_pending, ensure_registered, load_model, resolve_model_dir
+    from suara.classify import (
+        NoModel,
+        classify_pending,
+        ensure_registered,
+        load_model,
+        pending_work,
+        resolve_model_dir,
+    )
     from suara.sentiment import load_sentiment
 
     s = settings(db, config)
@@ -249,7 +254,7 @@ def classify(
         model = load_model(path)
         sentiment = load_sentiment(path)
         ensure_registered(store, path)
-        pending = store.count_pending_classification(model.version)
+        pending, sentiment_only = pending_work(store, model, sentiment)
         run_id = store.start_run("classify")
         try:
             with Progress(console=err, transient=True) as bar:
@@ -262,6 +267,7 @@ def classify(
                     apps=s.apps,
                     sentiment=sentiment,
                     workers=workers or default_workers(pending, batch_size),
+                    catch_up=sentiment_only > 0,
                 )
         except Exception as exc:
             store.finish_run(run_id, "failed", message=str(exc)[:500])

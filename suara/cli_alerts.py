@@ -20,7 +20,7 @@ from rich.table import Table
 
 from suara.cli_base import ConfigOption, DbOption, UserError, open_store, out, settings
 from suara.redact import scrub
-from suara.store import utcnow
+from suara.store import first_row, utcnow
 
 
 def _day(value: str | None, option: str) -> datetime | None:
@@ -79,7 +79,7 @@ def alerts(
     s = settings(db, config)
     count = s.alert_min_count if min_count is None else min_count
     with open_store(s) as store:
-        before = store.con.execute("SELECT count(*) FROM alerts").fetchone()[0]
+        before = first_row(store.con, "SELECT count(*) FROM alerts")[0]
         if start is None:
             new, weeks = detect_and_record(store, now, count, s.apps), 0
         else:

@@ -50,7 +50,14 @@ from suara import digest as digest_mod
 from suara import topic_records
 from suara.backup import backup_database
 from suara.batch_scoring import default_workers
-from suara.classify import NoModel, classify_pending, ensure_registered, load_model, resolve_model_dir
+from suara.classify import (
+    NoModel,
+    classify_pending,
+    ensure_registered,
+    load_model,
+    pending_work,
+    resolve_model_dir,
+)
 from suara.config import MODELS_DIR, ConfigError, Settings
 from suara.credentials import CredentialError, credential
 from suara.human_labels import TRAINED_ON, labels_fingerprint
@@ -59,7 +66,6 @@ from suara.nightly_plan import SourceTask, default_sources, options
 from suara.nightly_result import NightlyResult, Step
 from suara.promotion import retrain
 from suara.redact import scrub
-from suara.sentiment import count_pending as sentiment_pending
 from suara.sentiment import load_sentiment
 from suara.store import Store, StoreError, first_row, read_connection, utcnow
 from suara.training import TrainConfig, train_config
@@ -268,8 +274,8 @@ class _Job:
         self.result.model_version = model.version
         with self.store() as store:
             ensure_registered(store, path)
-            pending = store.count_pending_classification(model.version)
-            if not pending and not (sentiment and sentiment_pending(store, sentiment)):
+            pending, sentiment_only = pending_work(store, model, sentiment)
+            if not pending and not sentiment_only:
                 return f"nothing new to classify (model {model.version})"
             run_id = store.start_run("classify")
             log.info("classification started: %d items pending, model %s", pending, model.version)
@@ -290,6 +296,7 @@ class _Job:
                     apps=self.settings.apps,
                     sentiment=sentiment,
                     workers=default_workers(pending, self.batch_size),
+                    catch_up=sentiment_only > 0,
                 )
             except BaseException as exc:
                 try:

@@ -106,10 +106,6 @@ _PENDING = """
 """
 
 
-def count_pending(store: Store, model: nlp_sentiment.SentimentModel) -> int:
-    return store.con.execute(f"SELECT count(*) {_PENDING}", {"m": model.model_id}).fetchone()[0]
-
-
 def score_pending(
     store: Store,
     model: nlp_sentiment.SentimentModel,
