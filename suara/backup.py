@@ -39,8 +39,8 @@ import duckdb
 
 from suara import backup_increment as inc
 from suara.backup_chain import FORMAT, BackupError, Chain, newest_chain, sidecar, to_delete, write_json
-from suara.integrity import one_line
-from suara.migrations import SCHEMA_VERSION
+from suara.integrity import Unreadable, read_back
+from suara.migrations import SCHEMA_VERSION, schema_version
 from suara.store import read_connection, utcnow
 
 FULL_EVERY_DAYS = 7
@@ -103,21 +103,17 @@ def full_copy(db_path: Path, backups_dir: Path, day: datetime) -> Path:
         shutil.copyfile(db_path, partial)
         con = duckdb.connect(str(partial), read_only=True)
         try:
-            version = con.execute("SELECT max(version) FROM schema_version").fetchone()[0]
+            version = schema_version(con)
             if version != SCHEMA_VERSION:
                 raise BackupError(
                     f"backup copy of {db_path} has schema version {version}, expected {SCHEMA_VERSION}"
                 )
-            tables = {}
-            for table in inc.tables(con):
-                try:
-                    rows, digest = inc.checksum(con, f'SELECT * FROM "{table}"')
-                except duckdb.Error as exc:
-                    raise BackupError(
-                        f"backup copy of {db_path} does not read back: table {table} cannot be read back "
-                        f"({one_line(exc)})"
-                    ) from None
-                tables[table] = {"total": rows, "checksum": digest}
+            try:
+                tables = {
+                    t: {"total": rows, "checksum": digest} for t, (rows, digest) in read_back(con).items()
+                }
+            except Unreadable as exc:
+                raise BackupError(f"backup copy of {db_path} does not read back: {exc}") from None
             since, seqs = inc.watermarks(con, clock), inc.sequences(con)
         finally:
             con.close()
@@ -145,7 +141,7 @@ def increment(db_path: Path, backups_dir: Path, chain: Chain, day: datetime) -> 
     partial.mkdir()
     try:
         with read_connection(db_path, wait=30.0) as con:
-            version = con.execute("SELECT max(version) FROM schema_version").fetchone()[0]
+            version = schema_version(con)
             if version != SCHEMA_VERSION:
                 raise BackupError(f"{db_path} has schema version {version}, expected {SCHEMA_VERSION}")
             try:

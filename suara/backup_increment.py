@@ -41,6 +41,8 @@ from pathlib import Path
 
 import duckdb
 
+from suara.integrity import checksum, tables
+
 MARGIN = timedelta(minutes=5)
 
 
@@ -90,14 +92,6 @@ def rule(table: str) -> Rule:
     return RULES.get(table, Rule("whole"))
 
 
-def tables(con: duckdb.DuckDBPyConnection) -> list[str]:
-    rows = con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
-        "AND table_schema = 'main' ORDER BY 1"
-    ).fetchall()
-    return [r[0] for r in rows]
-
-
 def watermarks(con: duckdb.DuckDBPyConnection, clock: datetime) -> dict[str, str]:
     """The "since" of the next increment, per stamped table: the backup's clock minus MARGIN."""
     since = (clock - MARGIN).isoformat()
@@ -109,14 +103,6 @@ def sequences(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         "SELECT sequence_name, last_value FROM duckdb_sequences() WHERE NOT temporary AND schema_name = 'main'"
     ).fetchall()
     return {name: value for name, value in rows if value is not None}
-
-
-def checksum(con: duckdb.DuckDBPyConnection, relation: str) -> tuple[int, int]:
-    """Rows and a hash of every row of a SELECT."""
-    rows, digest = con.execute(
-        f"SELECT count(*), coalesce(bit_xor(hash(x)), 0) FROM ({relation}) AS x"
-    ).fetchall()[0]
-    return int(rows), int(digest)
 
 
 def _lit(path: Path) -> str:

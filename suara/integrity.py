@@ -36,16 +36,45 @@ def one_line(exc: BaseException, limit: int = 300) -> str:
     return text[:limit]
 
 
-def scan_problem(con: duckdb.DuckDBPyConnection) -> str | None:
-    """Read every column of every table once; the first failure as one line, or None when all reads back."""
-    tables = con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' ORDER BY 1"
+class Unreadable(Exception):
+    """A table that does not read back; the message names it and DuckDB's one-line reason."""
+
+
+def tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The database's own tables (schema main), by name."""
+    rows = con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
+        "AND table_schema = 'main' ORDER BY 1"
     ).fetchall()
-    for (table,) in tables:
+    return [r[0] for r in rows]
+
+
+def checksum(con: duckdb.DuckDBPyConnection, relation: str) -> tuple[int, int]:
+    """Rows and a hash of every row of a SELECT."""
+    rows, digest = con.execute(
+        f"SELECT count(*), coalesce(bit_xor(hash(x)), 0) FROM ({relation}) AS x"
+    ).fetchall()[0]
+    return int(rows), int(digest)
+
+
+def read_back(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, int]]:
+    """Every column of every table read once: {table: (rows, hash of every row)}. Raises ``Unreadable``
+    at the first table that fails (the damage check of doctor, import, backup and restore)."""
+    out = {}
+    for table in tables(con):
         try:
-            con.execute(f'SELECT count(*), bit_xor(hash(t)) FROM "{table}" AS t').fetchall()
+            out[table] = checksum(con, f'SELECT * FROM "{table}"')
         except duckdb.Error as exc:
-            return f"table {table} cannot be read back ({one_line(exc)})"
+            raise Unreadable(f"table {table} cannot be read back ({one_line(exc)})") from None
+    return out
+
+
+def scan_problem(con: duckdb.DuckDBPyConnection) -> str | None:
+    """``read_back``'s first failure as one line, or None when every table reads back."""
+    try:
+        read_back(con)
+    except Unreadable as exc:
+        return str(exc)
     return None
 
 

@@ -29,8 +29,8 @@ import duckdb
 
 from suara import backup_increment as inc
 from suara.backup_chain import BackupError, Chain, chain_to
-from suara.integrity import one_line
-from suara.migrations import SCHEMA_VERSION
+from suara.integrity import Unreadable, one_line, read_back
+from suara.migrations import SCHEMA_VERSION, schema_version
 
 
 @dataclass
@@ -84,7 +84,7 @@ def restore_database(backups_dir: Path, stem: str, target: Path, day: date | Non
 
 
 def _rebuild(con: duckdb.DuckDBPyConnection, chain: Chain) -> dict[str, int]:
-    version = con.execute("SELECT max(version) FROM schema_version").fetchone()[0]
+    version = schema_version(con)
     if version != SCHEMA_VERSION:
         raise BackupError(
             f"full copy {chain.full.path.name} is of schema version {version}, this Suara's is {SCHEMA_VERSION}"
@@ -110,12 +110,12 @@ def _rebuild(con: duckdb.DuckDBPyConnection, chain: Chain) -> dict[str, int]:
         if current and value > current[0][0]:
             con.execute(f"SELECT max(nextval('{name}')) FROM range(?)", [value - current[0][0]])
     con.execute("CHECKPOINT")
+    try:
+        digests = read_back(con)
+    except Unreadable as exc:
+        raise BackupError(f"the restored database does not read back: {exc}") from None
     rows = {}
-    for table in inc.tables(con):
-        try:
-            count, digest = inc.checksum(con, f'SELECT * FROM "{table}"')
-        except duckdb.Error as exc:
-            raise BackupError(f"the restored table {table} does not read back ({one_line(exc)})") from None
+    for table, (count, digest) in digests.items():
         rows[table] = count
         want = last.get("tables", {}).get(table)
         if want is None:
