@@ -102,8 +102,8 @@ def count_rows(db: Path, table: str = "feedback") -> int:
 
 def model_dir(ctx: Ctx) -> Path | None:
     """The model Suara would use (the newest on disk), or None when none has been trained."""
-    from suara.classify import NoModel, resolve_model_dir
     from suara.config import MODELS_DIR
+    from suara.model_files import NoModel, resolve_model_dir
 
     try:
         return resolve_model_dir(None, models_dir=Path(ctx.models_dir) if ctx.models_dir else MODELS_DIR)

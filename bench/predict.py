@@ -128,7 +128,7 @@ def stage_predict(ctx: Ctx) -> list[dict]:
     """`suara predict` end to end on real-length texts, the same in process, and on the real reviews."""
     from nlp.model import load
     from nlp.predict import predict_stream
-    from suara.classify import ensure_registered
+    from suara.model_files import ensure_registered
     from suara.store import Store
 
     path = model_dir(ctx)

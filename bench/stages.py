@@ -227,7 +227,8 @@ def stage_classify(ctx: Ctx) -> list[dict]:
     sentiment model as `suara classify` runs it."""
     from nlp.model import load
     from suara.batch_scoring import default_workers
-    from suara.classify import classify_pending, ensure_registered
+    from suara.classify import classify_pending
+    from suara.model_files import ensure_registered
     from suara.sentiment import load_sentiment
     from suara.store import Store
 

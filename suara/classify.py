@@ -9,7 +9,6 @@ dropped before it is written: the model was trained on M-Paspor and would otherw
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
@@ -21,82 +20,14 @@ from nlp.dataset import load_labelled
 from nlp.evaluate import evaluate
 from nlp.offices import OfficeMatcher
 from nlp.sentiment import SentimentModel
-from suara.config import DATA_DIR, MODELS_DIR, MPASPOR, ROOT, AppConfig
-from suara.store import Store, StoreError, first_row
+from suara.config import DATA_DIR, MPASPOR, ROOT, AppConfig
+from suara.store import Store, first_row
 from suara.taxonomy import app_identifiers, load_taxonomy
 
 TEST_FILE = DATA_DIR / "labels" / "test.jsonl"
 # Real labelled reviews, beside a checkout only (../shared/real): the dev set is for evaluation (and the
 # promotion gate), never for training; suara/training.py names the training file beside it.
 REAL_DEV_FILE = ROOT.parent / "shared" / "real" / "mpaspor_play_dev_labelled.jsonl"
-
-
-class NoModel(StoreError):
-    """No trained model exists yet."""
-
-
-class ModelUnusable(NoModel):
-    """The model to use is on disk but cannot be loaded (cut short, scribbled over, an old layout); the
-    message names the file and what to do. A setup problem, like no model at all (exit code 2)."""
-
-
-def load_model(path: Path) -> nlp_model.ComplaintModel:
-    """``nlp.model.load`` for the commands and the nightly: a broken model becomes ``ModelUnusable``."""
-    try:
-        return nlp_model.load(path)
-    except nlp_model.ModelLoadError as exc:
-        raise ModelUnusable(str(exc)) from None
-
-
-def model_dirs(models_dir: Path = MODELS_DIR) -> list[Path]:
-    """Saved model versions on disk, oldest first (by the time recorded in metrics.json), without those
-    the promotion gate refused (suara/promotion.py): they are kept for inspection, not for use."""
-    found = []
-    for meta in models_dir.glob(f"*/{nlp_model.META_FILE}"):
-        if (meta.parent / nlp_model.MODEL_FILE).exists():
-            try:
-                metrics = json.loads(meta.read_text(encoding="utf-8")).get("metrics", {})
-                trained_at = str(metrics.get("trained_at", ""))
-                promoted = metrics.get("promotion", {}).get("promoted", True)
-            except (OSError, ValueError, AttributeError):
-                # An unreadable metrics.json cannot say when it was trained: listed first (oldest), so
-                # a readable model is preferred and, when it is the only one, loading it names the file.
-                trained_at, promoted = "", True
-            if promoted:
-                found.append((trained_at, meta.parent))
-    return [p for _, p in sorted(found)]
-
-
-def resolve_model_dir(store: Store | None, version: str | None = None, models_dir: Path = MODELS_DIR) -> Path:
-    """The model to use: an explicit version, else the store's current one, else the newest on disk."""
-    if version:
-        path = models_dir / version
-        if not (path / nlp_model.MODEL_FILE).exists():
-            known = ", ".join(p.name for p in model_dirs(models_dir)) or "none"
-            raise NoModel(f"model version {version} not found in {models_dir} (available: {known})")
-        return path
-    if store is not None:
-        current = store.current_model()
-        if current:
-            path = Path(current["path"])
-            if not path.exists():
-                path = models_dir / current["version"]
-            if (path / nlp_model.MODEL_FILE).exists():
-                return path
-    dirs = model_dirs(models_dir)
-    if not dirs:
-        raise NoModel(f"no trained model in {models_dir}: run `suara train` first")
-    return dirs[-1]
-
-
-def ensure_registered(store: Store, path: Path) -> str:
-    """Make the model at ``path`` the store's current one (e.g. the model shipped with the repo)."""
-    meta = json.loads((path / nlp_model.META_FILE).read_text(encoding="utf-8"))
-    current = store.current_model()
-    if not current or current["version"] != meta["version"]:
-        metrics = meta.get("metrics", {})
-        store.register_model(meta["version"], str(path), metrics, metrics.get("n_train", 0))
-    return meta["version"]
 
 
 def evaluate_file(path: Path, predict: Callable[[list[str], list], list[list[str]]]) -> dict:

@@ -186,7 +186,7 @@ def eval_(
 
     from nlp.dataset import LabelledDataError, load_labelled
     from nlp.evaluate import KeywordMatcher, evaluate
-    from suara.classify import resolve_model_dir
+    from suara.model_files import resolve_model_dir
     from suara.taxonomy import load_taxonomy
 
     tax = load_taxonomy()
@@ -197,7 +197,7 @@ def eval_(
     if baseline:
         name, pred = "keyword baseline", KeywordMatcher.from_taxonomy(tax).predict(texts)
     else:
-        from suara.classify import load_model
+        from suara.model_files import load_model
 
         s = settings(db, config)
         store = open_store(s) if s.db_path.exists() else None
@@ -232,14 +232,8 @@ def classify(
     from rich.progress import Progress
 
     from suara.batch_scoring import default_workers
-    from suara.classify import (
-        NoModel,
-        classify_pending,
-        ensure_registered,
-        load_model,
-        pending_work,
-        resolve_model_dir,
-    )
+    from suara.classify import classify_pending, pending_work
+    from suara.model_files import NoModel, ensure_registered, load_model, resolve_model_dir
     from suara.sentiment import load_sentiment
 
     s = settings(db, config)
@@ -296,7 +290,7 @@ def predict(
     """Classify texts from a file, streaming: millions of lines run in bounded memory."""
     from nlp.predict import PredictInputError, predict_stream
     from suara.batch_scoring import default_workers
-    from suara.classify import load_model, resolve_model_dir
+    from suara.model_files import load_model, resolve_model_dir
 
     s = settings(db, config)
     store = open_store(s) if s.db_path.exists() and not model_version else None

@@ -94,7 +94,7 @@ def train(
     every text, tweets included, a sentiment.
     """
     from nlp import sentiment as nlp_sentiment
-    from suara.classify import resolve_model_dir
+    from suara.model_files import resolve_model_dir
     from suara.sentiment import MIN_RATED, fit_from_store
 
     s = settings(db, config)

@@ -153,7 +153,7 @@ def _current_model_path(settings: Settings) -> Path | None:
 
 def check_model(settings: Settings, models_dir: Path = MODELS_DIR) -> Check:
     from nlp.model import MODEL_FILE
-    from suara.classify import ModelUnusable, load_model, model_dirs
+    from suara.model_files import ModelUnusable, load_model, model_dirs
 
     path = _current_model_path(settings)
     if path is None or not (path / MODEL_FILE).exists():

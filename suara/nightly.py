@@ -50,18 +50,12 @@ from suara import digest as digest_mod
 from suara import topic_records
 from suara.backup import backup_database
 from suara.batch_scoring import default_workers
-from suara.classify import (
-    NoModel,
-    classify_pending,
-    ensure_registered,
-    load_model,
-    pending_work,
-    resolve_model_dir,
-)
+from suara.classify import classify_pending, pending_work
 from suara.config import MODELS_DIR, ConfigError, Settings
 from suara.credentials import CredentialError, credential
 from suara.human_labels import TRAINED_ON, labels_fingerprint
 from suara.lock import JobLock, lock_path_for
+from suara.model_files import NoModel, ensure_registered, load_model, resolve_model_dir
 from suara.nightly_plan import SourceTask, default_sources, options
 from suara.nightly_result import NightlyResult, Step
 from suara.promotion import retrain

@@ -37,9 +37,10 @@ from nlp import model as nlp_model
 from nlp.compare import Comparison, compare
 from nlp.dataset import load_labelled
 from nlp.sentiment import carry_over
-from suara.classify import TEST_FILE, NoModel, resolve_model_dir
+from suara.classify import TEST_FILE
 from suara.config import MODELS_DIR
 from suara.human_labels import TRAINED_ON, human_labelled, labels_fingerprint
+from suara.model_files import NoModel, resolve_model_dir
 from suara.store import Store
 from suara.taxonomy import load_taxonomy
 from suara.training import TrainConfig, file_sha256, load_sources, text_key, train_model

@@ -23,6 +23,7 @@ import pyarrow as pa
 
 from nlp import sentiment as nlp_sentiment
 from nlp.text import Segmented
+from suara.model_files import ModelUnusable
 from suara.store import CLASSIFIED_TEXT, Store, utcnow
 
 MIN_RATED = 200  # rated reviews a store needs before `suara sentiment train` fits anything on them
@@ -34,8 +35,6 @@ def load_sentiment(model_dir: Path) -> nlp_sentiment.SentimentModel | None:
     """The sentiment model beside the complaint model in ``model_dir``; None when it has none."""
     if not nlp_sentiment.exists(model_dir):
         return None
-    from suara.classify import ModelUnusable  # classify imports this module
-
     try:
         return nlp_sentiment.load(model_dir)
     except nlp_sentiment.SentimentError as exc:

@@ -92,9 +92,9 @@ _VOCABULARIES: dict[Path, tuple[tuple[int, int], dict]] = {}  # model dir -> (mo
 
 def model_vocabulary(path: Path) -> dict:
     """The category vocabularies of the model in directory ``path``, read once per version of its model
-    file (see the module doc); raises what ``suara.classify.load_model`` raises."""
+    file (see the module doc); raises what ``suara.model_files.load_model`` raises."""
     from nlp.model import MODEL_FILE
-    from suara.classify import load_model
+    from suara.model_files import load_model
 
     path = Path(path).resolve()
     try:
@@ -112,7 +112,7 @@ def model_vocabulary(path: Path) -> dict:
 
 def model_path(con: duckdb.DuckDBPyConnection, models_dir: Path = MODELS_DIR) -> Path | None:
     """The directory of the model in use (the store's current one, else the newest on disk), or None."""
-    from suara.classify import NoModel, resolve_model_dir
+    from suara.model_files import NoModel, resolve_model_dir
     from suara.store import current_model
 
     current = current_model(con)
@@ -125,7 +125,7 @@ def model_path(con: duckdb.DuckDBPyConnection, models_dir: Path = MODELS_DIR) ->
 
 def vocabulary(con: duckdb.DuckDBPyConnection, models_dir: Path = MODELS_DIR) -> dict | None:
     """The current model's category vocabularies, or None when no usable model is on disk."""
-    from suara.classify import ModelUnusable, NoModel
+    from suara.model_files import ModelUnusable, NoModel
 
     path = model_path(con, models_dir)
     try:

@@ -11,7 +11,8 @@ import pytest
 
 from nlp.model import load
 from suara.batch_scoring import default_workers
-from suara.classify import classify_pending, ensure_registered
+from suara.classify import classify_pending
+from suara.model_files import ensure_registered
 from suara.sentiment import load_sentiment
 from suara.store import Store
 from tests.test_classify_checksum import MODEL_DIR, _digests, _records

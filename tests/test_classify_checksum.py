@@ -19,9 +19,10 @@ from datetime import datetime, timedelta
 import pytest
 
 from nlp.model import load
-from suara.classify import classify_pending, ensure_registered
+from suara.classify import classify_pending
 from suara.config import MODELS_DIR
 from suara.human_labels import save_human_labels
+from suara.model_files import ensure_registered
 from suara.store import Store
 
 MODEL_DIR = MODELS_DIR / "20261206-3d1279f3"

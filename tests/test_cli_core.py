@@ -98,7 +98,7 @@ def test_status_shows_counts_and_runs(tmp_path, db_path):
 def test_status_tells_when_the_model_was_trained_and_registered(db_path):
     import json
 
-    from suara.classify import ensure_registered, resolve_model_dir
+    from suara.model_files import ensure_registered, resolve_model_dir
     from suara.store import Store
 
     model = resolve_model_dir(None)

@@ -13,10 +13,11 @@ import numpy as np
 import pytest
 
 from nlp.model import load
-from suara.classify import classify_pending, ensure_registered
+from suara.classify import classify_pending
 from suara.config import MODELS_DIR
 from suara.human_labels import save_human_labels
 from suara.migrations import MIGRATIONS, SCHEMA_VERSION, apply_migration
+from suara.model_files import ensure_registered
 from suara.store import Store
 from tests.test_classify_checksum import _records
 

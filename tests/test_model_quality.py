@@ -13,7 +13,8 @@ import pytest
 
 from nlp.evaluate import KeywordMatcher
 from nlp.model import load
-from suara.classify import REAL_DEV_FILE, TEST_FILE, evaluate_file, resolve_model_dir
+from suara.classify import REAL_DEV_FILE, TEST_FILE, evaluate_file
+from suara.model_files import resolve_model_dir
 from suara.taxonomy import load_taxonomy
 
 

@@ -156,7 +156,7 @@ def test_keyword_baseline_matches_taxonomy_words():
 
 
 def _save_current(model, tmp_path, monkeypatch):
-    import suara.classify as sc
+    import suara.model_files as sc
 
     models_dir = tmp_path / "models"
     nlp_model.save(model, models_dir / model.version, {"trained_at": "2026-01-01T00:00:00", "n_train": 44})
@@ -246,7 +246,7 @@ def test_classify_is_idempotent_and_relabels_changed_text(tiny_model, tmp_path, 
 
 
 def test_classify_without_a_model(tmp_path, monkeypatch, db_path):
-    import suara.classify as sc
+    import suara.model_files as sc
 
     monkeypatch.setattr(sc.resolve_model_dir, "__defaults__", (None, tmp_path / "empty"))
     result = runner.invoke(app, ["classify", "--db", str(db_path), "--if-model"])

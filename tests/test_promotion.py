@@ -21,11 +21,11 @@ from nlp import model as nlp_model
 from nlp import train as nlp_train
 from nlp.compare import Comparison, Difference, compare
 from nlp.evaluate import evaluate
-from suara.classify import resolve_model_dir
 from suara.cli import app
 from suara.config import MPASPOR, Settings
 from suara.human_labels import save_human_labels
 from suara.logs import reset_logging
+from suara.model_files import resolve_model_dir
 from suara.nightly import run_nightly
 from suara.promotion import TOLERANCE, Holdout, decide, gate, retrain
 from suara.store import Store

@@ -148,7 +148,7 @@ def test_sentiment_added_later_is_caught_up(tiny_model, tmp_path, monkeypatch, d
 
 
 def test_pending_work_counts_both_and_the_catch_up_runs_only_when_needed(
-    tiny_model,
+    tiny_model,  # noqa: F811  (the fixture imported above)
     tmp_path,
     monkeypatch,
     db_path,  # noqa: F811
@@ -254,7 +254,7 @@ def test_retrained_model_keeps_the_sentiment_model(tmp_path):
 def test_shipped_sentiment_on_real_praise_and_complaints():
     """The shipped model was fitted on the dump less both labelled sets' ids (its sentiment.json says
     so); here it reads only the dev set's texts, never their ratings."""
-    from suara.classify import resolve_model_dir
+    from suara.model_files import resolve_model_dir
 
     model = S.load(resolve_model_dir(None))
     rows = [json.loads(line) for line in REAL_DEV_FILE.read_text(encoding="utf-8").splitlines() if line]

@@ -17,7 +17,8 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from suara import demo, topic_records
-from suara.classify import NoModel, classify_pending, load_model, resolve_model_dir
+from suara.classify import classify_pending
+from suara.model_files import NoModel, load_model, resolve_model_dir
 from suara.store import Store
 from suara.topics import trend
 

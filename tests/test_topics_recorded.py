@@ -124,13 +124,13 @@ def test_a_decision_on_a_recorded_topic_keeps_it_and_its_members(db, monkeypatch
 
 
 def test_the_vocabulary_is_read_once_per_model_file(tmp_path, monkeypatch):
-    from suara import classify
-    from suara.classify import resolve_model_dir
+    from suara import model_files
+    from suara.model_files import resolve_model_dir
 
     model = shutil.copytree(resolve_model_dir(None, None, MODELS_DIR), tmp_path / "m1")
     loads = []
-    real = classify.load_model
-    monkeypatch.setattr(classify, "load_model", lambda p: loads.append(p) or real(p))
+    real = model_files.load_model
+    monkeypatch.setattr(model_files, "load_model", lambda p: loads.append(p) or real(p))
     first = found.model_vocabulary(model)
     assert found.model_vocabulary(model) is first and len(loads) == 1
     npz = model / "model.npz"
@@ -139,5 +139,5 @@ def test_the_vocabulary_is_read_once_per_model_file(tmp_path, monkeypatch):
     again = found.model_vocabulary(model)
     assert len(loads) == 2 and again == first and again is not first
     npz.unlink()
-    with pytest.raises(classify.NoModel):
+    with pytest.raises(model_files.NoModel):
         found.model_vocabulary(model)
