@@ -14,24 +14,16 @@ every array of it. A broken setup is a failed check with a hint, never a traceba
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
+from suara.check import Check
 from suara.config import MODELS_DIR, ConfigError, Settings, load_settings
 from suara.credentials import TOKEN_ENV, CredentialError, credential
 from suara.integrity import RESTORE_HINT, one_line, scan_problem
 from suara.migrations import SCHEMA_VERSION, schema_version
 from suara.store import NewerSchema, StoreError, StoreLocked, first_row, read_connection
-
-
-@dataclass
-class Check:
-    name: str
-    status: str  # ok, warn, fail
-    detail: str
-    hint: str = ""
 
 
 def _writable_dir(path: Path) -> bool:

@@ -14,8 +14,8 @@ from collections.abc import Callable
 
 from ingest.owner_api import configured
 from reply.clients import AppStoreClient, CredentialsError, PlayClient, PostError
+from suara.check import Check
 from suara.config import Settings
-from suara.doctor import Check
 
 
 def _probe(name: str, what: str, call: Callable[[], object], hint: str) -> Check:

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from ingest import http, instagram, instagram_graph
 from ingest.http import SourceError
+from suara.check import Check
 from suara.config import ConfigError, Settings
-from suara.doctor import Check
 
 HINT = (
     "create a long-lived token for the Meta app with instagram_basic, instagram_manage_comments and "
