@@ -10,7 +10,8 @@ dropped before it is written: the model was trained on M-Paspor and would otherw
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import closing
+from contextlib import closing, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -47,7 +48,7 @@ def classify_pending(
     apps: tuple[AppConfig, ...] = (),
     sentiment: SentimentModel | None = None,
     workers: int = 1,
-    catch_up: bool = True,
+    pending: PendingWork | None = None,
 ) -> int:
     """Label every row the current model has not seen (or whose content changed); returns how many.
 
@@ -55,8 +56,9 @@ def classify_pending(
     ``sentiment`` model, each batch's sentiment is scored and saved beside its labels (suara/sentiment.py's
     ``TextSentiment``); then rows still without a current sentiment are caught up on. ``workers`` > 1
     scores the batches in that many forked processes while this one reads and writes the store
-    (suara/batch_scoring.py; the same rows are written either way). ``catch_up=False`` skips the
-    sentiment catch-up (a scan of every row) when ``pending_work`` said no row needs it."""
+    (suara/batch_scoring.py; the same rows are written either way). ``pending``: what ``pending_work``
+    found just before, on this connection: its rows are read by id when they fit in one batch, and the
+    sentiment catch-up (a scan of every row) is skipped when it said no row needs it."""
     from suara.batch_scoring import BatchScorer, scored_batches
     from suara.sentiment import save_sentiment, score_pending
 
@@ -64,47 +66,73 @@ def classify_pending(
         model, _scope_mask(model.categories, apps), offices or OfficeMatcher.load(), sentiment
     )
     done = 0
-    # closed on the way out, an error included: its cursor's unfinished result would block the connection
-    with closing(store.pending_classification(model.version, batch_size)) as batches:
-        for scored in scored_batches(scorer, batches, workers):
+    if pending is not None and pending.rows is not None:
+        ids, seen = pending.rows
+        batches = nullcontext([store.feedback_to_classify(ids, seen)] if ids else [])
+    else:  # closed on the way out, an error included: the cursor's unfinished result blocks the connection
+        batches = closing(store.pending_classification(model.version, batch_size))
+    with batches as stream:
+        for scored in scored_batches(scorer, stream, workers):
             store.save_model_labels(scored.classified, scored.labels, scored.offices)
             if scored.sentiment is not None:
                 save_sentiment(store, scored.sentiment)
             done += scored.rows
             if progress:
                 progress(scored.rows)
-    if sentiment is not None and catch_up:
+    if sentiment is not None and (pending is None or pending.sentiment_only > 0):
         score_pending(store, sentiment, batch_size, scorer=scorer.text_sentiment)
     return done
 
 
-def pending_work(
-    store: Store, model: nlp_model.ComplaintModel, sentiment: SentimentModel | None = None
-) -> tuple[int, int]:
-    """(rows to classify, rows that need only a sentiment), in one scan of the feedback.
+@dataclass(frozen=True)
+class PendingWork:
+    """What a classify run has to do, from one scan of the feedback (``pending_work``)."""
 
-    ``classify_pending`` gives every row it classifies a current sentiment, so when the second figure is
-    0 its catch-up scan can be skipped (``catch_up=False``): at 1M rows each of these scans costs about
-    0.3 s, against 0.1 s to classify a nightly's thousand new reviews (issue 18)."""
+    to_classify: int  # rows the model has not classified, or whose content changed since
+    sentiment_only: int  # rows classified already that lack a current sentiment
+    rows: tuple[list[str], list[bool]] | None = (
+        None  # (ids, seen) of the rows to classify, when one batch holds them
+    )
+
+
+def pending_work(
+    store: Store,
+    model: nlp_model.ComplaintModel,
+    sentiment: SentimentModel | None = None,
+    batch_size: int = 5000,
+) -> PendingWork:
+    """The rows to classify and the rows that need only a sentiment, in one scan of the feedback; when
+    the rows to classify fit in one batch, their ids too.
+
+    At 1M rows a scan of the feedback joined with its classifications costs about 0.3 s, against 0.1 s
+    to classify a nightly's thousand new reviews (issue 18). ``classify_pending`` given this result
+    reads those rows through the id index instead of scanning for them again, and skips its sentiment
+    catch-up scan when ``sentiment_only`` is 0 (every row it classifies gets a sentiment)."""
     sentiment_sql = (
-        "count(*) FILTER (WHERE NOT classify AND (s.feedback_id IS NULL OR s.model_id <> $m "
-        "OR s.content_hash <> f.content_hash))"
+        "s.feedback_id IS NULL OR s.model_id <> $m OR s.content_hash <> f.content_hash"
         if sentiment is not None
-        else "0"
+        else "false"
     )
     join = "LEFT JOIN feedback_sentiment s ON s.feedback_id = f.id" if sentiment is not None else ""
-    params = {"v": model.version, **({"m": sentiment.model_id} if sentiment is not None else {})}
-    row = first_row(
+    params = {"v": model.version, "one": batch_size, **({"m": sentiment.model_id} if sentiment else {})}
+    n, only, rows = first_row(
         store.con,
         f"""
-        SELECT count(*) FILTER (WHERE classify), {sentiment_sql}
-        FROM (SELECT f.id, f.content_hash,
-                     c.feedback_id IS NULL OR c.model_version <> $v OR c.content_hash <> f.content_hash AS classify
-              FROM feedback f LEFT JOIN classifications c ON c.feedback_id = f.id) f {join}
+        SELECT count(*) FILTER (WHERE classify), count(*) FILTER (WHERE NOT classify AND needs_sentiment),
+               CASE WHEN count(*) FILTER (WHERE classify) <= $one
+                    THEN list(struct_pack(id := id, seen := seen) ORDER BY id) FILTER (WHERE classify) END
+        FROM (SELECT f.id, c.feedback_id IS NOT NULL AS seen,
+                     c.feedback_id IS NULL OR c.model_version <> $v OR c.content_hash <> f.content_hash AS classify,
+                     {sentiment_sql} AS needs_sentiment
+              FROM feedback f LEFT JOIN classifications c ON c.feedback_id = f.id {join})
         """,
         params,
     )
-    return int(row[0]), int(row[1])
+    found = None
+    if n <= batch_size:
+        rows = rows or []
+        found = ([r["id"] for r in rows], [bool(r["seen"]) for r in rows])
+    return PendingWork(int(n), int(only), found)
 
 
 def _scope_mask(categories: list[str], apps: tuple[AppConfig, ...]) -> Callable[[list[str]], np.ndarray]:

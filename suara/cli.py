@@ -248,7 +248,8 @@ def classify(
         model = load_model(path)
         sentiment = load_sentiment(path)
         ensure_registered(store, path)
-        pending, sentiment_only = pending_work(store, model, sentiment)
+        work = pending_work(store, model, sentiment, batch_size)
+        pending = work.to_classify
         run_id = store.start_run("classify")
         try:
             with Progress(console=err, transient=True) as bar:
@@ -261,7 +262,7 @@ def classify(
                     apps=s.apps,
                     sentiment=sentiment,
                     workers=workers or default_workers(pending, batch_size),
-                    catch_up=sentiment_only > 0,
+                    pending=work,
                 )
         except Exception as exc:
             store.finish_run(run_id, "failed", message=str(exc)[:500])

@@ -268,8 +268,9 @@ class _Job:
         self.result.model_version = model.version
         with self.store() as store:
             ensure_registered(store, path)
-            pending, sentiment_only = pending_work(store, model, sentiment)
-            if not pending and not sentiment_only:
+            work = pending_work(store, model, sentiment, self.batch_size)
+            pending = work.to_classify
+            if not pending and not work.sentiment_only:
                 return f"nothing new to classify (model {model.version})"
             run_id = store.start_run("classify")
             log.info("classification started: %d items pending, model %s", pending, model.version)
@@ -290,7 +291,7 @@ class _Job:
                     apps=self.settings.apps,
                     sentiment=sentiment,
                     workers=default_workers(pending, self.batch_size),
-                    catch_up=sentiment_only > 0,
+                    pending=work,
                 )
             except BaseException as exc:
                 try:

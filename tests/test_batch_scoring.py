@@ -82,3 +82,53 @@ def test_default_workers_start_no_pool_for_one_batch():
     assert default_workers(800, 5000) == 1
     assert default_workers(5000, 5000) == 1
     assert default_workers(5001, 5000) == min(4, mp.cpu_count())
+
+
+def _run_nightly_sized(path, by_id: bool) -> dict:
+    """A store classified once, then a night's worth of new and edited rows, classified with what
+    ``pending_work`` found (read by id) or by scanning for them again."""
+    from suara.classify import pending_work
+
+    model, sentiment = load(MODEL_DIR), load_sentiment(MODEL_DIR)
+    with Store(path) as store:
+        ensure_registered(store, MODEL_DIR)
+        records = _records(1200, seed=11)
+        store.upsert_feedback(records[:1000], now=datetime(2025, 6, 1))
+        classify_pending(store, model, batch_size=500, sentiment=sentiment)
+        edited = [dict(r, text=r["text"] + ". kantor imigrasi tidak bisa dipilih") for r in records[:1000:7]]
+        store.upsert_feedback(edited + records[1000:], now=datetime(2025, 6, 2))
+        store.con.execute(
+            "DELETE FROM feedback_sentiment WHERE feedback_id IN (SELECT id FROM feedback LIMIT 3)"
+        )
+        work = pending_work(store, model, sentiment, batch_size=500)
+        assert (work.to_classify, len(work.rows[0])) == (343, 343)
+        assert sum(work.rows[1]) == 143  # the edited rows were classified before: their labels are replaced
+        done = classify_pending(
+            store, model, batch_size=500, sentiment=sentiment, pending=work if by_id else None
+        )
+        out = _digests(store)
+        out["sentiment"] = sorted(store.con.execute(SENTIMENT).fetchall(), key=repr)
+        out["done"] = done
+        out["left"] = pending_work(store, model, sentiment, batch_size=500)
+    return out
+
+
+def test_a_nights_rows_read_by_id_are_written_as_a_scan_writes_them(tmp_path):
+    scanned = _run_nightly_sized(tmp_path / "scan.duckdb", by_id=False)
+    by_id = _run_nightly_sized(tmp_path / "ids.duckdb", by_id=True)
+    assert by_id == scanned
+    assert scanned["done"] == 343 and len(scanned["sentiment"]) == 1200
+    assert (scanned["left"].to_classify, scanned["left"].sentiment_only) == (0, 0)
+
+
+def test_pending_work_gives_ids_only_when_one_batch_holds_them(tmp_path):
+    from suara.classify import pending_work
+
+    model = load(MODEL_DIR)
+    with Store(tmp_path / "p.duckdb") as store:
+        store.upsert_feedback(_records(300, seed=3), now=datetime(2025, 6, 1))
+        assert pending_work(store, model, batch_size=300).rows[0] == sorted(
+            r[0] for r in store.con.execute("SELECT id FROM feedback").fetchall()
+        )
+        assert pending_work(store, model, batch_size=299).rows is None
+        assert pending_work(store, model, batch_size=299).to_classify == 300

@@ -158,30 +158,33 @@ def test_pending_work_counts_both_and_the_catch_up_runs_only_when_needed(
     from suara import sentiment as store_sentiment
     from suara.classify import pending_work
 
+    def counts(work):
+        return work.to_classify, work.sentiment_only
+
     models_dir = _with_sentiment(tiny_model, tmp_path, monkeypatch)
     model, sentiment = tiny_model, S.load(models_dir / tiny_model.version)
     with Store(db_path) as s:
         s.upsert_feedback(make_records(6))
-        assert pending_work(s, model, sentiment) == (6, 0)
-        assert pending_work(s, model) == (6, 0)
+        assert counts(pending_work(s, model, sentiment)) == (6, 0)
+        assert counts(pending_work(s, model)) == (6, 0)
     calls = []
     real = store_sentiment.score_pending
     monkeypatch.setattr(store_sentiment, "score_pending", lambda *a, **k: calls.append(1) or real(*a, **k))
     assert runner.invoke(app, ["classify", "--db", str(db_path)]).exit_code == 0
     assert calls == []  # every row classified got its sentiment: no catch-up scan
     with Store(db_path) as s:
-        assert pending_work(s, model, sentiment) == (0, 0)
+        assert counts(pending_work(s, model, sentiment)) == (0, 0)
         s.con.execute(
             "DELETE FROM feedback_sentiment WHERE feedback_id IN ('play_store:r1', 'play_store:r4')"
         )
         s.upsert_feedback(make_records(9)[6:])
-        assert pending_work(s, model, sentiment) == (3, 2)
+        assert counts(pending_work(s, model, sentiment)) == (3, 2)
     result = runner.invoke(app, ["classify", "--db", str(db_path)])
     assert result.exit_code == 0, result.output
     assert calls == [1]
     with Store(db_path) as s:
         assert first(s, "SELECT count(*) FROM feedback_sentiment") == 9
-        assert pending_work(s, model, sentiment) == (0, 0)
+        assert counts(pending_work(s, model, sentiment)) == (0, 0)
 
 
 def first(store: Store, sql: str):
