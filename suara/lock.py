@@ -5,6 +5,11 @@ host, start time) so a second run can say who is in the way. The kernel drops an
 process dies, however it dies, so a run killed with SIGKILL never leaves the lock held: the next run
 finds the old holder's details in the file, sees that nobody holds the lock, and takes it over.
 
+A forked child (classify's scoring workers, suara/batch_scoring.py) shares the parent's open lock file,
+and an ``flock`` lasts while any process has that file open: a run killed with its workers still
+alive would keep the lock until they noticed. So every child closes the lock files it inherited as it
+starts (``os.register_at_fork``); only the process that took the lock holds it.
+
 The file is never deleted (deleting a lock file races with a process that has just opened it); on
 release its contents are cleared. A lock file that cannot be created (a read-only data directory) is
 ``LockUnavailable``, a ``StoreError``: one line naming the file, exit code 2.
@@ -24,6 +29,22 @@ from pathlib import Path
 from suara.store import StoreError
 
 log = logging.getLogger(__name__)
+
+_HELD: set[int] = set()  # the lock files this process holds open
+
+
+def _drop_in_child() -> None:
+    """In a forked child: close the inherited lock files (closing does not release the parent's lock,
+    ``LOCK_UN`` would), so the lock lives exactly as long as the process that took it."""
+    for fd in _HELD:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _HELD.clear()
+
+
+os.register_at_fork(after_in_child=_drop_in_child)
 
 
 class LockHeld(Exception):
@@ -111,11 +132,14 @@ class JobLock:
         os.pwrite(fd, json.dumps(me).encode(), 0)
         os.fsync(fd)
         self.fd = fd
+        _HELD.add(fd)
         return self
 
     def release(self) -> None:
-        if self.fd is None:
+        if self.fd not in _HELD:  # never taken, released already, or a forked child's copy (not its lock)
+            self.fd = None
             return
+        _HELD.discard(self.fd)
         try:
             os.ftruncate(self.fd, 0)
         finally:

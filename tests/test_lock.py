@@ -91,3 +91,49 @@ def test_leftover_file_from_a_dead_pid_and_garbage(tmp_path):
     path.write_text("not json")
     with JobLock(path) as lock:
         assert lock.stale is None and lock.read_holder().pid == os.getpid()
+
+
+FORKING_HOLDER = textwrap.dedent(
+    """
+    import os, sys, time
+    from suara.lock import JobLock
+    lock = JobLock(sys.argv[1]).acquire()
+    child = os.fork()
+    if child == 0:  # a scoring worker: outlives its parent for a while
+        time.sleep(30)
+        os._exit(0)
+    print(child, flush=True)
+    time.sleep(60)
+    """
+)
+
+
+def test_a_killed_holders_forked_children_do_not_keep_the_lock(tmp_path):
+    """The nightly's classify forks scoring workers while it holds the lock; killed, its lock must be
+    free at once for the next run, even while a worker lingers."""
+    path = lock_path_for(tmp_path / "suara.duckdb")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", FORKING_HOLDER, str(path)], stdout=subprocess.PIPE, text=True
+    )
+    child = int(proc.stdout.readline())
+    try:
+        assert JobLock(path).is_held()
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        os.kill(child, 0)  # the child is still running
+        with JobLock(path) as lock:
+            assert lock.stale is not None and lock.stale.pid == proc.pid
+    finally:
+        os.kill(child, signal.SIGKILL)
+
+
+def test_a_forked_child_cannot_release_its_parents_lock(tmp_path):
+    path = tmp_path / "x.lock"
+    with JobLock(path) as lock:
+        pid = os.fork()
+        if pid == 0:
+            lock.release()  # a copy of the parent's object: must not unlock the parent's file
+            os._exit(0 if lock.fd is None else 1)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        assert JobLock(path).is_held()
