@@ -22,11 +22,14 @@ import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pyarrow as pa
 
 from suara.records import EARLIEST, FIELDS, MAX_LIKES, SOURCES, latest_time
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 _TEXT_FIELDS = [f for f in FIELDS if f not in ("rating", "likes")]
 _ISO_SECONDS = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})?$"
@@ -148,21 +151,21 @@ def stage(
 
 
 def read(path: Path, salt: str, app_id: str, tweet_url_prefix: str) -> pa.Table | None:
-    """The staged rows as the feedback batch (``suara.feedback_batch.BATCH_SCHEMA``), or None: for callers
+    """The staged rows as the feedback batch (``suara.feedback_batch.batch_schema()``), or None: for callers
     without a store connection, and for the tests that hold this path equal to the line-by-line one."""
-    from suara.feedback_batch import BATCH_SCHEMA
+    from suara.feedback_batch import batch_schema
 
     con = duckdb.connect()
     try:
         if stage(con, path, "_staged", app_id, tweet_url_prefix) is None:
             return None
         cols = ", ".join(
-            AUTHOR_HASH + " AS author_hash" if c == "author_hash" else f"b.{c}" for c in BATCH_SCHEMA.names
+            AUTHOR_HASH + " AS author_hash" if c == "author_hash" else f"b.{c}" for c in batch_schema().names
         )
         return (
             con.sql(f"SELECT {cols} FROM _staged b", params={"salt": salt})
             .to_arrow_table()
-            .cast(BATCH_SCHEMA)
+            .cast(batch_schema())
         )
     finally:
         con.close()
