@@ -21,15 +21,17 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pyarrow as pa
 
 from ingest.formats import canonical, mapping, play_dump, tweet_harvest, whatsapp
 from nlp.jsonl import read_jsonl
-from suara.feedback_batch import to_batch_table
 from suara.records import FIELDS, normalize
 from suara.upsert import Batch
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 STAGED = "_import_file"  # the fast path's staged table in the store's connection
 FORMATS = ("jsonl", "json", "csv", "play", "tweet-harvest", "whatsapp")
@@ -60,6 +62,8 @@ class FileRead:
         as one table (last wins)."""
         if self.staged is not None:
             return self.staged
+        from suara.feedback_batch import to_batch_table
+
         return self.table if self.table is not None else to_batch_table(self.records, salt, validated=True)
 
     @property

@@ -15,6 +15,7 @@ per-line checks are ingest/files.py's; this module decides what a user sees and 
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -239,7 +240,13 @@ def _load(store, file, fmt, spec, app_id, package, tz, salt, skip_bad, strict, s
 
     fp = None
     if files.fast_path(file, fmt, spec, tz, salt) and not senders and office is None:
-        fp = imported_files.fingerprint(file, app_id)
+        # The file's sha256 is read in a thread while DuckDB inserts it into an empty store.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            hashing = pool.submit(imported_files.fingerprint, file, app_id)
+            rows = imported_files.into_empty(store.con, file, app_id, salt, hashing.result, utcnow())
+            fp = hashing.result()
+        if rows is not None:
+            return files.FileRead(staged=Batch("", rows)), UpsertCounts(new=rows)
         same = imported_files.unchanged(store.con, file, fp)
         if same is not None:  # the same bytes, stored as they left them: only seen again
             try:
@@ -248,9 +255,6 @@ def _load(store, file, fmt, spec, app_id, package, tz, salt, skip_bad, strict, s
             finally:
                 if same.name:
                     store.con.execute(f"DROP TABLE IF EXISTS {same.name}")
-        rows = imported_files.into_empty(store.con, file, app_id, salt, fp, utcnow())
-        if rows is not None:
-            return files.FileRead(staged=Batch("", rows)), UpsertCounts(new=rows)
     read = files.read_any(
         file,
         fmt,

@@ -19,8 +19,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import pyarrow as pa
-
 from suara.store import CLASSIFIED_TEXT, Store, StoreError, first_row, utcnow
 
 
@@ -57,6 +55,8 @@ def save_human_labels(
         seen.add(fid)
     if not rows:
         return ReviewCounts()
+    import pyarrow as pa
+
     decided = pa.table(
         {
             "feedback_id": pa.array(ids, pa.string()),

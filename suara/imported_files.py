@@ -16,6 +16,7 @@ be slower, never different (tests/test_import_identity.py).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -90,11 +91,18 @@ def seen_again(con: duckdb.DuckDBPyConnection, batch: Batch, fp: str, now: datet
 
 
 def into_empty(
-    con: duckdb.DuckDBPyConnection, path: Path, app_id: str, salt: str, fp: str, now: datetime
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    app_id: str,
+    salt: str,
+    fp: Callable[[], str],
+    now: datetime,
 ) -> int | None:
     """A canonical file into a store without feedback, parsed, checked and inserted in one statement
     (no staged copy: what a first import costs, issue 18); its row count, or None with nothing stored
-    when the store holds feedback or the file is not canonical (the caller reads it the other ways)."""
+    when the store holds feedback or the file is not canonical (the caller reads it the other ways).
+    ``fp`` gives the file's fingerprint once the rows are in (it may still be computing meanwhile).
+    Tried before ``unchanged``: a store without feedback holds no file's rows as they were left."""
     if con.execute("SELECT count(*) FROM feedback").fetchall()[0][0]:
         return None
     select, params = canonical.lines_sql(path, app_id, tweet_url(""))
@@ -103,7 +111,7 @@ def into_empty(
     try:
         with canonical.utc(con):
             rows = insert_all(con, select, params, batch, now)
-        record(con, fp, "feedback", now)
+        record(con, fp(), "feedback", now)
     except duckdb.Error:
         con.execute("ROLLBACK")
         return None

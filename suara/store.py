@@ -24,15 +24,16 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from suara.feedback_batch import to_batch_table
 from suara.migrations import SCHEMA_VERSION, apply_migration, migration_failed, schema_version
 from suara.redact import scrub
 from suara.upsert import Batch, UpsertCounts, upsert
+
+if TYPE_CHECKING:  # pyarrow is imported where it is used: `suara import FILE` into a new store needs none
+    import pyarrow as pa
 
 LOCK_WAIT_SECONDS = 30.0
 
@@ -231,6 +232,10 @@ class Store:
                 return UpsertCounts()
             with self.transaction() as con:
                 return upsert(con, records, now)
+        import pyarrow as pa
+
+        from suara.feedback_batch import to_batch_table
+
         table = records if isinstance(records, pa.Table) else to_batch_table(records, self.salt)
         if table.num_rows == 0:
             return UpsertCounts()
@@ -320,6 +325,8 @@ class Store:
         a WhatsApp chat was with, ``seen`` whether a model classified the row before (only those rows can
         have model labels and office mentions to replace).
         """
+        import pyarrow as pa
+
         cur = self.con.cursor()
         reader = None
         try:
@@ -364,6 +371,8 @@ class Store:
         labels: feedback_id, category, score, model_version (positive predictions only);
         offices: feedback_id, office_id (mentions found in the text).
         """
+        import pyarrow.compute as pc
+
         now = utcnow()
         # Rows no model classified before have no model labels or mentions to replace: no DELETE for them
         # (a first `suara classify` of a whole database deletes nothing).

@@ -16,7 +16,7 @@ from datetime import datetime
 
 import duckdb
 
-# The batch's columns, in the order of the batch layout (suara.feedback_batch.BATCH_SCHEMA).
+# The batch's columns, in the order of the batch layout (suara.feedback_batch.batch_schema()).
 COLUMNS = [
     "id", "source", "app_id", "native_id", "author_hash", "text", "title", "rating", "app_version", "lang",
     "country", "created_at", "reply_text", "replied_at", "likes", "url", "raw", "content_hash",

@@ -61,6 +61,10 @@ def test_edge_values_fast_equals_line_by_line(tmp_path):
         {"rating": "5"},  # a string: normalize converts it, the fast path steps aside
         {"rating": 7},
         {"native_id": " spaced "},
+        {"native_id": "a\n"},  # str.strip() removes tabs and line breaks, which DuckDB's trim keeps
+        {"author": "Budi\t"},
+        {"app_version": "\u20285.0"},
+        {"country": "id\u3000"},
         {"title": ""},
         {"created_at": "2024-05-01 08:30"},
         {"created_at": "2024-05-01T08:30:00.123Z"},

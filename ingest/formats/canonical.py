@@ -22,16 +22,23 @@ import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pyarrow as pa
 
 from suara.records import EARLIEST, FIELDS, MAX_LIKES, SOURCES, latest_time
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 _TEXT_FIELDS = [f for f in FIELDS if f not in ("rating", "likes")]
 _ISO_SECONDS = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})?$"
 # What Python's str.isspace() calls white space: a text made only of it is blank.
-_BLANK = r"[\s\p{Z}\x{85}\x{0b}\x{1c}-\x{1f}]*"
+_SPACE = r"[\s\p{Z}\x{85}\x{0b}\x{1c}-\x{1f}]"
+_BLANK = _SPACE + "*"
+# The fields suara.records strips (all but text), joined by \x01 (NULLs left out): an empty one, or one
+# with white space at an edge, matches. A \x01 inside a value can only add matches, never hide one.
+_UNSTRIPPED = rf"(^|\x{{01}})(\x{{01}}|$|{_SPACE})|{_SPACE}(\x{{01}}|$)"
 # The salted author hash of a staged row (b), as suara.feedback_batch.author_hash computes it; $salt is bound.
 AUTHOR_HASH = "CASE WHEN b.author IS NULL THEN NULL ELSE left(sha256($salt || chr(31) || b.author), 20) END"
 
@@ -52,11 +59,14 @@ def _checks() -> list[str]:
         # fields found (json_type is NULL for a field the line lacks, 'NULL' for a null value).
         "len(keys) <> " + " + ".join(f"CAST({f}_type IS NOT NULL AS INTEGER)" for f in FIELDS),
         *(f"{f}_type NOT IN ('VARCHAR', 'NULL')" for f in _TEXT_FIELDS),
-        *(f"({f} = '' OR {f} <> trim({f}))" for f in _TEXT_FIELDS if f != "text"),
+        # One scan for "empty, or not as str.strip() leaves it" over every stripped field (DuckDB's trim
+        # keeps tabs and line breaks, which suara.records strips).
+        f"regexp_matches(concat_ws(chr(1), {', '.join(f for f in _TEXT_FIELDS if f != 'text')}), $unstripped)",
         # Required fields; a line that is no object (an array, a number) has none of them.
         *(f"{f} IS NULL" for f, required in FIELDS.items() if required and f != "app_id"),
         "regexp_full_match(text, $blank)",
-        "source NOT IN (SELECT unnest($sources))",
+        # A list, not a subquery: the join a subquery plans makes DuckDB insert on one thread.
+        "NOT list_contains($sources, source)",
         "rating_type NOT IN ('UBIGINT', 'BIGINT', 'NULL')",
         "TRY_CAST(rating AS INTEGER) NOT BETWEEN 1 AND 5",
         "likes_type NOT IN ('UBIGINT', 'BIGINT', 'NULL')",
@@ -101,6 +111,7 @@ def lines_sql(path: Path, app_id: str, tweet_url_prefix: str) -> tuple[str, dict
         "latest": latest_time(),
         "max_likes": MAX_LIKES,
         "blank": _BLANK,
+        "unstripped": _UNSTRIPPED,
         "app": app_id,
         "tweet": tweet_url_prefix,
     }
@@ -141,21 +152,21 @@ def stage(
 
 
 def read(path: Path, salt: str, app_id: str, tweet_url_prefix: str) -> pa.Table | None:
-    """The staged rows as the feedback batch (``suara.feedback_batch.BATCH_SCHEMA``), or None: for callers
+    """The staged rows as the feedback batch (``suara.feedback_batch.batch_schema()``), or None: for callers
     without a store connection, and for the tests that hold this path equal to the line-by-line one."""
-    from suara.feedback_batch import BATCH_SCHEMA
+    from suara.feedback_batch import batch_schema
 
     con = duckdb.connect()
     try:
         if stage(con, path, "_staged", app_id, tweet_url_prefix) is None:
             return None
         cols = ", ".join(
-            AUTHOR_HASH + " AS author_hash" if c == "author_hash" else f"b.{c}" for c in BATCH_SCHEMA.names
+            AUTHOR_HASH + " AS author_hash" if c == "author_hash" else f"b.{c}" for c in batch_schema().names
         )
         return (
             con.sql(f"SELECT {cols} FROM _staged b", params={"salt": salt})
             .to_arrow_table()
-            .cast(BATCH_SCHEMA)
+            .cast(batch_schema())
         )
     finally:
         con.close()
