@@ -348,6 +348,8 @@ class Store:
         primary key (the id column's index: a few milliseconds for a nightly's thousand rows at 1M,
         where the pending scan's join reads every row); ``seen`` per id, as the scan that found them said.
         One batch's worth at most (the query names every id)."""
+        import pyarrow as pa
+
         if not ids:
             return pa.table({})
         marks = ", ".join("?" * len(ids))
