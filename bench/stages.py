@@ -46,6 +46,7 @@ from bench.pages import stage_pages
 from bench.predict import stage_predict
 from bench.quality import stage_quality, stage_realcv
 from bench.topics import stage_topics
+from suara.model_labels import count_pending_classification
 
 
 # -- 1. import ------------------------------------------------------------------------------------
@@ -245,7 +246,7 @@ def stage_classify(ctx: Ctx) -> list[dict]:
             done = classify_pending(
                 store, model, sentiment=sentiment, workers=default_workers(ctx.size, 5000)
             )
-        left = store.count_pending_classification(model.version)
+        left = count_pending_classification(store, model.version)
     rss_full = peak_mb()
     if done != ctx.size or left:
         raise RuntimeError(f"classified {done} of {ctx.size} rows, {left} left")

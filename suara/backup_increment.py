@@ -1,7 +1,7 @@
 """An increment: the rows written since the previous backup, as parquet, and how to apply it.
 
 Every table is in every increment, chosen by how the store writes it (suara/migrations.py, and the
-writers: suara/upsert.py, suara/store.py, suara/human_labels.py, suara/sentiment.py, reply/workflow.py):
+writers: suara/upsert.py, suara/store.py, suara/model_labels.py, suara/human_labels.py, suara/sentiment.py, reply/workflow.py):
 
 - keyed (``feedback`` by id; ``classifications``, ``feedback_sentiment``, ``human_reviews`` by
   feedback_id; ``replies``, ``topics``, ``label_proposals`` by theirs): the rows whose stamp moved since

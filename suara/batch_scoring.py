@@ -1,6 +1,6 @@
 """What `suara classify` computes for one batch of pending feedback, in this process or in forked workers.
 
-A batch from ``Store.pending_classification`` becomes the tables ``Store.save_model_labels`` and
+A batch from ``suara.model_labels.pending_classification`` becomes the tables ``save_model_labels`` and
 ``save_sentiment`` write: the model's labels within each app's taxonomy scope, every row's confidence,
 the offices each text names (or the chat was with) and, with a sentiment model, each text's sentiment.
 Scoring is pure CPU work on plain columns and needs nothing from the database, so ``scored_batches``

@@ -22,6 +22,7 @@ from nlp.evaluate import evaluate
 from nlp.offices import OfficeMatcher
 from nlp.sentiment import SentimentModel
 from suara.config import DATA_DIR, MPASPOR, ROOT, AppConfig
+from suara.model_labels import feedback_to_classify, pending_classification, save_model_labels
 from suara.store import Store, first_row
 from suara.taxonomy import app_identifiers, load_taxonomy
 
@@ -68,12 +69,12 @@ def classify_pending(
     done = 0
     if pending is not None and pending.rows is not None:
         ids, seen = pending.rows
-        batches = nullcontext([store.feedback_to_classify(ids, seen)] if ids else [])
+        batches = nullcontext([feedback_to_classify(store, ids, seen)] if ids else [])
     else:  # closed on the way out, an error included: the cursor's unfinished result blocks the connection
-        batches = closing(store.pending_classification(model.version, batch_size))
+        batches = closing(pending_classification(store, model.version, batch_size))
     with batches as stream:
         for scored in scored_batches(scorer, stream, workers):
-            store.save_model_labels(scored.classified, scored.labels, scored.offices)
+            save_model_labels(store, scored.classified, scored.labels, scored.offices)
             if scored.sentiment is not None:
                 save_sentiment(store, scored.sentiment)
             done += scored.rows

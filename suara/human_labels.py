@@ -19,7 +19,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from suara.store import CLASSIFIED_TEXT, Store, StoreError, first_row, utcnow
+from suara.model_labels import CLASSIFIED_TEXT
+from suara.store import Store, StoreError, first_row, utcnow
 
 
 @dataclass

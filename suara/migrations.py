@@ -262,7 +262,7 @@ MIGRATIONS: list[str] = [
     # set where one decided, else the model's) as a table instead of the view of migration 2, which every
     # dashboard query re-joined with a NOT EXISTS over human_reviews. Filled here from that view's
     # definition; the writers of labels and human_reviews keep it in step in the same transactions
-    # (Store.save_model_labels, suara/human_labels.save_human_labels). Same name and columns, so every
+    # (suara/model_labels.save_model_labels, suara/human_labels.save_human_labels). Same name and columns, so every
     # reader is unchanged.
     """
     DROP VIEW effective_labels;

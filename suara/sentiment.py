@@ -24,7 +24,8 @@ import pyarrow as pa
 from nlp import sentiment as nlp_sentiment
 from nlp.text import Segmented
 from suara.model_files import ModelUnusable
-from suara.store import CLASSIFIED_TEXT, Store, utcnow
+from suara.model_labels import CLASSIFIED_TEXT
+from suara.store import Store, utcnow
 
 MIN_RATED = 200  # rated reviews a store needs before `suara sentiment train` fits anything on them
 MEMO_MAX = 200_000  # texts whose score one run remembers

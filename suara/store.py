@@ -1,4 +1,4 @@
-"""The DuckDB store: opening the file, bulk idempotent upserts, the model's labels, runs and state.
+"""The DuckDB store: opening the file, bulk idempotent upserts, models, runs and state.
 
 DuckDB lets one process open a file read-write, or any number read-only, never both at once. Suara
 decides once, here: writers (CLI, nightly job) hold a connection only for the work they do, and the
@@ -11,8 +11,8 @@ stored column: suara/review_queue.py).
 
 The upsert's SQL is suara/upsert.py (``Store.upsert_feedback`` runs it), on a batch laid out by
 suara/feedback_batch.py. The schema itself, version by version, is suara/migrations.py (``Store``
-applies what a file lacks on opening); the analysts' labels are written and read by
-suara/human_labels.py, through a ``Store``.
+applies what a file lacks on opening); the model's labels are read for and written back by
+suara/model_labels.py and the analysts' by suara/human_labels.py, both through a ``Store``.
 """
 
 from __future__ import annotations
@@ -137,26 +137,11 @@ def _newer_message(path: Path, version: int) -> str:
     )
 
 
-# The office a WhatsApp chat was with (`suara import --format whatsapp --office KANIM` keeps it in raw).
-_ADDRESSED_OFFICE = (
-    "CASE WHEN f.source = 'whatsapp' AND json_valid(f.raw) THEN json_extract_string(f.raw, '$.office') END"
-)
-# What the classifier reads of a feedback item: "title. text" where there is a title. One rule for
-# `suara classify` and for training on the analysts' labels (suara/human_labels.py).
-CLASSIFIED_TEXT = "CASE WHEN coalesce(f.title, '') = '' THEN f.text ELSE f.title || '. ' || f.text END"
-
 # Up to this many rows, a batch finds its stored rows with a filter on the scan of feedback's id column;
 # above, with a join. Measured on 1M rows: 200 ids take 9 ms by filter and 80 ms by join, 20,000 ids
 # 360 ms by filter and 170 ms by join; the collector's batches (5,000 records) stay on the filter side,
 # which `make bench` (parse + store at 1M rows) measured faster.
 SMALL_BATCH = 6000
-
-
-# Feedback that model $v has not classified, or whose content changed since it did.
-_PENDING = """
-    FROM feedback f LEFT JOIN classifications c ON c.feedback_id = f.id
-    WHERE c.feedback_id IS NULL OR c.model_version <> $v OR c.content_hash <> f.content_hash
-"""
 
 
 class Store:
@@ -316,102 +301,3 @@ class Store:
 
     def current_model(self) -> dict | None:
         return current_model(self.con)
-
-    def pending_classification(self, model_version: str, batch_size: int = 5000) -> Iterator[pa.Table]:
-        """Feedback not yet classified by this model version, or whose content changed since, in batches.
-
-        One streaming query on a cursor of its own (writes go through ``self.con`` meanwhile), so memory
-        stays bounded; ``text`` is what the classifier reads (``CLASSIFIED_TEXT``), ``office`` the office
-        a WhatsApp chat was with, ``seen`` whether a model classified the row before (only those rows can
-        have model labels and office mentions to replace).
-        """
-        import pyarrow as pa
-
-        cur = self.con.cursor()
-        reader = None
-        try:
-            reader = cur.sql(
-                f"SELECT f.id, f.app_id, {CLASSIFIED_TEXT} AS text, f.rating, f.content_hash, "
-                f"{_ADDRESSED_OFFICE} AS office, c.feedback_id IS NOT NULL AS seen {_PENDING}",
-                params={"v": model_version},
-            ).to_arrow_reader(batch_size)
-            for batch in reader:
-                if batch.num_rows:
-                    yield pa.Table.from_batches([batch])
-        finally:
-            if reader is not None:
-                reader.close()  # a run stopped early (an error) must not leave the stream open
-            cur.close()
-
-    def feedback_to_classify(self, ids: list[str], seen: list[bool]) -> pa.Table:
-        """The rows ``ids`` as ``pending_classification`` yields them, read in one query through the
-        primary key (the id column's index: a few milliseconds for a nightly's thousand rows at 1M,
-        where the pending scan's join reads every row); ``seen`` per id, as the scan that found them said.
-        One batch's worth at most (the query names every id)."""
-        import pyarrow as pa
-
-        if not ids:
-            return pa.table({})
-        marks = ", ".join("?" * len(ids))
-        table = self.con.sql(
-            f"SELECT f.id, f.app_id, {CLASSIFIED_TEXT} AS text, f.rating, f.content_hash, "
-            f"{_ADDRESSED_OFFICE} AS office FROM feedback f WHERE f.id IN ({marks}) ORDER BY f.id",
-            params=ids,
-        ).to_arrow_table()
-        flag = dict(zip(ids, seen, strict=True))
-        return table.append_column("seen", pa.array([flag[i] for i in table.column("id").to_pylist()]))
-
-    def count_pending_classification(self, model_version: str) -> int:
-        return first_row(self.con, f"SELECT count(*) {_PENDING}", {"v": model_version})[0]
-
-    def save_model_labels(
-        self, classified: pa.Table, labels: pa.Table, offices: pa.Table | None = None
-    ) -> None:
-        """Replace the model's labels of a batch in one transaction.
-
-        classified: feedback_id, model_version, content_hash, confidence (every row of the batch);
-        labels: feedback_id, category, score, model_version (positive predictions only);
-        offices: feedback_id, office_id (mentions found in the text).
-        """
-        import pyarrow.compute as pc
-
-        now = utcnow()
-        # Rows no model classified before have no model labels or mentions to replace: no DELETE for them
-        # (a first `suara classify` of a whole database deletes nothing).
-        flagged = "seen" in classified.column_names
-        seen = not flagged or pc.any(classified.column("seen")).as_py()
-        replaced = f"(SELECT feedback_id FROM _classified{' WHERE seen' if flagged else ''})"
-        self.con.register("_classified", classified)
-        self.con.register("_labels", labels)
-        if offices is not None:
-            self.con.register("_offices", offices)
-        try:
-            with self.transaction() as con:
-                for table in ("labels", "effective_labels") if seen else ():
-                    con.execute(f"DELETE FROM {table} WHERE origin = 'model' AND feedback_id IN {replaced}")
-                con.execute(
-                    "INSERT INTO labels SELECT feedback_id, category, score, 'model', model_version, NULL, $now "
-                    "FROM _labels",
-                    {"now": now},
-                )
-                con.execute(  # in effect unless an analyst decided the item (migrations.py)
-                    "INSERT INTO effective_labels SELECT feedback_id, category, score, 'model', model_version "
-                    "FROM _labels l ANTI JOIN human_reviews h ON h.feedback_id = l.feedback_id"
-                )
-                con.execute(
-                    f"INSERT {'OR REPLACE ' if seen else ''}INTO classifications "
-                    "SELECT feedback_id, model_version, content_hash, confidence, $now FROM _classified",
-                    {"now": now},
-                )
-                if offices is not None:
-                    if seen:
-                        con.execute(f"DELETE FROM feedback_offices WHERE feedback_id IN {replaced}")
-                    con.execute(
-                        "INSERT OR IGNORE INTO feedback_offices SELECT feedback_id, office_id FROM _offices"
-                    )
-        finally:
-            for name in ("_classified", "_labels", "_offices"):
-                try:
-                    self.con.unregister(name)
-                except duckdb.Error:
-                    pass

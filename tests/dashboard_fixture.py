@@ -15,6 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from suara.human_labels import save_human_labels
+from suara.model_labels import save_model_labels
 from suara.store import Store
 
 LAST_DAY = datetime(2025, 3, 30)
@@ -128,7 +129,7 @@ def build(path: Path) -> Path:
         offices = pa.table(
             {"feedback_id": [f for f, _ in office_rows], "office_id": [o for _, o in office_rows]}
         )
-        store.save_model_labels(classified, labels, offices)
+        save_model_labels(store, classified, labels, offices)
         # An analyst decided two items: one was not a complaint at all, one was a payment problem.
         save_human_labels(store, [(ids[5], [], ANALYST), (ids[6], ["payment_stuck"], ANALYST)])
         ok = store.start_run("collect", "play_store", "mpaspor")

@@ -12,6 +12,7 @@ import pyarrow as pa
 import pytest
 
 from suara import alerts
+from suara.model_labels import save_model_labels
 from suara.store import Store
 from suara.taxonomy import load_taxonomy
 
@@ -54,7 +55,7 @@ def add_items(store: Store, items: list[tuple], model_version: str = MODEL) -> N
             "model_version": pa.array([model_version] * len(pairs), pa.string()),
         }
     )
-    store.save_model_labels(classified, labels)
+    save_model_labels(store, classified, labels)
 
 
 def seed_series(

@@ -15,6 +15,7 @@ from dashboard import apps, queries
 from dashboard.filters import Filters
 from dashboard.queries.compare import shared
 from dashboard.views.compare import TEXTS
+from suara.model_labels import save_model_labels
 from suara.store import Store
 from suara.taxonomy import load_taxonomy
 
@@ -62,7 +63,7 @@ def store_db(tmp_path_factory) -> Path:
         store.upsert_feedback(records)
         hashes = store.known_hashes(ids)
         pairs = [(fid, c) for fid, row in zip(ids, ROWS, strict=True) for c in row[4]]
-        store.save_model_labels(
+        save_model_labels(store,
             pa.table({"feedback_id": ids, "model_version": ["m"] * len(ids),
                       "content_hash": [hashes[i] for i in ids], "confidence": [0.5] * len(ids)}),
             pa.table({"feedback_id": [f for f, _ in pairs], "category": [c for _, c in pairs],

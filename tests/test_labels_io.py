@@ -21,6 +21,7 @@ from dashboard.queries import review_queue
 from suara import labelsheet
 from suara.cli import app
 from suara.labelsheet import INFO_COLUMNS
+from suara.model_labels import save_model_labels
 from suara.store import Store
 from suara.taxonomy import load_taxonomy
 from tests.dashboard_fixture import FORMULA_ID, NIK_DIGITS, build
@@ -228,7 +229,7 @@ def test_control_characters_do_not_break_the_xlsx(db, tmp_path):
         )  # fmt: skip
         (digest,) = store.known_hashes(["play_store:ctl"]).values()
         classified = {"feedback_id": ["play_store:ctl"], "model_version": ["m"], "content_hash": [digest]}
-        store.save_model_labels(
+        save_model_labels(store,
             pa.table({**classified, "confidence": [0.0]}),  # a group of one (its key: "error lagi")
             pa.table({"feedback_id": ["play_store:ctl"], "category": ["app_error"], "score": [0.6], "model_version": ["m"]}),
         )  # fmt: skip

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from reply import metrics, workflow
 from reply.drafts import check, compose, load_templates
 from suara.cli import app
+from suara.model_labels import save_model_labels
 from suara.store import Store
 from suara.taxonomy import load_taxonomy
 
@@ -49,7 +50,8 @@ def store(db_path):
         ids = [f"play_store:r{i}" for i in range(8)] + ["app_store:r8", "app_store:r9"]
         cats = {"play_store:r5": ["quota_full", "nik_not_detected"], "play_store:r1": ["praise"]}
         labels = [(i, c) for i in ids for c in cats.get(i, ["app_error"])]
-        s.save_model_labels(
+        save_model_labels(
+            s,
             pa.table(
                 {
                     "feedback_id": ids,

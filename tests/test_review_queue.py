@@ -12,6 +12,7 @@ import pytest
 from nlp.text import clean
 from suara.human_labels import save_human_labels
 from suara.migrations import MIGRATIONS
+from suara.model_labels import save_model_labels
 from suara.review_queue import HALF_LIFE, review_queue
 from suara.store import Store, StoreError
 
@@ -35,7 +36,8 @@ def add(store: Store, texts: dict[str, tuple[str, float | None]], day: int = 1, 
     )
     ids = [f"{source}:{nid}" for nid, (_, conf) in texts.items() if conf is not None]
     hashes = store.known_hashes(ids)
-    store.save_model_labels(
+    save_model_labels(
+        store,
         pa.table(
             {
                 "feedback_id": ids,

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from suara.cli import app
 from suara.human_labels import human_labelled, save_human_labels
 from suara.migrations import MIGRATIONS, SCHEMA_VERSION
+from suara.model_labels import save_model_labels
 from suara.store import Store, StoreError, StoreLocked, read_connection
 from tests.conftest import make_records
 
@@ -138,7 +139,7 @@ def test_human_labels_override_model_labels(store):
             "model_version": ["v1", "v1"],
         }
     )
-    store.save_model_labels(classified, labels)
+    save_model_labels(store, classified, labels)
     counts = save_human_labels(
         store,
         [("play_store:r0", ["quota_full", "office_unavailable"], "analis"), ("play_store:r1", [], "analis")],

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from nlp import topics as T
 from suara.cli import app
+from suara.model_labels import save_model_labels
 from suara.store import Store
 from suara.topics import trend
 
@@ -228,7 +229,8 @@ def topic_db(tmp_path):
         ids = [f"play_store:{r['native_id']}" for r in recs]
         hashes = store.known_hashes(ids)
         conf = {i: 0.4 for i in ids} | {i: 0.01 for i in unsure}
-        store.save_model_labels(
+        save_model_labels(
+            store,
             pa.table(
                 {
                     "feedback_id": ids,
