@@ -9,8 +9,9 @@ dropped before it is written: the model was trained on M-Paspor and would otherw
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
-from contextlib import closing, nullcontext
+from contextlib import AbstractContextManager, closing, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,8 @@ from suara.model_labels import feedback_to_classify, pending_classification, sav
 from suara.store import Store, first_row
 from suara.taxonomy import app_identifiers, load_taxonomy
 
+log = logging.getLogger(__name__)
+
 TEST_FILE = DATA_DIR / "labels" / "test.jsonl"
 # Real labelled reviews, beside a checkout only (../shared/real): the dev set is for evaluation (and the
 # promotion gate), never for training; suara/training.py names the training file beside it.
@@ -38,6 +41,83 @@ def evaluate_file(path: Path, predict: Callable[[list[str], list], list[list[str
     tax = load_taxonomy()
     data = load_labelled(path, tax.ids)
     return evaluate(data.labels, predict(data.texts, data.ratings), tax.ids, tax.headline_ids)
+
+
+@dataclass(frozen=True)
+class ClassifyRun:
+    """What ``run_classify`` did."""
+
+    model_version: str
+    pending: int  # rows the model had to classify when the run began
+    done: int  # rows it classified (fewer only if the run stopped early)
+
+
+def run_classify(
+    open_store: Callable[[], AbstractContextManager[Store]],
+    *,
+    batch_size: int = 5000,
+    apps: tuple[AppConfig, ...] = (),
+    workers: int = 0,
+    models_dir: Path | None = None,
+    started: Callable[[str, int], None] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ClassifyRun:
+    """One classification run as `suara classify` and the nightly run it: the store's model (registered
+    as current), the pending work found in one scan, its rows classified, and the run recorded in
+    ``runs`` (failed, with a one-line message, if it stops). Nothing pending: no run is recorded.
+
+    The model is loaded while no connection is open (it takes a while; the dashboard can read
+    meanwhile). ``workers`` 0: ``default_workers`` (no pool for a single batch). ``started(version,
+    pending)`` is called before the first batch, ``progress(n)`` after each. Raises ``NoModel`` (no
+    model trained yet) and ``ModelUnusable`` like ``resolve_model_dir`` and ``load_model``."""
+    from suara.batch_scoring import default_workers
+    from suara.model_files import ensure_registered, load_model, resolve_model_dir
+    from suara.redact import one_line
+    from suara.sentiment import load_sentiment
+
+    with open_store() as store:  # models_dir None: resolve_model_dir's own default (data/models)
+        path = (
+            resolve_model_dir(store)
+            if models_dir is None
+            else resolve_model_dir(store, models_dir=models_dir)
+        )
+    model = load_model(path)
+    sentiment = load_sentiment(path)
+    with open_store() as store:
+        ensure_registered(store, path)
+        work = pending_work(store, model, sentiment, batch_size)
+        if not work.to_classify and not work.sentiment_only:
+            return ClassifyRun(model.version, 0, 0)
+        if started:
+            started(model.version, work.to_classify)
+        run_id = store.start_run("classify")
+        done = 0
+
+        def counted(n: int) -> None:
+            nonlocal done
+            done += n
+            if progress:
+                progress(n)
+
+        try:
+            classify_pending(
+                store,
+                model,
+                batch_size,
+                progress=counted,
+                apps=apps,
+                sentiment=sentiment,
+                workers=workers or default_workers(work.to_classify, batch_size),
+                pending=work,
+            )
+        except BaseException as exc:
+            try:
+                store.finish_run(run_id, "failed", message=one_line(exc), updated=done)
+            except Exception:
+                log.warning("could not mark classify run %s failed", run_id)
+            raise
+        store.finish_run(run_id, "success", message=f"model {model.version}", updated=done)
+    return ClassifyRun(model.version, work.to_classify, done)
 
 
 def classify_pending(

@@ -231,44 +231,32 @@ def classify(
     """Label every feedback item that the current model has not labelled yet or whose text changed."""
     from rich.progress import Progress
 
-    from suara.batch_scoring import default_workers
-    from suara.classify import classify_pending, pending_work
-    from suara.model_files import NoModel, ensure_registered, load_model, resolve_model_dir
-    from suara.sentiment import load_sentiment
+    from suara.classify import run_classify
+    from suara.model_files import ModelUnusable, NoModel
 
     s = settings(db, config)
-    with open_store(s) as store:
+    with Progress(console=err, transient=True) as bar:
+        task = None
+
+        def started(version: str, pending: int) -> None:
+            nonlocal task
+            task = bar.add_task(f"classifying with {version}", total=pending)
+
         try:
-            path = resolve_model_dir(store)
+            run = run_classify(
+                lambda: open_store(s),
+                batch_size=batch_size,
+                apps=s.apps,
+                workers=workers,
+                started=started,
+                progress=lambda n: bar.advance(task, n),
+            )
         except NoModel as exc:
-            if if_model:
-                out.print(f"skipping classification: {exc}")
-                return
-            raise
-        model = load_model(path)
-        sentiment = load_sentiment(path)
-        ensure_registered(store, path)
-        work = pending_work(store, model, sentiment, batch_size)
-        pending = work.to_classify
-        run_id = store.start_run("classify")
-        try:
-            with Progress(console=err, transient=True) as bar:
-                task = bar.add_task(f"classifying with {model.version}", total=pending)
-                done = classify_pending(
-                    store,
-                    model,
-                    batch_size,
-                    progress=lambda n: bar.advance(task, n),
-                    apps=s.apps,
-                    sentiment=sentiment,
-                    workers=workers or default_workers(pending, batch_size),
-                    pending=work,
-                )
-        except Exception as exc:
-            store.finish_run(run_id, "failed", message=str(exc)[:500])
-            raise
-        store.finish_run(run_id, "success", message=f"model {model.version}", updated=done)
-    out.print(f"classified {done} items with model {model.version} ({pending - done} left)")
+            if not if_model or isinstance(exc, ModelUnusable):
+                raise
+            out.print(f"skipping classification: {exc}")
+            return
+    out.print(f"classified {run.done} items with model {run.model_version} ({run.pending - run.done} left)")
 
 
 @command()

@@ -49,18 +49,16 @@ from suara import alerts as alerts_mod
 from suara import digest as digest_mod
 from suara import topic_records
 from suara.backup import backup_database
-from suara.batch_scoring import default_workers
-from suara.classify import classify_pending, pending_work
+from suara.classify import run_classify
 from suara.config import MODELS_DIR, ConfigError, Settings
 from suara.credentials import CredentialError, credential
 from suara.human_labels import TRAINED_ON, labels_fingerprint
 from suara.lock import JobLock, lock_path_for
-from suara.model_files import NoModel, ensure_registered, load_model, resolve_model_dir
+from suara.model_files import NoModel
 from suara.nightly_plan import SourceTask, default_sources, options
 from suara.nightly_result import NightlyResult, Step
 from suara.promotion import retrain
-from suara.redact import scrub
-from suara.sentiment import load_sentiment
+from suara.redact import one_line
 from suara.store import Store, StoreError, first_row, read_connection, utcnow
 from suara.training import TrainConfig, train_config
 
@@ -159,13 +157,13 @@ class _Job:
         try:
             value = fn()
         except (NoModel, ConfigError) as exc:  # setup to fix, but the database is fine: go on
-            step.status, step.severity, step.message = "failed", "config", _one_line(exc)
+            step.status, step.severity, step.message = "failed", "config", one_line(exc)
             log.error("%s failed: %s", name, step.message)
         except (StoreError, duckdb.Error) as exc:
-            step.status, step.severity, step.message = "failed", "database", _one_line(exc)
+            step.status, step.severity, step.message = "failed", "database", one_line(exc)
             log.error("%s failed: %s", name, step.message)
         except Exception as exc:
-            step.status, step.severity, step.message = "failed", failure, _one_line(exc)
+            step.status, step.severity, step.message = "failed", failure, one_line(exc)
             # A bug gets its traceback in the log; the machine's refusal (a full disk, EROFS) gets one line.
             trace = failure == "error" and not isinstance(exc, OSError)
             log.error("%s failed: %s", name, step.message, exc_info=trace)
@@ -228,7 +226,7 @@ class _Job:
             with self.store() as store:
                 res = task.run(store)
         except Exception as exc:
-            line.message = _one_line(exc)
+            line.message = one_line(exc)
             raise
         line.source = getattr(res, "source", task.source)
         line.status = getattr(res, "status", "success")
@@ -261,46 +259,28 @@ class _Job:
         return trained.decision.message
 
     def classify(self) -> str:
-        with self.store() as store:
-            path = resolve_model_dir(store, models_dir=self.models_dir)
-        model = load_model(path)  # loading takes a while: not while holding the database
-        sentiment = load_sentiment(path)
-        self.result.model_version = model.version
-        with self.store() as store:
-            ensure_registered(store, path)
-            work = pending_work(store, model, sentiment, self.batch_size)
-            pending = work.to_classify
-            if not pending and not work.sentiment_only:
-                return f"nothing new to classify (model {model.version})"
-            run_id = store.start_run("classify")
-            log.info("classification started: %d items pending, model %s", pending, model.version)
-            done = 0
+        r = self.result
 
-            def progress(n: int) -> None:
-                nonlocal done
-                done += n
-                self.result.classified = done
-                log.info("classified %d/%d", done, pending)
+        def started(version: str, pending: int) -> None:
+            r.model_version = version
+            log.info("classification started: %d items pending, model %s", pending, version)
 
-            try:
-                classify_pending(
-                    store,
-                    model,
-                    self.batch_size,
-                    progress=progress,
-                    apps=self.settings.apps,
-                    sentiment=sentiment,
-                    workers=default_workers(pending, self.batch_size),
-                    pending=work,
-                )
-            except BaseException as exc:
-                try:
-                    store.finish_run(run_id, "failed", message=_one_line(exc), updated=done)
-                except Exception:
-                    log.warning("could not mark classify run %s failed", run_id)
-                raise
-            store.finish_run(run_id, "success", message=f"model {model.version}", updated=done)
-        return f"{done} items with model {model.version}"
+        def progress(n: int) -> None:
+            r.classified += n
+            log.info("classified %d items", r.classified)
+
+        run = run_classify(
+            self.store,
+            batch_size=self.batch_size,
+            apps=self.settings.apps,
+            models_dir=self.models_dir,
+            started=started,
+            progress=progress,
+        )
+        r.model_version = run.model_version
+        if not run.pending:
+            return f"nothing new to classify (model {run.model_version})"
+        return f"{run.done} items with model {run.model_version}"
 
     def alerts(self) -> str:
         with self.store() as store:
@@ -396,7 +376,7 @@ class _Job:
                 self.settings.db_path, self.backups_dir, self.keep_backups, self.as_of, self.full_backup_days
             )
         except Exception as exc:
-            self._mark_failed(f"backup failed: {_one_line(exc)}")
+            self._mark_failed(f"backup failed: {one_line(exc)}")
             raise
         if path is None:
             return Step(
@@ -421,11 +401,4 @@ class _Job:
                     [why, self.result.run_id],
                 )
         except Exception as exc:  # the disk may still be full: the log and the exit code say it
-            log.warning("could not mark run %s failed: %s", self.result.run_id, _one_line(exc))
-
-
-def _one_line(exc: BaseException) -> str:
-    """The exception as one scrubbed line (scrubbed before it is folded and cut, so no part of a secret
-    survives either step)."""
-    text = " ".join(scrub(str(exc)).split()) or type(exc).__name__
-    return text[:500]
+            log.warning("could not mark run %s failed: %s", self.result.run_id, one_line(exc))

@@ -17,3 +17,10 @@ def scrub(text: str | None) -> str:
     if not text:
         return ""
     return mask(scrub_secrets(text)) or ""
+
+
+def one_line(exc: BaseException, limit: int = 500) -> str:
+    """An exception as one scrubbed line, for a run's message or a log (scrubbed before it is folded and
+    cut, so no part of a secret or a personal detail survives either step)."""
+    text = " ".join(scrub(str(exc)).split()) or type(exc).__name__
+    return text[:limit]
