@@ -28,22 +28,22 @@ APP_COLUMNS = ("app_id", "n", "rated", "avg_rating", "complaints", "complaint_sh
 CATEGORY_COLUMNS = ("app_id", "category", "n", "total", "share")
 Scope = tuple[tuple[str, tuple[str, ...]], ...]  # (app_id, its categories), one per compared app
 
-# One statement, one scan: the picked feedback and its scoped labels are materialised once and read
-# three times (per app; its complaints; per shared category). Before, two statements each joined the
-# labels, and the first joined the picked rows back to feedback by id (issue 18).
+# One statement: the apps' figures from the picked feedback alone (no join), its scoped labels joined
+# once and read twice (its complaints; per shared category). Before, the picked rows were materialised
+# and joined to their labels with a DISTINCT over every (text, category) (issue 18): a text holds a
+# category once in effective_labels and ``scope`` lists each (app, category) once (``compare``), so
+# the join yields each pair once already.
 _FIGURES = """
     WITH scope AS (SELECT unnest($scope_apps) AS app_id, unnest($scope_cats) AS category),
-    picked AS MATERIALIZED (
-        SELECT f.id, f.app_id, f.rating FROM feedback f WHERE {cond} AND list_contains($apps, f.app_id)
-    ),
     labelled AS MATERIALIZED (
-        SELECT DISTINCT p.id, p.app_id, l.category FROM picked p
-        JOIN effective_labels l ON l.feedback_id = p.id
-        JOIN scope s ON s.app_id = p.app_id AND s.category = l.category
+        SELECT f.id, f.app_id, l.category FROM feedback f
+        JOIN effective_labels l ON l.feedback_id = f.id
+        JOIN scope s ON s.app_id = f.app_id AND s.category = l.category
+        WHERE {cond} AND list_contains($apps, f.app_id)
     )
     SELECT 'app' AS kind, app_id, NULL AS category, count(*) AS n, count(rating) AS rated,
            avg(rating) AS avg_rating
-    FROM picked GROUP BY app_id
+    FROM feedback f WHERE {cond} AND list_contains($apps, f.app_id) GROUP BY app_id
     UNION ALL
     SELECT 'complaints', app_id, NULL, count(DISTINCT id), NULL, NULL FROM labelled
     WHERE NOT list_contains($not_complaints, category) GROUP BY app_id
@@ -73,11 +73,12 @@ def compare(db: str | Path, f: Filters, scope: Scope) -> tuple[pd.DataFrame, pd.
     if not scope:
         return pd.DataFrame(columns=[*APP_COLUMNS]), pd.DataFrame(columns=[*CATEGORY_COLUMNS])
     cond, params = where(comparable(f))
+    pairs = list(dict.fromkeys((a, c) for a, cats in scope for c in cats))  # each (app, category) once
     params = {
         **params,
         "apps": [a for a, _ in scope],
-        "scope_apps": [a for a, cats in scope for _ in cats],
-        "scope_cats": [c for _, cats in scope for c in cats],
+        "scope_apps": [a for a, _ in pairs],
+        "scope_cats": [c for _, c in pairs],
         "not_complaints": list(NOT_COMPLAINTS),
         "shared": shared(scope),
     }
