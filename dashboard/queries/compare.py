@@ -28,22 +28,23 @@ APP_COLUMNS = ("app_id", "n", "rated", "avg_rating", "complaints", "complaint_sh
 CATEGORY_COLUMNS = ("app_id", "category", "n", "total", "share")
 Scope = tuple[tuple[str, tuple[str, ...]], ...]  # (app_id, its categories), one per compared app
 
-# One statement: the apps' figures from the picked feedback alone (no join), its scoped labels joined
-# once and read twice (its complaints; per shared category). Before, the picked rows were materialised
-# and joined to their labels with a DISTINCT over every (text, category) (issue 18): a text holds a
-# category once in effective_labels and ``scope`` lists each (app, category) once (``compare``), so
-# the join yields each pair once already.
+# One statement: the picked feedback and its scoped labels, each read more than once (per app; its
+# complaints; per shared category). Before, the labels were joined with a DISTINCT over every (text,
+# category) (issue 18): a text holds a category once in effective_labels and ``scope`` lists each
+# (app, category) once (``compare``), so the join yields each pair once already.
 _FIGURES = """
     WITH scope AS (SELECT unnest($scope_apps) AS app_id, unnest($scope_cats) AS category),
+    picked AS (
+        SELECT f.id, f.app_id, f.rating FROM feedback f WHERE {cond} AND list_contains($apps, f.app_id)
+    ),
     labelled AS MATERIALIZED (
-        SELECT f.id, f.app_id, l.category FROM feedback f
-        JOIN effective_labels l ON l.feedback_id = f.id
-        JOIN scope s ON s.app_id = f.app_id AND s.category = l.category
-        WHERE {cond} AND list_contains($apps, f.app_id)
+        SELECT p.id, p.app_id, l.category FROM picked p
+        JOIN effective_labels l ON l.feedback_id = p.id
+        JOIN scope s ON s.app_id = p.app_id AND s.category = l.category
     )
     SELECT 'app' AS kind, app_id, NULL AS category, count(*) AS n, count(rating) AS rated,
            avg(rating) AS avg_rating
-    FROM feedback f WHERE {cond} AND list_contains($apps, f.app_id) GROUP BY app_id
+    FROM picked GROUP BY app_id
     UNION ALL
     SELECT 'complaints', app_id, NULL, count(DISTINCT id), NULL, NULL FROM labelled
     WHERE NOT list_contains($not_complaints, category) GROUP BY app_id
