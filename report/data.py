@@ -23,6 +23,7 @@ from dashboard import queries
 from dashboard.filters import Filters
 from dashboard.queries.base import connect, run, where
 from reply.metrics import breakdown as reply_breakdown
+from reply.metrics import once as reply_once
 from reply.metrics import summary as reply_summary
 from report.months import next_month, previous_month
 from suara.redact import scrub
@@ -188,10 +189,21 @@ def _months(db: str | Path, month: date, app: str | None) -> pd.DataFrame:
 
 
 def months_with_data(db: str | Path, limit: int = 24, app: str | None = None) -> list[date]:
-    """The newest ``limit`` months that hold feedback (of ``app``), newest first (the dashboard's choice)."""
+    """The newest ``limit`` months that hold feedback (of ``app``), newest first (the dashboard's choice):
+    the months of ``reply.metrics.breakdown(..., "month")``, a review read by both App Store sources
+    counted once, without its counts and delays (the overview page asks for the list on every first
+    load: the breakdown's medians over every row cost 0.2 s at 1M, the month list 0.02 s)."""
+    cond, params = where(Filters(apps=(app,) if app else ()))
     with connect(db) as con:
-        per = reply_breakdown(con, "month", *where(Filters(apps=(app,) if app else ())))
-    return [date(int(m[:4]), int(m[5:7]), 1) for m in per["value"].head(limit)]
+        rows = run(
+            con,
+            f"""
+            SELECT DISTINCT date_trunc('month', f.created_at) AS month FROM feedback f
+            WHERE ({cond}) AND {reply_once(con)} ORDER BY 1 DESC LIMIT $limit
+            """,
+            {**params, "limit": limit},
+        ).fetchall()
+    return [date(m.year, m.month, 1) for (m,) in rows]
 
 
 def data_span(db: str | Path) -> tuple[date | None, date | None]:

@@ -20,40 +20,47 @@ if TYPE_CHECKING:
 # -- Kantor ----------------------------------------------------------------------------------------
 def offices(db: str | Path, f: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Offices mentioned in the filtered feedback: (mentions and complaints per office, ranked by
-    complaints; per office and complaint category, how many texts)."""
+    complaints; per office and complaint category, how many texts).
+
+    One statement: the mentions in view (the few office mentions joined to the feedback, so the join
+    is built on them, not on every text in view) and their complaint labels, each materialised once
+    and counted per office and per office and category (before: two statements, each checking the
+    mentions against a set of every text in view, issue 18). A mention is one (text, office) pair
+    (the table's key), so an office's complaints are its mentioned texts with a complaint label."""
     cond, params = where(f)
     params["not_complaints"] = list(NOT_COMPLAINTS)
-    mentions = f"""
-        SELECT o.office_id, o.feedback_id FROM feedback_offices o
-        WHERE o.feedback_id IN (SELECT f.id FROM feedback f WHERE {cond})
-    """
     with connect(db) as con:
-        ranking = frame(
+        counts = frame(
             con,
             f"""
-            WITH m AS ({mentions}),
-            complaint AS (
-                SELECT DISTINCT feedback_id FROM effective_labels
-                WHERE NOT list_contains($not_complaints, category)
-                  AND feedback_id IN (SELECT feedback_id FROM m)
+            WITH m AS MATERIALIZED (
+                SELECT o.office_id, o.feedback_id FROM feedback_offices o JOIN feedback f ON f.id = o.feedback_id
+                WHERE {cond}
+            ), complaint AS MATERIALIZED (
+                SELECT m.office_id, m.feedback_id, l.category
+                FROM m JOIN effective_labels l ON l.feedback_id = m.feedback_id
+                WHERE NOT list_contains($not_complaints, l.category)
             )
-            SELECT m.office_id, count(*) AS mentions, count(c.feedback_id) AS complaints
-            FROM m LEFT JOIN complaint c ON c.feedback_id = m.feedback_id
-            GROUP BY 1 ORDER BY complaints DESC, mentions DESC, 1
+            SELECT 'mentions' AS kind, office_id, NULL AS category, count(*) AS n FROM m GROUP BY 2
+            UNION ALL
+            SELECT 'complaints', office_id, NULL, count(DISTINCT feedback_id) FROM complaint GROUP BY 2
+            UNION ALL
+            SELECT 'category', office_id, category, count(*) FROM complaint GROUP BY 2, 3
             """,
             params,
         )
-        per_category = frame(
-            con,
-            f"""
-            WITH m AS ({mentions})
-            SELECT m.office_id, l.category, count(*) AS n
-            FROM m JOIN effective_labels l ON l.feedback_id = m.feedback_id
-            WHERE NOT list_contains($not_complaints, l.category)
-            GROUP BY ALL ORDER BY 1, n DESC, 2
-            """,
-            params,
-        )
+    kind = counts.pop("kind")
+    complaints = counts[kind == "complaints"].set_index("office_id")["n"]
+    ranking = counts[kind == "mentions"][["office_id", "n"]].rename(columns={"n": "mentions"})
+    ranking["complaints"] = ranking["office_id"].map(complaints).fillna(0)
+    ranking = ranking.astype({"mentions": "int64", "complaints": "int64"}).sort_values(
+        ["complaints", "mentions", "office_id"], ascending=[False, False, True], ignore_index=True
+    )
+    per_category = (
+        counts[kind == "category"][["office_id", "category", "n"]]
+        .astype({"n": "int64"})
+        .sort_values(["office_id", "n", "category"], ascending=[True, False, True], ignore_index=True)
+    )
     return ranking, per_category
 
 

@@ -28,16 +28,17 @@ APP_COLUMNS = ("app_id", "n", "rated", "avg_rating", "complaints", "complaint_sh
 CATEGORY_COLUMNS = ("app_id", "category", "n", "total", "share")
 Scope = tuple[tuple[str, tuple[str, ...]], ...]  # (app_id, its categories), one per compared app
 
-# One statement, one scan: the picked feedback and its scoped labels are materialised once and read
-# three times (per app; its complaints; per shared category). Before, two statements each joined the
-# labels, and the first joined the picked rows back to feedback by id (issue 18).
+# One statement: the picked feedback and its scoped labels, each read more than once (per app; its
+# complaints; per shared category). Before, the labels were joined with a DISTINCT over every (text,
+# category) (issue 18): a text holds a category once in effective_labels and ``scope`` lists each
+# (app, category) once (``compare``), so the join yields each pair once already.
 _FIGURES = """
     WITH scope AS (SELECT unnest($scope_apps) AS app_id, unnest($scope_cats) AS category),
-    picked AS MATERIALIZED (
+    picked AS (
         SELECT f.id, f.app_id, f.rating FROM feedback f WHERE {cond} AND list_contains($apps, f.app_id)
     ),
     labelled AS MATERIALIZED (
-        SELECT DISTINCT p.id, p.app_id, l.category FROM picked p
+        SELECT p.id, p.app_id, l.category FROM picked p
         JOIN effective_labels l ON l.feedback_id = p.id
         JOIN scope s ON s.app_id = p.app_id AND s.category = l.category
     )
@@ -73,11 +74,12 @@ def compare(db: str | Path, f: Filters, scope: Scope) -> tuple[pd.DataFrame, pd.
     if not scope:
         return pd.DataFrame(columns=[*APP_COLUMNS]), pd.DataFrame(columns=[*CATEGORY_COLUMNS])
     cond, params = where(comparable(f))
+    pairs = list(dict.fromkeys((a, c) for a, cats in scope for c in cats))  # each (app, category) once
     params = {
         **params,
         "apps": [a for a, _ in scope],
-        "scope_apps": [a for a, cats in scope for _ in cats],
-        "scope_cats": [c for _, cats in scope for c in cats],
+        "scope_apps": [a for a, _ in pairs],
+        "scope_cats": [c for _, c in pairs],
         "not_complaints": list(NOT_COMPLAINTS),
         "shared": shared(scope),
     }

@@ -25,6 +25,11 @@ SORTS = {  # sort code -> ORDER BY over feedback f
     "liked": "f.likes DESC NULLS LAST, f.created_at DESC, f.id",
 }
 _TERMS = re.compile(r'"([^"]+)"|(\S+)')
+# A category's page is first looked for among the view's first CANDIDATES texts in the page's order (at
+# least CANDIDATE_FACTOR times the rows up to the page's end), for pages that end by CANDIDATE_PAGES.
+CANDIDATES = 2000
+CANDIDATE_FACTOR = 50
+CANDIDATE_PAGES = 200
 
 
 def search_terms(search: str | None) -> list[str]:
@@ -54,6 +59,7 @@ def texts(
     the item's effective categories (NULL: none).
     """
     cond, params = where(f)
+    view = cond  # the view without the category: where a page's candidates come from (below)
     if category:
         cond += " AND f.id IN (SELECT feedback_id FROM effective_labels WHERE category = $cat)"
         params["cat"] = category
@@ -64,37 +70,60 @@ def texts(
         cond += " AND f.id IN (SELECT feedback_id FROM feedback_offices WHERE office_id = $office)"
         params["office"] = office
     order = SORTS[sort]
+    offset = max(page - 1, 0) * page_size
+    page_params = {**params, "cat": category, "limit": page_size, "offset": offset}
     with connect(db) as con:
         if known_total is None:
             total = run(con, f"SELECT count(*) FROM feedback f WHERE {cond}", params).fetchone()[0]
         else:
             total = known_total
-        rows = frame(
-            con,
-            f"""
-            WITH ranked AS (  -- the order on narrow columns; the wide ones (texts) of the page's rows only
+        rows = None
+        if category and not search and not office and offset + page_size <= CANDIDATE_PAGES:
+            # The newest (or lowest, most liked) texts of a category are among the view's first few
+            # thousand in that order unless the category is rare: the page is looked for among those
+            # first (the category's labels probed with them, not a set of all its texts built), and
+            # read in full only when they do not hold the page's rows (it is known how many it has).
+            candidates = max(CANDIDATES, CANDIDATE_FACTOR * (offset + page_size))
+            ranked = f"""
+                SELECT f.* FROM (
+                    SELECT f.id, f.created_at, f.rating, f.likes FROM feedback f WHERE {view}
+                    ORDER BY {order} LIMIT $candidates
+                ) f WHERE f.id IN (SELECT feedback_id FROM effective_labels WHERE category = $cat)
+                ORDER BY {order} LIMIT $limit OFFSET $offset
+            """
+            rows = frame(con, _page(ranked, order), {**page_params, "candidates": candidates})
+            if len(rows) != max(0, min(page_size, total - offset)):
+                rows = None
+        if rows is None:
+            ranked = f"""
                 SELECT f.id, f.created_at, f.rating, f.likes
                 FROM feedback f WHERE {cond} ORDER BY {order} LIMIT $limit OFFSET $offset
-            ), page AS (
-                SELECT f.id, f.created_at, f.source, f.app_id, f.rating, f.likes, f.app_version, f.title,
-                       f.text, f.url
-                FROM feedback f WHERE f.id IN (SELECT id FROM ranked)
-            ), labels AS (  -- only the page's labels: a page is a few rows, the labels table is not
-                SELECT feedback_id, max(score) FILTER (WHERE category = $cat) AS score,
-                       string_agg(category, ', ' ORDER BY category) AS categories
-                FROM effective_labels WHERE feedback_id IN (SELECT id FROM ranked) GROUP BY 1
-            ), sentiment AS (
-                SELECT feedback_id, sentiment FROM feedback_sentiment
-                WHERE feedback_id IN (SELECT id FROM ranked)
-            )
-            SELECT f.*, labels.score, labels.categories, s.sentiment
-            FROM page f LEFT JOIN labels ON labels.feedback_id = f.id
-            LEFT JOIN sentiment s ON s.feedback_id = f.id
-            ORDER BY {order}
-            """,
-            {**params, "cat": category, "limit": page_size, "offset": max(page - 1, 0) * page_size},
-        )
+            """
+            rows = frame(con, _page(ranked, order), page_params)
     return total, rows
+
+
+def _page(ranked: str, order: str) -> str:
+    """The page's rows in ``order``: ``ranked`` gives their ids and sort columns, narrow; the wide
+    columns (texts), labels and sentiment are read for those rows only."""
+    return f"""
+        WITH ranked AS ({ranked}), page AS (
+            SELECT f.id, f.created_at, f.source, f.app_id, f.rating, f.likes, f.app_version, f.title,
+                   f.text, f.url
+            FROM feedback f WHERE f.id IN (SELECT id FROM ranked)
+        ), labels AS (  -- only the page's labels: a page is a few rows, the labels table is not
+            SELECT feedback_id, max(score) FILTER (WHERE category = $cat) AS score,
+                   string_agg(category, ', ' ORDER BY category) AS categories
+            FROM effective_labels WHERE feedback_id IN (SELECT id FROM ranked) GROUP BY 1
+        ), sentiment AS (
+            SELECT feedback_id, sentiment FROM feedback_sentiment
+            WHERE feedback_id IN (SELECT id FROM ranked)
+        )
+        SELECT f.*, labels.score, labels.categories, s.sentiment
+        FROM page f LEFT JOIN labels ON labels.feedback_id = f.id
+        LEFT JOIN sentiment s ON s.feedback_id = f.id
+        ORDER BY {order}
+    """
 
 
 def alert_texts(db: str | Path, alert: dict, limit: int = 10) -> tuple[int, pd.DataFrame]:
