@@ -18,6 +18,7 @@ from dashboard.queries.base import NOT_COMPLAINTS, connect, frame, where
 from dashboard.queries.compare import comparable
 from reply.metrics import breakdown
 from report.data import months_with_data
+from suara.model_labels import save_model_labels
 from suara.store import Store
 from suara.taxonomy import load_taxonomy
 from tests.dashboard_fixture import LAST_DAY, build
@@ -179,7 +180,8 @@ def two_apps(tmp_path_factory) -> Path:
         store.upsert_feedback(records)
         hashes = store.known_hashes(ids)
         pairs = [(fid, c) for fid, row in zip(ids, ROWS, strict=True) for c in row[4]]
-        store.save_model_labels(
+        save_model_labels(
+            store,
             pa.table({"feedback_id": ids, "model_version": ["m"] * len(ids),
                       "content_hash": [hashes[i] for i in ids], "confidence": [0.5] * len(ids)}),
             pa.table({"feedback_id": [f for f, _ in pairs], "category": [c for _, c in pairs],
