@@ -87,6 +87,9 @@ def test_english_from_the_switch(db):
 def test_a_viewer_cannot_act_and_an_analyst_can(db):
     viewer = page({"email": "v@imigrasi.go.id", "is_logged_in": True})
     tid = cards(viewer)[0]
+    assert not viewer.text_input  # the promotion forms are drawn only when their expander is opened
+    viewer.session_state[f"promote_open_{tid}"] = True
+    viewer.run()
     assert viewer.button(key=f"dismiss_{tid}").disabled and viewer.text_input(key=f"lid_{tid}").disabled
     assert sql(db, "SELECT count(*) FROM topics") == [(0,)]
     analyst = page({"email": "ana@imigrasi.go.id", "is_logged_in": True})
@@ -113,6 +116,8 @@ def test_a_local_analyst_merges_and_promotes(db, monkeypatch, tmp_path):
     with duckdb.connect(str(db), read_only=True) as con:
         assert list(review_queue(con, n=1).iloc[0]["proposed"]) == ["account_login"]
 
+    at.session_state[f"promote_open_{fee}"] = True  # opening the expander draws its form
+    at.run()
     at.text_input(key=f"id_{fee}").set_value("biaya_percepatan")
     at.text_input(key=f"lid_{fee}").set_value("Biaya percepatan")
     at.text_input(key=f"len_{fee}").set_value("Expedite fee")

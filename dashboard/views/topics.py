@@ -218,7 +218,12 @@ def topic_card(row, tid: str, since, until, recorded: bool, who: str | None, rol
             if n is not None:
                 st.session_state[FLASH] = tt("merged", cat=common.category_label(target), n=num(n))
                 st.rerun()
-        with st.expander(tt("promote"), icon=":material/add_circle:"):
+        promote = st.expander(
+            tt("promote"), icon=":material/add_circle:", key=f"promote_open_{tid}", on_change="rerun"
+        )
+        if not promote.open:  # the form is drawn once opened: 30 closed forms were half the page's time
+            return
+        with promote:
             with st.form(key=f"promote_{tid}"):
                 new_id = st.text_input(
                     tt("new_id"), value="_".join(t.terms[0].split())[:40], disabled=not can, key=f"id_{tid}"
