@@ -75,12 +75,8 @@ def run_classify(
     from suara.redact import one_line
     from suara.sentiment import load_sentiment
 
-    with open_store() as store:  # models_dir None: resolve_model_dir's own default (data/models)
-        path = (
-            resolve_model_dir(store)
-            if models_dir is None
-            else resolve_model_dir(store, models_dir=models_dir)
-        )
+    with open_store() as store:
+        path = resolve_model_dir(store, models_dir=models_dir)
     model = load_model(path)
     sentiment = load_sentiment(path)
     with open_store() as store:
@@ -171,9 +167,8 @@ class PendingWork:
 
     to_classify: int  # rows the model has not classified, or whose content changed since
     sentiment_only: int  # rows classified already that lack a current sentiment
-    rows: tuple[list[str], list[bool]] | None = (
-        None  # (ids, seen) of the rows to classify, when one batch holds them
-    )
+    # (ids, seen) of the rows to classify, when one batch holds them
+    rows: tuple[list[str], list[bool]] | None = None
 
 
 def pending_work(

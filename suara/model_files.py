@@ -35,9 +35,11 @@ def load_model(path: Path) -> nlp_model.ComplaintModel:
         raise ModelUnusable(str(exc)) from None
 
 
-def model_dirs(models_dir: Path = MODELS_DIR) -> list[Path]:
-    """Saved model versions on disk, oldest first (by the time recorded in metrics.json), without those
-    the promotion gate refused (suara/promotion.py): they are kept for inspection, not for use."""
+def model_dirs(models_dir: Path | None = None) -> list[Path]:
+    """Saved model versions on disk (``models_dir``, default ``MODELS_DIR``), oldest first (by the time
+    recorded in metrics.json), without those the promotion gate refused (suara/promotion.py): they are
+    kept for inspection, not for use."""
+    models_dir = models_dir or MODELS_DIR
     found = []
     for meta in models_dir.glob(f"*/{nlp_model.META_FILE}"):
         if (meta.parent / nlp_model.MODEL_FILE).exists():
@@ -54,8 +56,12 @@ def model_dirs(models_dir: Path = MODELS_DIR) -> list[Path]:
     return [p for _, p in sorted(found)]
 
 
-def resolve_model_dir(store: Store | None, version: str | None = None, models_dir: Path = MODELS_DIR) -> Path:
-    """The model to use: an explicit version, else the store's current one, else the newest on disk."""
+def resolve_model_dir(
+    store: Store | None, version: str | None = None, models_dir: Path | None = None
+) -> Path:
+    """The model to use: an explicit version, else the store's current one, else the newest on disk
+    (``models_dir``, default ``MODELS_DIR``, read when called)."""
+    models_dir = models_dir or MODELS_DIR
     if version:
         path = models_dir / version
         if not (path / nlp_model.MODEL_FILE).exists():

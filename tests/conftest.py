@@ -74,3 +74,20 @@ def asc_key(tmp_path, monkeypatch):
     monkeypatch.setenv("SUARA_ASC_ISSUER_ID", "57246542-96fe-1a63-e053-0824d011072a")
     monkeypatch.setenv("SUARA_ASC_PRIVATE_KEY_FILE", str(path))
     return key.public_key()
+
+
+def label_stored(store: Store, ids: list[str], pairs: list[tuple[str, str]]) -> None:
+    """Model labels (feedback id, category) for stored rows ``ids``, as model "m" at confidence 0.5
+    and score 0.9: a fixture's labels without running a model."""
+    import pyarrow as pa
+
+    from suara.model_labels import save_model_labels
+
+    hashes = store.known_hashes(ids)
+    save_model_labels(
+        store,
+        pa.table({"feedback_id": ids, "model_version": ["m"] * len(ids),
+                  "content_hash": [hashes[i] for i in ids], "confidence": [0.5] * len(ids)}),
+        pa.table({"feedback_id": [f for f, _ in pairs], "category": [c for _, c in pairs],
+                  "score": [0.9] * len(pairs), "model_version": ["m"] * len(pairs)}),
+    )  # fmt: skip

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -15,9 +14,9 @@ from dashboard import apps, queries
 from dashboard.filters import Filters
 from dashboard.queries.compare import shared
 from dashboard.views.compare import TEXTS
-from suara.model_labels import save_model_labels
 from suara.store import Store
 from suara.taxonomy import load_taxonomy
+from tests.conftest import label_stored
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"
@@ -61,14 +60,7 @@ def store_db(tmp_path_factory) -> Path:
     ids = [f"{r['source']}:{r['native_id']}" for r in records]
     with Store(path) as store:
         store.upsert_feedback(records)
-        hashes = store.known_hashes(ids)
-        pairs = [(fid, c) for fid, row in zip(ids, ROWS, strict=True) for c in row[4]]
-        save_model_labels(store,
-            pa.table({"feedback_id": ids, "model_version": ["m"] * len(ids),
-                      "content_hash": [hashes[i] for i in ids], "confidence": [0.5] * len(ids)}),
-            pa.table({"feedback_id": [f for f, _ in pairs], "category": [c for _, c in pairs],
-                      "score": [0.9] * len(pairs), "model_version": ["m"] * len(pairs)}),
-        )  # fmt: skip
+        label_stored(store, ids, [(fid, c) for fid, row in zip(ids, ROWS, strict=True) for c in row[4]])
     return path
 
 

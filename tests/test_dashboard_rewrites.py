@@ -9,7 +9,6 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
 import pytest
 
 from dashboard import apps, queries
@@ -18,9 +17,9 @@ from dashboard.queries.base import NOT_COMPLAINTS, connect, frame, where
 from dashboard.queries.compare import comparable
 from reply.metrics import breakdown
 from report.data import months_with_data
-from suara.model_labels import save_model_labels
 from suara.store import Store
 from suara.taxonomy import load_taxonomy
+from tests.conftest import label_stored
 from tests.dashboard_fixture import LAST_DAY, build
 
 texts_module = importlib.import_module("dashboard.queries.texts")  # the package's ``texts`` is the function
@@ -178,15 +177,7 @@ def two_apps(tmp_path_factory) -> Path:
     ids = [f"{r['source']}:{r['native_id']}" for r in records]
     with Store(path) as store:
         store.upsert_feedback(records)
-        hashes = store.known_hashes(ids)
-        pairs = [(fid, c) for fid, row in zip(ids, ROWS, strict=True) for c in row[4]]
-        save_model_labels(
-            store,
-            pa.table({"feedback_id": ids, "model_version": ["m"] * len(ids),
-                      "content_hash": [hashes[i] for i in ids], "confidence": [0.5] * len(ids)}),
-            pa.table({"feedback_id": [f for f, _ in pairs], "category": [c for _, c in pairs],
-                      "score": [0.9] * len(pairs), "model_version": ["m"] * len(pairs)}),
-        )  # fmt: skip
+        label_stored(store, ids, [(fid, c) for fid, row in zip(ids, ROWS, strict=True) for c in row[4]])
     return path
 
 

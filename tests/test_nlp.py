@@ -161,7 +161,6 @@ def _save_current(model, tmp_path, monkeypatch):
     models_dir = tmp_path / "models"
     nlp_model.save(model, models_dir / model.version, {"trained_at": "2026-01-01T00:00:00", "n_train": 44})
     monkeypatch.setattr(sc, "MODELS_DIR", models_dir)
-    monkeypatch.setattr(sc.resolve_model_dir, "__defaults__", (None, models_dir))
     return models_dir
 
 
@@ -248,7 +247,7 @@ def test_classify_is_idempotent_and_relabels_changed_text(tiny_model, tmp_path, 
 def test_classify_without_a_model(tmp_path, monkeypatch, db_path):
     import suara.model_files as sc
 
-    monkeypatch.setattr(sc.resolve_model_dir, "__defaults__", (None, tmp_path / "empty"))
+    monkeypatch.setattr(sc, "MODELS_DIR", tmp_path / "empty")
     result = runner.invoke(app, ["classify", "--db", str(db_path), "--if-model"])
     assert result.exit_code == 0 and "skipping classification" in result.output
     result = runner.invoke(app, ["classify", "--db", str(db_path)])
