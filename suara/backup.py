@@ -38,7 +38,16 @@ from pathlib import Path
 import duckdb
 
 from suara import backup_increment as inc
-from suara.backup_chain import FORMAT, BackupError, Chain, newest_chain, sidecar, to_delete, write_json
+from suara.backup_chain import (
+    FORMAT,
+    BackupError,
+    Chain,
+    newest_chain,
+    sidecar,
+    synced,
+    to_delete,
+    write_json,
+)
 from suara.integrity import Unreadable, read_back
 from suara.migrations import SCHEMA_VERSION, schema_version
 from suara.store import read_connection, utcnow
@@ -120,9 +129,11 @@ def full_copy(db_path: Path, backups_dir: Path, day: datetime) -> Path:
         manifest = _manifest("full", day, seq=0, database=db_path.name, tables=tables, next_since=since,
                              sequences=seqs, bytes=partial.stat().st_size)  # fmt: skip
         write_json(sidecar(partial), manifest)
+        synced(partial)
         sidecar(target).unlink(missing_ok=True)  # a same-day copy replaced: its old increments are orphans
         os.replace(partial, target)
         os.replace(sidecar(partial), sidecar(target))
+        synced(backups_dir)  # the renames themselves
     finally:
         partial.unlink(missing_ok=True)
         partial.with_name(partial.name + ".wal").unlink(missing_ok=True)
@@ -154,9 +165,11 @@ def increment(db_path: Path, backups_dir: Path, chain: Chain, day: datetime) -> 
                              database=db_path.name, next_since=since, sequences=seqs, bytes=size,
                              **files)  # fmt: skip
         write_json(partial / "manifest.json", manifest)
+        synced(*partial.iterdir(), partial)
         if target.exists():  # an orphan of a full copy replaced the same day (never part of this chain)
             shutil.rmtree(target)
         os.replace(partial, target)
+        synced(backups_dir)
     finally:
         shutil.rmtree(partial, ignore_errors=True)
     return target

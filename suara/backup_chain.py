@@ -8,9 +8,10 @@ on top of), so a chain is read from the manifests, not guessed from file names: 
 parent is gone is an orphan, never applied to another base. A full copy without a manifest (made by an
 older Suara) is a chain of its own, restorable, but never the base of an increment.
 
-This module only reads: what the nightly builds on (``newest_chain``), what restore walks
+This module reads: what the nightly builds on (``newest_chain``), what restore walks
 (``chain_to``), and what retention may delete (``to_delete``: whole chains only, so no kept increment
-ever loses the full copy it needs).
+ever loses the full copy it needs). Its two writers are what every backup is made durable with: a
+manifest written beside and renamed (``write_json``), and fsync before a rename (``synced``).
 """
 
 from __future__ import annotations
@@ -84,13 +85,26 @@ def sidecar(full: Path) -> Path:
 
 
 def write_json(path: Path, data: dict) -> None:
-    """Write beside, then rename: a manifest that exists is a whole one."""
+    """Write beside, on disk, then rename: a manifest that exists is a whole one."""
     tmp = path.with_name(f".{path.name}.partial")
     try:
         tmp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
+        synced(tmp)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def synced(*paths: Path) -> None:
+    """Flush files or directories (their entries: a rename into them) to disk with fsync, before what
+    they hold is renamed into place or counted on: without it a power cut after a rename can leave a
+    backup under its final name whose pages were never written (the rename may reach the disk first)."""
+    for p in paths:
+        fd = os.open(p, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def _read(path: Path) -> dict | None:

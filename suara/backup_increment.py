@@ -23,27 +23,26 @@ writers: suara/upsert.py, suara/store.py, suara/model_labels.py, suara/human_lab
   migration is whole until it is given a rule here.
 
 "Since" is a watermark per table from the previous backup's manifest: the clock when that backup
-began, minus ``MARGIN``. The writers stamp rows with the same clock (``utcnow``, whole seconds), so a
-row written after the previous backup has a stamp at or after it; the margin covers a clock stepped
-back a little and a reply's publication time taken a little before its write. The overlap re-copies
-the rows of the last minutes before a backup; applying them twice gives the same table. A writer that
-stamped rows with a time earlier than that would be missed: none does (the store's ``now`` parameters
-are for tests and imports of the same moment), and the weekly full copy bounds what such a miss could
-cost. Each file is written by DuckDB's COPY, read back and checked (rows and a hash of every row)
+began, minus ``MARGIN`` (the store's ``STAMP_MARGIN``). The writers stamp rows with the same clock
+(``utcnow``, whole seconds), so a row written after the previous backup has a stamp at or after it
+(suara/store.py says why the margin). The overlap re-copies the rows of the last minutes before a
+backup; applying them twice gives the same table. A writer that stamped rows with a time earlier than
+that would be missed: none does, and the weekly full copy bounds what such a miss could cost. Each file is written by DuckDB's COPY, read back and checked (rows and a hash of every row)
 against the same selection of the live database, before the manifest is written.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
 from suara.integrity import checksum, tables
+from suara.store import STAMP_MARGIN
 
-MARGIN = timedelta(minutes=5)
+MARGIN = STAMP_MARGIN
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ import random
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -51,7 +51,16 @@ class NewerSchema(StoreError):
 
 
 def utcnow() -> datetime:
+    """The store's clock: every writer stamps rows with it (UTC, whole seconds)."""
     return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+# A row written after a moment T has stamps at or after T minus this: the margin covers a clock stepped
+# back a little and a reply's publication time taken a little before its write. What reads "the rows
+# written since" relies on it: the backup's increments (suara/backup_increment.py) and the classifier's
+# pending scan (suara/classify.py, ``pending_work``). No writer stamps rows with an earlier time (the
+# ``now`` parameters are for tests and imports of the same moment).
+STAMP_MARGIN = timedelta(minutes=5)
 
 
 def _is_lock_error(exc: Exception) -> bool:

@@ -262,3 +262,43 @@ def test_the_schedule_takes_a_full_copy_when_due(tmp_path):
     assert backup_database(db, backups, 7, DAY + timedelta(days=8), full_every=0).suffix == ".duckdb"
     sidecar(backups / f"suara-{DAY + timedelta(days=8):%Y-%m-%d}.duckdb").unlink()  # an older Suara's copy
     assert backup_database(db, backups, 7, DAY + timedelta(days=9)).suffix == ".duckdb"
+
+
+def test_every_backup_file_is_on_disk_before_it_is_renamed_into_place(tmp_path, monkeypatch):
+    """A full copy and an increment: each file (the copy, the parquet files, the manifests) is fsynced
+    before the rename that makes it part of a backup, and the backups directory after the last rename
+    (the renames themselves). Files are followed by inode: a manifest is synced under its temporary name."""
+    import os
+
+    db = tmp_path / "suara.duckdb"
+    with Store(db) as store:
+        store.upsert_feedback(records(0, 3))
+    backups = tmp_path / "backups"
+    events: list[tuple[str, int]] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd):
+        events.append(("fsync", os.fstat(fd).st_ino))
+        real_fsync(fd)
+
+    def replace(src, dst):
+        inodes = [os.stat(src).st_ino]
+        if os.path.isdir(src):
+            inodes += [p.stat().st_ino for p in Path(src).iterdir()]
+        events.extend(("rename", ino) for ino in inodes)
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    for expect in (".duckdb", ".inc1"):
+        events.clear()
+        assert backup_database(db, backups, 7, DAY).suffix == expect
+        first_sync = {}
+        for i, (kind, ino) in enumerate(events):
+            if kind == "fsync":
+                first_sync.setdefault(ino, i)
+            else:
+                assert first_sync.get(ino, i) < i, (expect, events)  # renamed before it was flushed
+        last_rename = max(i for i, (kind, _) in enumerate(events) if kind == "rename")
+        directory = backups.stat().st_ino
+        assert any(k == "fsync" and ino == directory for k, ino in events[last_rename:]), events
