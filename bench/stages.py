@@ -230,6 +230,7 @@ def stage_classify(ctx: Ctx) -> list[dict]:
     from suara.batch_scoring import default_workers
     from suara.classify import classify_pending
     from suara.model_files import ensure_registered
+    from suara.model_labels import BATCH_ROWS
     from suara.sentiment import load_sentiment
     from suara.store import Store
 
@@ -244,7 +245,7 @@ def stage_classify(ctx: Ctx) -> list[dict]:
         ensure_registered(store, path)
         with Timer() as full:
             done = classify_pending(
-                store, model, sentiment=sentiment, workers=default_workers(ctx.size, 5000)
+                store, model, sentiment=sentiment, workers=default_workers(ctx.size, BATCH_ROWS)
             )
         left = count_pending_classification(store, model.version)
     rss_full = peak_mb()
@@ -255,7 +256,9 @@ def stage_classify(ctx: Ctx) -> list[dict]:
     with Store(inc) as store:
         added = store.upsert_feedback(C.fresh(extra, ctx.seed + 202, "inc-")).new
         with Timer() as incremental:
-            again = classify_pending(store, model, sentiment=sentiment, workers=default_workers(added, 5000))
+            again = classify_pending(
+                store, model, sentiment=sentiment, workers=default_workers(added, BATCH_ROWS)
+            )
         with Timer() as noop:
             nothing = classify_pending(store, model, sentiment=sentiment)
     rss_inc = peak_mb()
@@ -266,7 +269,7 @@ def stage_classify(ctx: Ctx) -> list[dict]:
     return [
         row("classify", label, ctx.size, rate, "rows/s", rss_mb=rss_full, seconds=full.wall, cpu=full.cpu,
             note=f"model {model.version}; labels, confidence, office mentions and sentiment stored; "
-                 f"{default_workers(ctx.size, 5000)} scoring worker(s), peak {children_peak_mb():,.0f} MB each"),
+                 f"{default_workers(ctx.size, BATCH_ROWS)} scoring worker(s), peak {children_peak_mb():,.0f} MB each"),
         row("classify_inc", f"suara classify after +1% new rows ({added:,})", ctx.size, incremental.wall, "s",
             naive=full.wall, naive_unit="s", vs="classifying everything again", ratio=full.wall / incremental.wall,
             rss_mb=rss_inc, seconds=incremental.wall, cpu=incremental.cpu,

@@ -25,7 +25,7 @@ from nlp.evaluate import evaluate
 from nlp.offices import OfficeMatcher
 from nlp.sentiment import SentimentModel
 from suara.config import DATA_DIR, MPASPOR, ROOT, AppConfig
-from suara.model_labels import feedback_to_classify, pending_classification, save_model_labels
+from suara.model_labels import BATCH_ROWS, feedback_to_classify, pending_classification, save_model_labels
 from suara.store import STAMP_MARGIN, Store, first_row, utcnow
 from suara.taxonomy import app_identifiers, load_taxonomy
 
@@ -57,7 +57,7 @@ class ClassifyRun:
 def run_classify(
     open_store: Callable[[], AbstractContextManager[Store]],
     *,
-    batch_size: int = 5000,
+    batch_size: int = BATCH_ROWS,
     apps: tuple[AppConfig, ...] = (),
     workers: int = 0,
     models_dir: Path | None = None,
@@ -159,7 +159,7 @@ class Cover:
 def classify_pending(
     store: Store,
     model: nlp_model.ComplaintModel,
-    batch_size: int = 5000,
+    batch_size: int = BATCH_ROWS,
     offices: OfficeMatcher | None = None,
     progress: Callable[[int], None] | None = None,
     apps: tuple[AppConfig, ...] = (),
@@ -215,7 +215,7 @@ def pending_work(
     store: Store,
     model: nlp_model.ComplaintModel,
     sentiment: SentimentModel | None = None,
-    batch_size: int = 5000,
+    batch_size: int = BATCH_ROWS,
     since: datetime | None = None,
 ) -> PendingWork:
     """The rows to classify and the rows that need only a sentiment, in one scan of the feedback; when

@@ -30,6 +30,7 @@ from suara.cli_base import (
 from suara.cli_labels import labels
 from suara.cli_reply import reply
 from suara.cli_sentiment import sentiment
+from suara.model_labels import BATCH_ROWS
 from suara.store import StoreError, first_row
 
 app = typer.Typer(
@@ -217,7 +218,7 @@ def eval_(
 
 @command()
 def classify(
-    batch_size: Annotated[int, typer.Option(help="Rows per batch (one transaction each).")] = 5000,
+    batch_size: Annotated[int, typer.Option(help="Rows per batch (one transaction each).")] = BATCH_ROWS,
     if_model: Annotated[
         bool, typer.Option("--if-model", help="Skip quietly (exit 0) when no model has been trained yet.")
     ] = False,

@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from suara.config import ConfigError, Settings
+from suara.model_labels import BATCH_ROWS
 from suara.store import Store
 
 SOURCE_NAMES = ("play", "appstore", "twitter", "instagram")
-DEFAULTS = {"keep_backups": 7, "full_backup_days": 7, "write_wait_seconds": 120.0, "batch_size": 5000}
+DEFAULTS = {"keep_backups": 7, "full_backup_days": 7, "write_wait_seconds": 120.0, "batch_size": BATCH_ROWS}
 
 
 @dataclass

@@ -24,7 +24,7 @@ import pyarrow as pa
 from nlp import sentiment as nlp_sentiment
 from nlp.text import Segmented
 from suara.model_files import ModelUnusable
-from suara.model_labels import CLASSIFIED_TEXT
+from suara.model_labels import BATCH_ROWS, CLASSIFIED_TEXT
 from suara.store import Store, utcnow
 
 MIN_RATED = 200  # rated reviews a store needs before `suara sentiment train` fits anything on them
@@ -109,7 +109,7 @@ _PENDING = """
 def score_pending(
     store: Store,
     model: nlp_sentiment.SentimentModel,
-    batch_size: int = 5000,
+    batch_size: int = BATCH_ROWS,
     progress: Callable[[int], None] | None = None,
     scorer: TextSentiment | None = None,
 ) -> int:
