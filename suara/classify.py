@@ -124,9 +124,9 @@ def run_classify(
 
 @dataclass(frozen=True)
 class Cover:
-    """ "Every row stamped before T was classified by this model, with this sentiment model, under this
-    schema": what a finished classify run records (the store's state ``classify/covered``), so the next
-    run's pending scan reads only the rows stamped since (``pending_work``'s ``since``).
+    """What a finished classify run records (the store's state ``classify/covered``): every row stamped
+    before T was classified by this model, with this sentiment model, under this schema. The next run's
+    pending scan then reads only the rows stamped since (``pending_work``'s ``since``).
 
     A row needs the classifier again only when it is new or its content changed, and the upsert stamps
     ``last_seen_at`` on both (suara/upsert.py); the store's clock contract (``STAMP_MARGIN``,
