@@ -149,8 +149,7 @@ def last_night(db: Path, ctx: Ctx) -> None:
     from suara.classify import run_classify
     from suara.store import Store
 
-    kwargs = {"models_dir": Path(ctx.models_dir)} if ctx.models_dir else {}
-    run = run_classify(lambda: Store(db), **kwargs)
+    run = run_classify(lambda: Store(db), models_dir=Path(ctx.models_dir) if ctx.models_dir else None)
     if run.pending:
         raise RuntimeError(f"the classified database has {run.pending} rows left to classify")
 

@@ -240,13 +240,12 @@ def stage_classify(ctx: Ctx) -> list[dict]:
         return [skipped("classify", label, ctx.size, NO_MODEL)]
     model = load(path)
     sentiment = load_sentiment(path)
+    workers = default_workers(ctx.size, BATCH_ROWS)
     db = copy_db(ctx.db("feed"), ctx.db("cls"))
     with Store(db) as store:
         ensure_registered(store, path)
         with Timer() as full:
-            done = classify_pending(
-                store, model, sentiment=sentiment, workers=default_workers(ctx.size, BATCH_ROWS)
-            )
+            done = classify_pending(store, model, sentiment=sentiment, workers=workers)
         left = count_pending_classification(store, model.version)
     rss_full = peak_mb()
     if done != ctx.size or left:
@@ -269,7 +268,7 @@ def stage_classify(ctx: Ctx) -> list[dict]:
     return [
         row("classify", label, ctx.size, rate, "rows/s", rss_mb=rss_full, seconds=full.wall, cpu=full.cpu,
             note=f"model {model.version}; labels, confidence, office mentions and sentiment stored; "
-                 f"{default_workers(ctx.size, BATCH_ROWS)} scoring worker(s), peak {children_peak_mb():,.0f} MB each"),
+                 f"{workers} scoring worker(s), peak {children_peak_mb():,.0f} MB each"),
         row("classify_inc", f"suara classify after +1% new rows ({added:,})", ctx.size, incremental.wall, "s",
             naive=full.wall, naive_unit="s", vs="classifying everything again", ratio=full.wall / incremental.wall,
             rss_mb=rss_inc, seconds=incremental.wall, cpu=incremental.cpu,

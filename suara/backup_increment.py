@@ -27,8 +27,9 @@ began, minus ``MARGIN`` (the store's ``STAMP_MARGIN``). The writers stamp rows w
 (``utcnow``, whole seconds), so a row written after the previous backup has a stamp at or after it
 (suara/store.py says why the margin). The overlap re-copies the rows of the last minutes before a
 backup; applying them twice gives the same table. A writer that stamped rows with a time earlier than
-that would be missed: none does, and the weekly full copy bounds what such a miss could cost. Each file is written by DuckDB's COPY, read back and checked (rows and a hash of every row)
-against the same selection of the live database, before the manifest is written.
+that would be missed: none does, and the weekly full copy bounds what such a miss could cost. Each file
+is written by DuckDB's COPY, read back and checked (rows and a hash of every row) against the same
+selection of the live database, before the manifest is written.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ import json
 import logging
 from collections.abc import Callable
 from contextlib import AbstractContextManager, closing, nullcontext
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -148,12 +148,10 @@ class Cover:
             through = datetime.fromisoformat(got.pop("through"))
         except (ValueError, TypeError, KeyError, AttributeError):  # none recorded, or not ours
             return None
-        same = got == {"model": self.model, "sentiment": self.sentiment, "schema": self.schema}
-        return through - STAMP_MARGIN if same and through <= clock else None
+        return through - STAMP_MARGIN if got == asdict(self) and through <= clock else None
 
     def record(self, store: Store, clock: datetime) -> None:
-        value = {"model": self.model, "sentiment": self.sentiment, "schema": self.schema}
-        store.set_state(*self.KEY, json.dumps({**value, "through": clock.isoformat()}, sort_keys=True))
+        store.set_state(*self.KEY, json.dumps({**asdict(self), "through": clock.isoformat()}, sort_keys=True))
 
 
 def classify_pending(
