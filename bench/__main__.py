@@ -66,6 +66,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--base", type=int, default=10_000, help="rows of the nightly's small database (default 10000)"
     )
     p.add_argument("--new-items", type=int, default=1000, help="new reviews the nightly finds (default 1000)")
+    p.add_argument(
+        "--nights", type=int, default=3, help="nightly runs per size, the median reported (default 3)"
+    )
     p.add_argument("--repeats", type=int, default=7, help="runs of the overview queries (median; default 7)")
     p.add_argument("--naive-rows", type=int, default=5000, help="rows inserted one by one for the comparison")
     p.add_argument("--parse-cap", type=int, default=100_000, help="most reviews replayed as store pages")
@@ -107,7 +110,7 @@ class Runner:
             size=size, seed=a.seed, corpus=str(corpus), work=str(self.work), corpus_dir=str(a.corpus_dir.resolve()),
             models_dir=str(a.models_dir.resolve()) if a.models_dir else None, naive_rows=a.naive_rows,
             parse_cap=a.parse_cap, predict_cap=a.predict_cap, stem_texts=a.stem_texts, repeats=a.repeats,
-            new_items=a.new_items, profile=profile, pages=a.pages,
+            new_items=a.new_items, nights=a.nights, profile=profile, pages=a.pages,
         )  # fmt: skip
 
     def run(self, stage: str, size: int, corpus: Path) -> list[dict]:

@@ -29,6 +29,7 @@ class Ctx:
     stem_uncached: int = 20_000
     repeats: int = 7
     new_items: int = 1000
+    nights: int = 3  # nightly runs per size, each on a fresh copy; the median is reported
     profile: str | None = None  # write a pyinstrument profile of the stage here (html + txt)
     pages: str | None = None  # the pages stage: only these url paths, comma-separated (default every page)
 

@@ -3,8 +3,9 @@
 Play and App Store are replayed through an ``httpx.MockTransport`` (bench/corpus.py: ``new_items`` new
 reviews, then a page of stored ones where the collector stops), on a copy of the classified database,
 so the run collects, classifies, alerts, writes its digest and backs up as it would at night, without
-the network. Each size runs ``RUNS`` nights, each on a fresh copy, and reports the median: on this
-machine the host's speed moves by a fifth within minutes, and the target is a ratio of two sizes.
+the network. Each size runs ``--nights`` nights (3 by default), each on a fresh copy, and reports the
+median: on this machine the host's speed moves by a fifth within minutes, and the target is a ratio of
+two sizes.
 Each run is checked: exit code 0, every new review stored and classified, and its backup an increment.
 
 The run is an ordinary night: the backups directory already holds the previous night's full copy
@@ -25,8 +26,6 @@ from pathlib import Path
 from bench import corpus as C
 from bench.base import NO_MODEL, Ctx, Timer, copy_db, model_dir, peak_mb, remove_db, row, skipped
 
-RUNS = 3  # nights per size, each on a fresh copy: the median is reported (the host's speed drifts)
-
 
 @dataclass
 class Night:
@@ -45,14 +44,15 @@ class Night:
 
 def stage_nightly(ctx: Ctx) -> list[dict]:
     """`suara nightly` (run_nightly) over replayed Play and App Store feeds with ``new_items`` new
-    reviews, on a copy of the classified database of this size; ``RUNS`` nights, the median reported."""
+    reviews, on a copy of the classified database of this size; ``ctx.nights`` nights, the median reported."""
     label = f"suara nightly, {ctx.new_items:,} new items"
     if model_dir(ctx) is None:
         return [skipped("nightly", label, ctx.size, NO_MODEL)]
     tail = tail_records(Path(ctx.corpus))
-    nights = [one_night(ctx, tail) for _ in range(RUNS)]
-    night = sorted(nights, key=lambda n: n.wall)[RUNS // 2]
-    full = sorted(nights, key=lambda n: n.full_wall)[RUNS // 2]
+    runs = max(1, ctx.nights)
+    nights = [one_night(ctx, tail) for _ in range(runs)]
+    night = sorted(nights, key=lambda n: n.wall)[runs // 2]
+    full = sorted(nights, key=lambda n: n.full_wall)[runs // 2]
     spread = ", ".join(f"{n.wall:.2f}" for n in nights)
     full_spread = ", ".join(f"{n.full_wall:.2f}" for n in nights)
     return [
@@ -65,7 +65,7 @@ def stage_nightly(ctx: Ctx) -> list[dict]:
             rss_mb=night.rss,
             seconds=night.wall,
             cpu=night.cpu,
-            note=f"median of {RUNS} nights ({spread} s), each on a fresh copy; {night.requests} requests "
+            note=f"median of {runs} nights ({spread} s), each on a fresh copy; {night.requests} requests "
             f"replayed; steps (s): {night.steps}; the backup an increment of {night.inc_rows:,} rows, "
             f"{night.inc_mb:.1f} MB",
         ),
@@ -78,7 +78,7 @@ def stage_nightly(ctx: Ctx) -> list[dict]:
             rss_mb=full.full_rss,
             seconds=full.full_wall,
             cpu=full.full_cpu,
-            note=f"`backup_database` with no backup yet, median of {RUNS} ({full_spread} s): copy "
+            note=f"`backup_database` with no backup yet, median of {runs} ({full_spread} s): copy "
             f"{full.base_mb:,.0f} MB, flush it to disk, read it back; that night's nightly costs the "
             "other steps plus this",
         ),

@@ -38,7 +38,7 @@ def models_dir(tmp_path_factory):
 def test_bench_runs_every_stage_and_writes_results(tmp_path, models_dir, capsys):
     out = tmp_path / "results.json"
     code = main([
-        "--sizes", str(SIZE), "--base", str(BASE), "--new-items", "100", "--repeats", "2", "--naive-rows", "200",
+        "--sizes", str(SIZE), "--base", str(BASE), "--new-items", "100", "--nights", "1", "--repeats", "2", "--naive-rows", "200",
         "--stem-texts", "500", "--models-dir", str(models_dir), "--corpus-dir", str(tmp_path / "corpus"),
         "--out", str(out), "--stages", "quality,import,parse,predict,stem,classify,overview,report,nightly",
     ])  # fmt: skip
