@@ -40,6 +40,7 @@ class Night:
     steps: str
     inc_rows: int
     inc_mb: float
+    topics: str  # the topic step's message: how many candidates it grouped (it follows the volume)
 
 
 def stage_nightly(ctx: Ctx) -> list[dict]:
@@ -66,8 +67,8 @@ def stage_nightly(ctx: Ctx) -> list[dict]:
             seconds=night.wall,
             cpu=night.cpu,
             note=f"median of {runs} nights ({spread} s), each on a fresh copy; {night.requests} requests "
-            f"replayed; steps (s): {night.steps}; the backup an increment of {night.inc_rows:,} rows, "
-            f"{night.inc_mb:.1f} MB",
+            f"replayed; steps (s): {night.steps}; topics: {night.topics}; the backup an increment of "
+            f"{night.inc_rows:,} rows, {night.inc_mb:.1f} MB",
         ),
         row(
             "nightly",
@@ -125,6 +126,7 @@ def one_night(ctx: Ctx, tail: list[dict]) -> Night:
         full_rss=full_rss, base_mb=base.stat().st_size / 1e6, requests=replay.requests,
         steps=", ".join(f"{s.name.split('/')[0]} {s.seconds:.1f}" for s in result.steps if s.seconds >= 0.05),
         inc_rows=sum(t["rows"] for t in increment["tables"].values()), inc_mb=increment["bytes"] / 1e6,
+        topics=next((s.message for s in result.steps if s.name == "topics"), "not run"),
     )  # fmt: skip
     remove_db(db)
     db.with_name(db.name + ".nightly.lock").unlink(missing_ok=True)

@@ -353,9 +353,10 @@ def nightly_step(
         model = topics.model_path(store.con).name if vocab else None
         fresh = set(record(store, rows, since, until, candidates=n, model_version=model))
         found = []
-        for r in rows:
-            tid = topic_id(since, until, r.topic.terms)
-            status = statuses(store.con, [tid]).get(tid, ("new", None))[0]
+        ids = [topic_id(since, until, r.topic.terms) for r in rows]
+        known = statuses(store.con, ids)  # one query for the run's topics
+        for r, tid in zip(rows, ids, strict=True):
+            status = known.get(tid, ("new", None))[0]
             if not (r.growing and r.topic.similar_to is None and status == "new"):
                 continue
             found.append(
