@@ -112,6 +112,34 @@ TEXTS: dict[str, tuple[str, str]] = {
     "too_few": ("terlalu sedikit masukan", "too little feedback"),
     "axis_share": ("Porsi", "Share"),
     "keywords": ("Contoh kata kunci: {words}", "Example keywords: {words}"),
+    "reliability": (
+        "Diukur pada ulasan nyata berlabel ({n} di antaranya termasuk kategori ini): dari setiap 100 teks "
+        "yang diberi kategori ini, sekitar {precision} memang termasuk; dari setiap 100 yang termasuk, model "
+        "menemukan sekitar {recall}.",
+        "Measured on labelled real reviews ({n} of them belong to this category): of every 100 texts given "
+        "this category, about {precision} belong to it; of every 100 that belong to it, the model finds "
+        "about {recall}.",
+    ),
+    "reliability_rough": (
+        "Perkiraan kasar. Diukur pada ulasan nyata berlabel ({n} di antaranya termasuk kategori ini): dari "
+        "setiap 100 teks yang diberi kategori ini, sekitar {precision} memang termasuk; dari setiap 100 yang "
+        "termasuk, model menemukan sekitar {recall}.",
+        "A rough estimate. Measured on labelled real reviews ({n} of them belong to this category): of every "
+        "100 texts given this category, about {precision} belong to it; of every 100 that belong to it, the "
+        "model finds about {recall}.",
+    ),
+    "rough_categories": (
+        "Perkiraan kasar (sedikit contoh nyata, atau F1 di bawah 0,7 pada ulasan nyata): {names}. "
+        "Halaman Kategori menjelaskan masing-masing.",
+        "Rough estimates (few real examples, or an F1 below 0.7 on real reviews): {names}. The Kategori "
+        "page explains each.",
+    ),
+    "reliability_few": (
+        "Perkiraan kasar: hanya {n} ulasan nyata berlabel yang termasuk kategori ini, terlalu sedikit untuk "
+        "mengukur seberapa andal hitungannya.",
+        "A rough estimate: only {n} labelled real reviews belong to this category, too few to measure how "
+        "reliable its count is.",
+    ),
     "trend_title": ("Tren enam kategori utama", "Trend of the six headline categories"),
     "report_month": ("Bulan laporan", "Report month"),
     "report_download": ("Laporan bulanan (PDF)", "Monthly report (PDF)"),
@@ -386,6 +414,15 @@ TEXTS: dict[str, tuple[str, str]] = {
     "metric_n_train": ("Teks latih", "Training texts"),
     "metric_n_real": ("Di antaranya ulasan asli", "Of which real reviews"),
     "metric_seed": ("Benih acak", "Random seed"),
+    "metric_validation_real": ("Ulasan nyata (validasi silang)", "Real reviews (cross-validation)"),
+    "validation_real_caption": (
+        "Ulasan nyata berlabel, masing-masing dinilai oleh model yang dilatih tanpa ulasan itu (5 lipatan): "
+        "ukuran yang paling dekat dengan hitungan di dasbor. Validasi di bawahnya juga memuat teks contoh "
+        "tulisan tim, yang lebih mudah dikenali.",
+        "Labelled real reviews, each scored by a model trained without it (5 folds): the measure closest to "
+        "the counts on the dashboard. The validation below also holds the team's written examples, which "
+        "are easier to recognise.",
+    ),
     "metric_validation": ("Validasi (teks yang disisihkan)", "Validation (held-out texts)"),
     "metric_test": ("Uji (set uji)", "Test (test set)"),
     "metric_per_category": ("Per kategori", "Per category"),

@@ -83,10 +83,11 @@ def resolve_model_dir(
 
 
 def ensure_registered(store: Store, path: Path) -> str:
-    """Make the model at ``path`` the store's current one (e.g. the model shipped with the repo)."""
+    """Make the model at ``path`` the store's current one (e.g. the model shipped with the repo), with the
+    metrics its metrics.json holds now (a figure added to a model's file later reaches the dashboard)."""
     meta = json.loads((path / nlp_model.META_FILE).read_text(encoding="utf-8"))
     current = store.current_model()
-    if not current or current["version"] != meta["version"]:
-        metrics = meta.get("metrics", {})
+    metrics = meta.get("metrics", {})
+    if not current or current["version"] != meta["version"] or current["metrics"] != metrics:
         store.register_model(meta["version"], str(path), metrics, metrics.get("n_train", 0))
     return meta["version"]

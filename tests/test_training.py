@@ -356,6 +356,7 @@ def test_without_the_shared_real_set_the_written_set_alone_trains(tmp_path):
         },
     ]
     assert metrics["n_train"] == 40 and metrics["n_real"] == 0 and metrics["seed"] == 0
+    assert "validation_real" not in metrics  # no real reviews: no figure that claims to be about them
     assert metrics["promotion"]["promoted"] and metrics["holdout"] == {"n": 0, "files": [], "human": 0}
     with Store(tmp_path / "suara.duckdb") as store:
         current = store.current_model()
@@ -395,4 +396,9 @@ def test_data_and_real_options_replace_the_configured_sources(tmp_path, monkeypa
         ("written.jsonl", "written", 0.5, 40),
         ("real.jsonl", "real", 3.0, 6),
     ]
-    assert json.loads((saved / "metrics.json").read_text())["metrics"]["n_real"] == 6
+    metrics = json.loads((saved / "metrics.json").read_text())["metrics"]
+    assert metrics["n_real"] == 6
+    # the real reviews' own out-of-fold figures: the six texts, all otp_not_received
+    real_only = metrics["validation_real"]
+    assert real_only["n"] == 6 and real_only["per_category"]["otp_not_received"]["support"] == 6
+    assert real_only["per_category"]["app_error"]["support"] == 0 and metrics["validation"]["n"] == 46

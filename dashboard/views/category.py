@@ -1,5 +1,12 @@
-"""Kategori: one category in depth: trend, share, by source and by the busiest versions, and the texts
-behind it."""
+"""Kategori: one category in depth: how far its count can be trusted, trend, share, by source and by
+the busiest versions, and the texts behind it.
+
+The trust line comes from the current model's figures on the labelled real reviews alone
+(``validation_real`` in its metrics, suara/training.py): precision and recall said as "of every 100".
+It is a warning ("perkiraan kasar") when the category has fewer than ``common.FEW_REAL`` real examples
+(too few to measure) or an F1 below ``common.ROUGH_F1`` on them (on the shipped model: service_support 0.60,
+schedule_change with 15 examples and data_security with 3), so an analyst reads those counts as rough.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +18,27 @@ from dashboard import apps, charts, common, filters
 from dashboard.i18n import lang, num, pct, t
 
 PAGE_SIZE = 20
+
+
+def reliability(category: str) -> None:
+    """The trust line of ``category`` (see the module doc); nothing without a model measured on real reviews."""
+    r = common.real_figures().get(category)
+    if not r:
+        return
+    if r["support"] < common.FEW_REAL:
+        st.warning(t("reliability_few", n=num(r["support"])), icon=":material/warning:")
+        return
+    rough = common.is_rough(r)
+    text = t(
+        "reliability_rough" if rough else "reliability",
+        n=num(r["support"]),
+        precision=round(100 * r["precision"]),
+        recall=round(100 * r["recall"]),
+    )
+    if rough:
+        st.warning(text, icon=":material/warning:")
+    else:
+        st.caption(text)
 
 
 def render() -> None:
@@ -31,6 +59,7 @@ def render() -> None:
     )
     about = tax.get(category)
     st.caption(about.description if lang() == "en" else t("keywords", words=", ".join(about.keywords)))
+    reliability(category)
     d = common.fetch("category_detail", f, category)
     if not d["total"]:
         st.info(t("no_data_filtered"))

@@ -64,16 +64,18 @@ def per_category_table(table: dict) -> None:
 
 
 def metrics_view(metrics: dict) -> None:
-    """The figures in plain words; an evaluation (validation, test) as its figures and per-category
-    table; anything else (sources, confusions) as JSON under "other metrics"."""
+    """The figures in plain words; an evaluation (on the real reviews alone, validation, test) as its
+    figures and per-category table; anything else (sources, confusions) as JSON under "other metrics"."""
     metric_cards(metrics)
     shown = set(scalars_of(metrics))
-    for name in ("validation", "test"):
+    for name in ("validation_real", "validation", "test"):
         part = metrics.get(name)
         if not isinstance(part, dict):
             continue
         shown.add(name)
         st.markdown(f"**{metric_label(name)}**")
+        if name == "validation_real":
+            st.caption(t("validation_real_caption"))
         metric_cards(part)
         if isinstance(part.get("per_category"), dict) and part["per_category"]:
             per_category_table(part["per_category"])
