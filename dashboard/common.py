@@ -94,22 +94,6 @@ def category_formatter():
     return lambda category_id: category_label(category_id, language)
 
 
-FEW_REAL = 20  # real positives below which nlp/train.py tunes no threshold of its own (MIN_REAL_POSITIVES)
-ROUGH_F1 = 0.7  # below this F1 on real reviews a category's count is a rough estimate
-
-
-def real_figures() -> dict[str, dict]:
-    """The current model's precision, recall, F1 and support per category on the labelled real reviews
-    alone (``validation_real``, suara/training.py); empty without a model measured on real reviews."""
-    current = next((m for m in fetch("models") if m["is_current"]), None)
-    return ((current or {}).get("metrics", {}).get("validation_real") or {}).get("per_category", {})
-
-
-def is_rough(figures: dict) -> bool:
-    """A category whose count is a rough estimate: too few real examples to measure, or a weak F1 on them."""
-    return figures["support"] < FEW_REAL or figures["f1"] < ROUGH_F1
-
-
 def category_labels(ids: str | None) -> str:
     """'app_error, quota_full' -> their labels in the current language."""
     return ", ".join(category_label(c.strip()) for c in (ids or "").split(",") if c.strip())

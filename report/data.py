@@ -22,6 +22,7 @@ import pandas as pd
 from dashboard import queries
 from dashboard.filters import Filters
 from dashboard.queries.base import connect, run, where
+from dashboard.queries.pipeline import is_rough
 from reply.metrics import breakdown as reply_breakdown
 from reply.metrics import once as reply_once
 from reply.metrics import summary as reply_summary
@@ -77,6 +78,7 @@ class Complaint:
     share: float
     prev_share: float | None
     examples: list[dict] = field(default_factory=list)  # masked: text, rating, source, day
+    rough: bool = False  # a rough estimate on real reviews (dashboard/queries/pipeline.py, ``is_rough``)
 
 
 @dataclass
@@ -227,6 +229,7 @@ def gather(db: str | Path, month: date, app: str | None = None) -> MonthReport:
     ranked = sorted(
         ((c, n) for c, n in cur.categories.items() if c in complaint_ids), key=lambda cn: (-cn[1], cn[0])
     )
+    reliability = queries.category_reliability(db)
     complaints = [
         Complaint(
             category=c,
@@ -234,6 +237,7 @@ def gather(db: str | Path, month: date, app: str | None = None) -> MonthReport:
             share=n / cur.n,
             prev_share=prev.categories.get(c, 0) / prev.n if prev.n else None,
             examples=_examples(db, f, c),
+            rough=c in reliability and is_rough(reliability[c]),
         )
         for c, n in ranked[:TOP_COMPLAINTS]
     ]

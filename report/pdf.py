@@ -154,12 +154,15 @@ def _complaints(r: MonthReport, w: Words, st: dict, safe: _Text) -> list:
             if c.prev_share is not None
             else w.t("complaint_line_noprev", n=w.num(c.n), share=w.pct(c.share))
         )  # fmt: skip
-        block = [Paragraph(f"<b>{safe(w.category(c.category))}</b>: {safe(line)}", st["h3"])]
+        name = f"{w.category(c.category)} {w.t('rough_mark')}" if c.rough else w.category(c.category)
+        block = [Paragraph(f"<b>{safe(name)}</b>: {safe(line)}", st["h3"])]
         for ex in c.examples:
             stars = w.t("stars", n=ex["rating"]) if ex["rating"] else ""
             meta = w.t("example_meta", source=source_name(ex["source"]), day=w.day(ex["day"]), rating=stars)
             block.append(Paragraph(f"“{safe(ex['text'])}” <font size=7.5>({safe(meta)})</font>", st["quote"]))
         out.append(KeepTogether(block))
+    if any(c.rough for c in r.complaints):
+        out.append(Paragraph(w.t("rough_note"), st["small"]))
     return out
 
 

@@ -58,6 +58,13 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "complaint_line_noprev": ("{n} masukan ({share} dari semua)", "{n} items ({share} of all)"),
     "no_complaints": ("Tidak ada keluhan berkategori bulan ini.", "No categorized complaints this month."),
+    "rough_mark": ("(perkiraan kasar)", "(rough estimate)"),
+    "rough_note": (
+        "Perkiraan kasar: kategori yang punya kurang dari 20 contoh di antara ulasan nyata berlabel, atau "
+        "yang dikenali model dengan F1 di bawah 0,7 pada ulasan itu; angkanya hanya menunjukkan arah.",
+        "Rough estimate: a category with fewer than 20 examples among the labelled real reviews, or one the "
+        "model recognises with an F1 below 0.7 on them; its count shows a direction only.",
+    ),
     "example_meta": ("{source}, {day}{rating}", "{source}, {day}{rating}"),
     "stars": (", {n} bintang", ", {n} stars"),
     "h_offices": ("Kantor yang menonjol", "Offices that stand out"),

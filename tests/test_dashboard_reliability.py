@@ -15,6 +15,7 @@ import duckdb
 import pytest
 
 from dashboard import common
+from dashboard.queries import pipeline
 from nlp.model import META_FILE
 from nlp.train import MIN_REAL_POSITIVES
 from suara.model_files import ensure_registered, resolve_model_dir
@@ -88,7 +89,7 @@ def test_the_overview_names_the_rough_categories_it_shows(measured):
 
 
 def test_the_page_counts_too_few_examples_as_the_trainer_does():
-    assert common.FEW_REAL == MIN_REAL_POSITIVES
+    assert pipeline.FEW_REAL == MIN_REAL_POSITIVES
 
 
 def test_a_figure_added_to_a_models_file_reaches_a_store_that_registered_it_before(tmp_path):

@@ -309,3 +309,23 @@ def test_overview_report_button_in_indonesian(demo_db, monkeypatch):
     assert not at.exception, [e.value for e in at.exception]
     assert "Laporan bulanan (PDF)" in [b.label for b in at.download_button]
     assert "Bulan laporan" in [s.label for s in at.selectbox]
+
+
+def test_a_rough_category_is_marked_and_explained_in_the_report(demo_db, tmp_path):
+    db, month = demo_db
+    copy = tmp_path / "suara.duckdb"
+    shutil.copy(db, copy)
+    with Store(copy) as store:  # a model whose figures on real reviews call app_error, and only it, rough
+        figures = {
+            "app_error": {"precision": 0.5, "recall": 0.6, "f1": 0.55, "support": 300},
+            "quota_full": {"precision": 0.84, "recall": 0.88, "f1": 0.86, "support": 240},
+        }
+        store.register_model(
+            "20261207-rough", "data/models/x", {"validation_real": {"per_category": figures}}, 1
+        )
+    out = tmp_path / "rough.pdf"
+    assert cli("report", "--month", f"{month:%Y-%m}", "--out", out, "--db", copy).exit_code == 0
+    text = flat(pdf_text(out)[1])
+    label = load_taxonomy().get("app_error").label_id
+    assert f"{label} (perkiraan kasar):" in text and "angkanya hanya menunjukkan arah" in text
+    assert text.count("(perkiraan kasar)") == 1  # quota_full is measured well; the others not at all

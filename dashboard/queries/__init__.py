@@ -12,14 +12,14 @@ the overview page's whole workload). They are split along what they read:
 - ``breakdowns``: offices, alerts, framework elements, category counts;
 - ``compare``: apps side by side (volume, rating, complaints, shared categories, replies);
 - ``ratings``: stars, sentiment and complaints over time, with the releases;
-- ``pipeline``: the labelling queue, analysts' label counts, runs, models;
+- ``pipeline``: the labelling queue, analysts' label counts, runs, models, the categories' reliability;
 - ``topics``: the Topik baru page's candidate topics and the analysts' added categories.
 """
 
 from dashboard.queries.base import NOT_COMPLAINTS, UNCATEGORIZED, where
 from dashboard.queries.breakdowns import alerts, category_counts, frameworks, offices
 from dashboard.queries.compare import compare
-from dashboard.queries.pipeline import human_label_counts, models, review_queue, runs
+from dashboard.queries.pipeline import category_reliability, human_label_counts, models, review_queue, runs
 from dashboard.queries.ratings import rating_trends, release_marks
 from dashboard.queries.releases import versions
 from dashboard.queries.texts import SORTS, alert_texts, export_rows, texts
@@ -35,6 +35,7 @@ __all__ = [
     "alert_texts",
     "alerts",
     "category_counts",
+    "category_reliability",
     "category_detail",
     "compare",
     "data_range",

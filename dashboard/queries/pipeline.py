@@ -1,5 +1,5 @@
 """The pipeline's own records as the pages show them: the labelling queue, analysts' label counts,
-runs and registered models.
+runs, registered models and how far the current model's categories can be trusted.
 
 The Pelabelan queue's query lives in the store layer (``suara.review_queue``) where the CLI shares
 it; ``review_queue`` here only applies the filters.
@@ -18,6 +18,9 @@ from suara.review_queue import review_queue as labelling_queue
 
 if TYPE_CHECKING:
     from dashboard.filters import Filters
+
+FEW_REAL = 20  # real positives below which nlp/train.py tunes no threshold of its own (MIN_REAL_POSITIVES)
+ROUGH_F1 = 0.7  # below this F1 on real reviews a category's count is a rough estimate
 
 
 # -- Pelabelan --------------------------------------------------------------------------------------
@@ -79,3 +82,19 @@ def models(db: str | Path) -> list[dict]:
         {"version": v, "created_at": c, "n_train": n, "is_current": cur, "metrics": json.loads(m or "{}")}
         for v, c, n, cur, m in rows
     ]
+
+
+def category_reliability(db: str | Path) -> dict[str, dict]:
+    """The current model's precision, recall, F1 and support per category on the labelled real reviews
+    alone (``validation_real`` in its metrics, suara/training.py); empty without a current model or one
+    measured on real reviews."""
+    with connect(db) as con:
+        row = run(con, "SELECT metrics FROM models WHERE is_current").fetchall()
+    metrics = json.loads(row[0][0] or "{}") if row else {}
+    return (metrics.get("validation_real") or {}).get("per_category", {})
+
+
+def is_rough(figures: dict) -> bool:
+    """A category whose count is a rough estimate: too few real examples to measure, or a weak F1 on them
+    (the Kategori page and the monthly report say so)."""
+    return figures["support"] < FEW_REAL or figures["f1"] < ROUGH_F1

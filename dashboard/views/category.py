@@ -3,9 +3,10 @@ the busiest versions, and the texts behind it.
 
 The trust line comes from the current model's figures on the labelled real reviews alone
 (``validation_real`` in its metrics, suara/training.py): precision and recall said as "of every 100".
-It is a warning ("perkiraan kasar") when the category has fewer than ``common.FEW_REAL`` real examples
-(too few to measure) or an F1 below ``common.ROUGH_F1`` on them (on the shipped model: service_support 0.60,
-schedule_change with 15 examples and data_security with 3), so an analyst reads those counts as rough.
+It is a warning ("perkiraan kasar") when the category has fewer than ``FEW_REAL`` real examples (too
+few to measure) or an F1 below ``ROUGH_F1`` on them (``is_rough``, dashboard/queries/pipeline.py; on the
+shipped model: service_support 0.60, schedule_change with 15 examples and data_security with 3), so an
+analyst reads those counts as rough.
 """
 
 from __future__ import annotations
@@ -16,19 +17,20 @@ import streamlit as st
 
 from dashboard import apps, charts, common, filters
 from dashboard.i18n import lang, num, pct, t
+from dashboard.queries.pipeline import FEW_REAL, is_rough
 
 PAGE_SIZE = 20
 
 
 def reliability(category: str) -> None:
     """The trust line of ``category`` (see the module doc); nothing without a model measured on real reviews."""
-    r = common.real_figures().get(category)
+    r = common.fetch("category_reliability").get(category)
     if not r:
         return
-    if r["support"] < common.FEW_REAL:
+    if r["support"] < FEW_REAL:
         st.warning(t("reliability_few", n=num(r["support"])), icon=":material/warning:")
         return
-    rough = common.is_rough(r)
+    rough = is_rough(r)
     text = t(
         "reliability_rough" if rough else "reliability",
         n=num(r["support"]),

@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboard import charts, common, filters, report_download
 from dashboard.i18n import formatter, num, pct, pp, t
+from dashboard.queries.pipeline import is_rough
 
 
 def share(part: int, whole: int) -> float | None:
@@ -80,8 +81,8 @@ def category_bars(k: dict) -> None:
     df["label"] = df["category"].map(common.category_label)
     df["share"] = df["n"] / k["cur"]["n"]
     st.altair_chart(charts.hbar(df, "label", "share", t("share_of_feedback"), kind="share"), width="stretch")
-    figures = common.real_figures()
-    rough = [common.category_label(c) for c in cats if c in figures and common.is_rough(figures[c])]
+    figures = common.fetch("category_reliability")
+    rough = [common.category_label(c) for c in cats if c in figures and is_rough(figures[c])]
     if rough:  # the Kategori page says why for each
         st.caption(t("rough_categories", names=", ".join(rough)))
 
