@@ -27,20 +27,17 @@ def reliability(category: str) -> None:
     r = common.fetch("category_reliability").get(category)
     if not r:
         return
+    said = {
+        "n": num(r["support"]),
+        "precision": round(100 * r["precision"]),
+        "recall": round(100 * r["recall"]),
+    }
     if r["support"] < FEW_REAL:
-        st.warning(t("reliability_few", n=num(r["support"])), icon=":material/warning:")
-        return
-    rough = is_rough(r)
-    text = t(
-        "reliability_rough" if rough else "reliability",
-        n=num(r["support"]),
-        precision=round(100 * r["precision"]),
-        recall=round(100 * r["recall"]),
-    )
-    if rough:
-        st.warning(text, icon=":material/warning:")
+        st.warning(t("reliability_few", n=said["n"]), icon=":material/warning:")
+    elif is_rough(r):
+        st.warning(t("reliability_rough", **said), icon=":material/warning:")
     else:
-        st.caption(text)
+        st.caption(t("reliability", **said))
 
 
 def render() -> None:
