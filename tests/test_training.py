@@ -365,6 +365,7 @@ def test_without_the_shared_real_set_the_written_set_alone_trains(tmp_path):
     assert run == ("success", f"promoted model {saved.name}: no current model to compare with")
     status = runner.invoke(app, ["status", "--config", str(cfg)])
     assert "trained on: written.jsonl (written, weight 1.5, 40/40 rows)" in status.output
+    assert "real reviews" not in status.output
 
 
 def test_data_and_real_options_replace_the_configured_sources(tmp_path, monkeypatch):
@@ -402,3 +403,5 @@ def test_data_and_real_options_replace_the_configured_sources(tmp_path, monkeypa
     real_only = metrics["validation_real"]
     assert real_only["n"] == 6 and real_only["per_category"]["otp_not_received"]["support"] == 6
     assert real_only["per_category"]["app_error"]["support"] == 0 and metrics["validation"]["n"] == 46
+    status = runner.invoke(app, ["status", "--config", str(cfg)]).output
+    assert f"{real_only['macro_f1_headline']:.3f} on its real reviews" in status
