@@ -86,8 +86,11 @@ def status(db: DbOption = None, config: ConfigOption = None) -> None:
     if model:
         macro = model["metrics"].get("macro_f1_headline")
         real = (model["metrics"].get("validation_real") or {}).get("macro_f1_headline")
-        extra = f", headline macro-F1 {macro:.3f} on validation" if isinstance(macro, int | float) else ""
-        extra += f", {real:.3f} on its real reviews" if isinstance(real, int | float) and extra else ""
+        extra = ""
+        if isinstance(macro, int | float):
+            extra = f", headline macro-F1 {macro:.3f} on validation"
+            if isinstance(real, int | float):
+                extra += f", {real:.3f} on its real reviews"
         when = f"trained {trained_at(model):%Y-%m-%d %H:%M}, registered {model['created_at']:%Y-%m-%d %H:%M}"
         out.print(f"model in use: {model['version']} ({when}{extra})")
         if model["metrics"].get("sources"):

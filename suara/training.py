@@ -335,11 +335,9 @@ def train_model(
 ) -> tuple[nlp_model.ComplaintModel, dict]:
     """Fit the classifier on a training set; returns the (unsaved) model and its metrics.
 
-    Metrics: out-of-fold validation on the training set (``validation``) and on its real reviews alone
-    (``validation_real``: written texts are easier than real ones, so this is the figure that says how far
-    a category's count on the dashboard can be trusted; its thresholds were tuned on the same out-of-fold
-    scores, which flatters it by about 0.01, nlp/README.md), the hand-written test set when present, and
-    the sources (``TrainingSet.sources``). suara/promotion.py adds the gate's holdout and decision, then saves.
+    Metrics: out-of-fold validation on the training set and on its real reviews alone (``validation_real``,
+    what the dashboard's trust lines use: written texts are easier), the hand-written test set when present,
+    and the sources. suara/promotion.py adds the gate's holdout and decision, then saves.
     """
     if len(training.texts) < MIN_TEXTS:
         raise LabelledDataError(
@@ -369,10 +367,8 @@ def train_model(
         "validation": validation,
         "macro_f1_headline": validation["macro_f1_headline"],
     }
-    real = np.flatnonzero(training.real)
-    if len(
-        real
-    ):  # the same out-of-fold decisions, on the real reviews alone: what the dashboard's counts are
+    real = np.flatnonzero(training.real)  # the same decisions on the real reviews alone (see above)
+    if len(real):
         metrics["validation_real"] = evaluate(
             [labels[i] for i in real], [decided[i] for i in real], ids, tax.headline_ids
         )

@@ -107,6 +107,5 @@ def test_a_figure_added_to_a_models_file_reaches_a_store_that_registered_it_befo
         assert ensure_registered(store, model) == version
         after = store.current_model()
     assert after["metrics"]["validation_real"] == figures and after["version"] == version
-    assert (
-        after["created_at"] == before["created_at"]
-    )  # the same registration, its figures brought up to date
+    # the same registration, its figures brought up to date
+    assert after["created_at"] == before["created_at"]

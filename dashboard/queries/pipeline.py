@@ -88,10 +88,8 @@ def category_reliability(db: str | Path) -> dict[str, dict]:
     """The current model's precision, recall, F1 and support per category on the labelled real reviews
     alone (``validation_real`` in its metrics, suara/training.py); empty without a current model or one
     measured on real reviews."""
-    with connect(db) as con:
-        row = run(con, "SELECT metrics FROM models WHERE is_current").fetchall()
-    metrics = json.loads(row[0][0] or "{}") if row else {}
-    return (metrics.get("validation_real") or {}).get("per_category", {})
+    current = next((m for m in models(db) if m["is_current"]), {"metrics": {}})
+    return (current["metrics"].get("validation_real") or {}).get("per_category", {})
 
 
 def is_rough(figures: dict) -> bool:

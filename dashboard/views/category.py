@@ -4,8 +4,7 @@ the busiest versions, and the texts behind it.
 The trust line comes from the current model's figures on the labelled real reviews alone
 (``validation_real`` in its metrics, suara/training.py): precision and recall said as "of every 100".
 It is a warning ("perkiraan kasar") when the category has fewer than ``FEW_REAL`` real examples (too
-few to measure) or an F1 below ``ROUGH_F1`` on them (``is_rough``, dashboard/queries/pipeline.py; on the
-shipped model: service_support 0.60, schedule_change with 15 examples and data_security with 3), so an
+few to measure) or an F1 below ``ROUGH_F1`` on them (``is_rough``, dashboard/queries/pipeline.py), so an
 analyst reads those counts as rough.
 """
 
