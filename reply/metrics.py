@@ -90,7 +90,7 @@ def breakdown(
     median delay in hours. By category a review counts once in each of its categories."""
     if dimension not in DIMENSIONS:
         raise ValueError(f"unknown dimension {dimension!r}; choose one of {', '.join(DIMENSIONS)}")
-    join = "JOIN effective_labels l ON l.feedback_id = f.id" if dimension == "category" else ""
+    join = "JOIN effective_labels l ON l.feedback_seq = f.seq" if dimension == "category" else ""
     return _exec(
         con,
         f"""
@@ -123,7 +123,7 @@ def unanswered_queue(
         f"""
         WITH ranked AS (  -- the order on narrow columns first; the texts and categories of the top rows only
             SELECT f.id, coalesce(f.rating, 3) <= 2 AS low, f.created_at,
-                   f.id IN (SELECT feedback_id FROM effective_labels WHERE list_contains($headline, category))
+                   f.seq IN (SELECT feedback_seq FROM effective_labels WHERE list_contains($headline, category))
                        AS headline
             FROM feedback f
             WHERE ({cond}) AND {counted_once or once(con)} AND NOT {ANSWERED} AND list_contains($sources, f.source)

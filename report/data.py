@@ -163,7 +163,7 @@ def _releases(db: str | Path, f: Filters, complaint_ids: list[str]) -> pd.DataFr
             f"""
             SELECT f.app_version, count(DISTINCT f.id) FILTER (WHERE l.category IS NOT NULL) / count(DISTINCT f.id)
             FROM feedback f LEFT JOIN effective_labels l
-                 ON l.feedback_id = f.id AND NOT list_contains($not_complaints, l.category)
+                 ON l.feedback_seq = f.seq AND NOT list_contains($not_complaints, l.category)
             WHERE {cond} AND list_contains($versions, f.app_version) GROUP BY 1
             """,
             {**params, "not_complaints": list(queries.NOT_COMPLAINTS), "versions": list(per.index)},

@@ -149,7 +149,7 @@ def detect_spikes(
         """
         SELECT f.app_id, e.category,
                CAST(date_diff('second', f.created_at, $as_of) // 86400 AS INTEGER) AS bucket, count(*) AS n
-        FROM feedback f JOIN effective_labels e ON e.feedback_id = f.id
+        FROM feedback f JOIN effective_labels e ON e.feedback_seq = f.seq
         WHERE f.created_at >= $start AND f.created_at < $as_of AND e.category IN (SELECT unnest($cats))
         GROUP BY ALL
         """,
@@ -213,13 +213,13 @@ def detect_version_jumps(
     rows = store.con.execute(
         """
         WITH items AS (
-            SELECT f.id, f.app_id, f.app_version FROM feedback f JOIN classifications c ON c.feedback_id = f.id
+            SELECT f.seq, f.app_id, f.app_version FROM feedback f JOIN classifications c ON c.feedback_seq = f.seq
             WHERE f.app_version IN (SELECT unnest($versions)) AND f.created_at < $as_of
         )
         SELECT app_id, app_version, NULL AS category, count(*) FROM items GROUP BY ALL
         UNION ALL
         SELECT i.app_id, i.app_version, e.category, count(*)
-        FROM items i JOIN effective_labels e ON e.feedback_id = i.id
+        FROM items i JOIN effective_labels e ON e.feedback_seq = i.seq
         WHERE e.category IN (SELECT unnest($cats))
         GROUP BY ALL
         """,

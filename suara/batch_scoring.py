@@ -52,7 +52,7 @@ def default_workers(pending: int | None = None, batch_size: int = 1) -> int:
 class Scored:
     """One batch's results, ready for the store."""
 
-    classified: pa.Table  # feedback_id, model_version, content_hash, confidence, seen
+    classified: pa.Table  # feedback_id, feedback_seq, model_version, content_hash, confidence, seen
     labels: pa.Table  # feedback_id, category, score, model_version (positive decisions only)
     offices: pa.Table  # feedback_id, office_id
     sentiment: pa.Table | None  # sentiment_rows(...), None without a sentiment model
@@ -96,6 +96,7 @@ class BatchScorer:
         classified = pa.table(
             {
                 "feedback_id": ids,
+                "feedback_seq": batch.column("seq"),
                 "model_version": [model.version] * len(ids),
                 "content_hash": batch.column("content_hash"),
                 "confidence": model.confidence(scores).astype(float),
@@ -113,7 +114,7 @@ class BatchScorer:
         if self.text_sentiment is not None:
             hashes = batch.column("content_hash").to_pylist()
             feeling = sentiment_rows(
-                self.sentiment, ids, hashes, self.text_sentiment.scores(texts, segmented)
+                self.sentiment, ids, batch.column("seq"), hashes, self.text_sentiment.scores(texts, segmented)
             )
         return Scored(classified, labels, office_table, feeling)
 

@@ -229,7 +229,7 @@ def pending_work(
         if sentiment is not None
         else "false"
     )
-    join = "LEFT JOIN feedback_sentiment s ON s.feedback_id = f.id" if sentiment is not None else ""
+    join = "LEFT JOIN feedback_sentiment s ON s.feedback_seq = f.seq" if sentiment is not None else ""
     params = {"v": model.version, "one": batch_size, **({"m": sentiment.model_id} if sentiment else {})}
     n, only, rows = first_row(
         store.con,
@@ -240,7 +240,7 @@ def pending_work(
         FROM (SELECT f.id, c.feedback_id IS NOT NULL AS seen,
                      c.feedback_id IS NULL OR c.model_version <> $v OR c.content_hash <> f.content_hash AS classify,
                      {sentiment_sql} AS needs_sentiment
-              FROM feedback f LEFT JOIN classifications c ON c.feedback_id = f.id {join}
+              FROM feedback f LEFT JOIN classifications c ON c.feedback_seq = f.seq {join}
               {"WHERE f.last_seen_at >= $since" if since is not None else ""})
         """,
         params | ({"since": since} if since is not None else {}),

@@ -118,7 +118,7 @@ def top_categories(
         SELECT e.category,
                count(*) FILTER (WHERE f.created_at >= $week) AS this_week,
                count(*) FILTER (WHERE f.created_at < $week) AS last_week
-        FROM feedback f JOIN effective_labels e ON e.feedback_id = f.id
+        FROM feedback f JOIN effective_labels e ON e.feedback_seq = f.seq
         WHERE f.created_at >= $start AND f.created_at < $as_of
         GROUP BY e.category ORDER BY this_week DESC, last_week DESC, e.category LIMIT $limit
         """,

@@ -20,9 +20,9 @@ EXPORT_SQL = """
 SELECT f.id, f.source, f.app_id, f.created_at, f.rating, f.app_version, f.title, f.text,
        f.reply_text, f.replied_at, f.likes, f.url,
        (SELECT string_agg(category, ';' ORDER BY category) FROM effective_labels l
-        WHERE l.feedback_id = f.id) AS categories,
+        WHERE l.feedback_seq = f.seq) AS categories,
        s.sentiment, s.score AS sentiment_score
-FROM feedback f LEFT JOIN feedback_sentiment s ON s.feedback_id = f.id
+FROM feedback f LEFT JOIN feedback_sentiment s ON s.feedback_seq = f.seq
 WHERE ($source IS NULL OR f.source = $source)
   AND ($app IS NULL OR f.app_id = $app)
   AND ($since IS NULL OR f.created_at >= $since)

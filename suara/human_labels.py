@@ -111,8 +111,8 @@ def save_human_labels(
                     "DELETE FROM effective_labels WHERE feedback_id IN (SELECT feedback_id FROM _decisions)"
                 )
                 con.execute(
-                    "INSERT INTO effective_labels "
-                    "SELECT feedback_id, unnest(categories), 1.0, 'human', NULL FROM _decisions"
+                    "INSERT INTO effective_labels SELECT d.feedback_id, unnest(d.categories), 1.0, 'human', "
+                    "NULL, f.seq FROM _decisions d JOIN feedback f ON f.id = d.feedback_id"
                 )
     finally:
         store.con.unregister("_decisions")

@@ -35,7 +35,7 @@ CLASSIFIED_TEXT = "CASE WHEN coalesce(f.title, '') = '' THEN f.text ELSE f.title
 BATCH_ROWS = 20_000
 
 _PENDING = """
-    FROM feedback f LEFT JOIN classifications c ON c.feedback_id = f.id
+    FROM feedback f LEFT JOIN classifications c ON c.feedback_seq = f.seq
     WHERE c.feedback_id IS NULL OR c.model_version <> $v OR c.content_hash <> f.content_hash
 """
 
@@ -56,7 +56,7 @@ def pending_classification(
     reader = None
     try:
         reader = cur.sql(
-            f"SELECT f.id, f.app_id, {CLASSIFIED_TEXT} AS text, f.rating, f.content_hash, "
+            f"SELECT f.id, f.seq, f.app_id, {CLASSIFIED_TEXT} AS text, f.rating, f.content_hash, "
             f"{_ADDRESSED_OFFICE} AS office, c.feedback_id IS NOT NULL AS seen {_PENDING}",
             params={"v": model_version},
         ).to_arrow_reader(batch_size)
@@ -77,7 +77,7 @@ def feedback_to_classify(store: Store, ids: list[str], seen: list[bool]) -> pa.T
     import pyarrow as pa
 
     table = store.con.sql(
-        f"SELECT f.id, f.app_id, {CLASSIFIED_TEXT} AS text, f.rating, f.content_hash, "
+        f"SELECT f.id, f.seq, f.app_id, {CLASSIFIED_TEXT} AS text, f.rating, f.content_hash, "
         f"{_ADDRESSED_OFFICE} AS office FROM feedback f SEMI JOIN (SELECT unnest($ids) AS id) w "
         "ON w.id = f.id ORDER BY f.id",
         params={"ids": list(ids)},
@@ -95,8 +95,9 @@ def save_model_labels(
 ) -> None:
     """Replace the model's labels of a batch in one transaction.
 
-    classified: feedback_id, model_version, content_hash, confidence (every row of the batch);
-    labels: feedback_id, category, score, model_version (positive predictions only);
+    classified: feedback_id, feedback_seq, model_version, content_hash, confidence (every row of the
+    batch), optionally seen; labels: feedback_id, category, score, model_version (positive predictions
+    only), their ``feedback_seq`` taken from ``classified``;
     offices: feedback_id, office_id (mentions found in the text).
     """
     import pyarrow.compute as pc
@@ -121,12 +122,13 @@ def save_model_labels(
                 {"now": now},
             )
             con.execute(  # in effect unless an analyst decided the item (migrations.py)
-                "INSERT INTO effective_labels SELECT feedback_id, category, score, 'model', model_version "
-                "FROM _labels l ANTI JOIN human_reviews h ON h.feedback_id = l.feedback_id"
+                "INSERT INTO effective_labels SELECT l.feedback_id, l.category, l.score, 'model', "
+                "l.model_version, c.feedback_seq FROM _labels l JOIN _classified c USING (feedback_id) "
+                "ANTI JOIN human_reviews h ON h.feedback_id = l.feedback_id"
             )
             con.execute(
                 f"INSERT {'OR REPLACE ' if seen else ''}INTO classifications "
-                "SELECT feedback_id, model_version, content_hash, confidence, $now FROM _classified",
+                "SELECT feedback_id, model_version, content_hash, confidence, $now, feedback_seq FROM _classified",
                 {"now": now},
             )
             if offices is not None:

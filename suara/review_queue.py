@@ -90,7 +90,7 @@ def review_queue(
             SELECT f.id, f.created_at, coalesce(f.dup_key, '#' || f.id) AS grp, c.confidence,
                    hash(f.id || $queue_seed) AS draw,
                    f.id IN (SELECT feedback_id FROM label_proposals) AS proposed
-            FROM feedback f LEFT JOIN classifications c ON c.feedback_id = f.id
+            FROM feedback f LEFT JOIN classifications c ON c.feedback_seq = f.seq
             WHERE ({where}) AND f.id NOT IN (SELECT feedback_id FROM human_reviews)
         ), groups AS (
             SELECT grp, count(*) AS n, min(confidence) AS confidence, max(created_at) AS newest,

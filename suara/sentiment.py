@@ -66,12 +66,14 @@ class TextSentiment:
 
 
 def sentiment_rows(
-    model: nlp_sentiment.SentimentModel, ids: list[str], hashes: list[str], scores: np.ndarray
+    model: nlp_sentiment.SentimentModel, ids: list[str], seqs, hashes: list[str], scores: np.ndarray
 ) -> pa.Table:
-    """One row per text: feedback_id, sentiment, score (of ``TextSentiment.scores``), model_id, content_hash."""
+    """One row per text: feedback_id, feedback_seq (the feedback's ``seq``), sentiment, score (of
+    ``TextSentiment.scores``), model_id, content_hash."""
     return pa.table(
         {
             "feedback_id": pa.array(ids, pa.string()),
+            "feedback_seq": pa.array(seqs, pa.int64()),
             "sentiment": pa.array(model.labels_of(scores), pa.string()),
             "score": pa.array(scores.astype(float), pa.float64()),
             "model_id": pa.array([model.model_id] * len(ids), pa.string()),
@@ -90,7 +92,7 @@ def save_sentiment(store: Store, rows: pa.Table) -> None:
             )
             con.execute(
                 "INSERT INTO feedback_sentiment SELECT feedback_id, sentiment, score, model_id, content_hash, "
-                "$now FROM _sentiment",
+                "$now, feedback_seq FROM _sentiment",
                 {"now": utcnow()},
             )
     finally:
@@ -101,7 +103,7 @@ def save_sentiment(store: Store, rows: pa.Table) -> None:
 
 
 _PENDING = """
-    FROM feedback f LEFT JOIN feedback_sentiment s ON s.feedback_id = f.id
+    FROM feedback f LEFT JOIN feedback_sentiment s ON s.feedback_seq = f.seq
     WHERE s.feedback_id IS NULL OR s.model_id <> $m OR s.content_hash <> f.content_hash
 """
 
@@ -119,7 +121,7 @@ def score_pending(
     ids = store.con.execute(f"SELECT f.id {_PENDING} ORDER BY f.id", {"m": model.model_id}).fetchnumpy()["id"]
     for start in range(0, len(ids), batch_size):
         batch = store.con.sql(
-            f"SELECT id, {CLASSIFIED_TEXT} AS text, content_hash FROM feedback f "
+            f"SELECT id, seq, {CLASSIFIED_TEXT} AS text, content_hash FROM feedback f "
             "WHERE id IN (SELECT unnest($ids)) ORDER BY id",
             params={"ids": list(ids[start : start + batch_size])},
         ).to_arrow_table()
@@ -127,7 +129,11 @@ def score_pending(
         save_sentiment(
             store,
             sentiment_rows(
-                model, batch.column("id").to_pylist(), batch.column("content_hash").to_pylist(), scores
+                model,
+                batch.column("id").to_pylist(),
+                batch.column("seq"),
+                batch.column("content_hash").to_pylist(),
+                scores,
             ),
         )
         if progress:

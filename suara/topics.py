@@ -64,11 +64,11 @@ def candidates(
     rows = con.execute(
         """
         SELECT f.text, f.created_at, f.id
-        FROM feedback f JOIN classifications c ON c.feedback_id = f.id
+        FROM feedback f JOIN classifications c ON c.feedback_seq = f.seq
         WHERE f.created_at >= $since AND f.created_at < $until
           AND NOT EXISTS (SELECT 1 FROM human_reviews h WHERE h.feedback_id = f.id)
           AND (c.confidence < $low
-               OR NOT EXISTS (SELECT 1 FROM effective_labels e WHERE e.feedback_id = f.id))
+               OR NOT EXISTS (SELECT 1 FROM effective_labels e WHERE e.feedback_seq = f.seq))
         ORDER BY f.created_at, f.id
         """,
         {"since": since, "until": until, "low": low_margin},

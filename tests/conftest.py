@@ -76,6 +76,13 @@ def asc_key(tmp_path, monkeypatch):
     return key.public_key()
 
 
+def seqs(store: Store, ids: list[str]) -> list[int]:
+    """The stored ``seq`` of each of ``ids``, in their order: what a test's classified rows carry
+    (``save_model_labels`` takes it from them, as classify takes it from the rows it read)."""
+    of = dict(store.con.execute("SELECT id, seq FROM feedback WHERE list_contains(?, id)", [ids]).fetchall())
+    return [of[i] for i in ids]
+
+
 def label_stored(store: Store, ids: list[str], pairs: list[tuple[str, str]]) -> None:
     """Model labels (feedback id, category) for stored rows ``ids``, as model "m" at confidence 0.5
     and score 0.9: a fixture's labels without running a model."""
@@ -86,7 +93,7 @@ def label_stored(store: Store, ids: list[str], pairs: list[tuple[str, str]]) -> 
     hashes = store.known_hashes(ids)
     save_model_labels(
         store,
-        pa.table({"feedback_id": ids, "model_version": ["m"] * len(ids),
+        pa.table({"feedback_id": ids, "feedback_seq": seqs(store, ids), "model_version": ["m"] * len(ids),
                   "content_hash": [hashes[i] for i in ids], "confidence": [0.5] * len(ids)}),
         pa.table({"feedback_id": [f for f, _ in pairs], "category": [c for _, c in pairs],
                   "score": [0.9] * len(pairs), "model_version": ["m"] * len(pairs)}),

@@ -17,6 +17,7 @@ import pyarrow as pa
 from suara.human_labels import save_human_labels
 from suara.model_labels import save_model_labels
 from suara.store import Store
+from tests.conftest import seqs
 
 LAST_DAY = datetime(2025, 3, 30)
 NIKS = ("3201234567890123", "3174 0512 3456 7890")  # as people write them: plain and grouped
@@ -111,6 +112,7 @@ def build(path: Path) -> Path:
         classified = pa.table(
             {
                 "feedback_id": ids,
+                "feedback_seq": seqs(store, ids),
                 "model_version": [MODEL] * len(ids),
                 "content_hash": [hashes[i] for i in ids],
                 "confidence": [0.01 + 0.005 * k for k in range(len(ids))],  # the newest is the least sure

@@ -15,6 +15,7 @@ from suara import alerts
 from suara.model_labels import save_model_labels
 from suara.store import Store
 from suara.taxonomy import load_taxonomy
+from tests.conftest import seqs
 
 AS_OF = datetime(2026, 3, 20, 19, 0)
 HEADLINE = load_taxonomy().headline_ids
@@ -42,6 +43,7 @@ def add_items(store: Store, items: list[tuple], model_version: str = MODEL) -> N
     classified = pa.table(
         {
             "feedback_id": ids,
+            "feedback_seq": seqs(store, ids),
             "model_version": [model_version] * len(ids),
             "content_hash": [hashes[i] for i in ids],
             "confidence": [0.5] * len(ids),

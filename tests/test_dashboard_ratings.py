@@ -42,13 +42,16 @@ def scored_db(plain_db, tmp_path_factory):
     path = tmp_path_factory.mktemp("ratings") / "scored.duckdb"
     shutil.copy(plain_db, path)
     with Store(path) as store:
-        rows = store.con.execute("SELECT id, text, rating, content_hash FROM feedback ORDER BY id").fetchall()
-        feelings = [sentiment_of(text, rating) for _, text, rating, _ in rows]
+        rows = store.con.execute(
+            "SELECT id, text, rating, content_hash, seq FROM feedback ORDER BY id"
+        ).fetchall()
+        feelings = [sentiment_of(text, rating) for _, text, rating, _, _ in rows]
         save_sentiment(
             store,
             pa.table(
                 {
                     "feedback_id": [r[0] for r in rows],
+                    "feedback_seq": [r[4] for r in rows],
                     "sentiment": feelings,
                     "score": [{"positif": 0.9, "netral": 0.5, "negatif": 0.1}[s] for s in feelings],
                     "model_id": ["sent-test"] * len(rows),

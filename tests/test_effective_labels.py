@@ -110,6 +110,14 @@ def test_upgrade_fills_the_table_from_the_labels(tmp_path):
     ids = _ids(records)
     scores = model.scores([r["text"] for r in records])
     con = duckdb.connect(str(path))
+    for fid in ids:  # the items themselves, stored as that version stored them
+        source, native = fid.split(":", 1)
+        con.execute(
+            "INSERT INTO feedback (id, source, app_id, native_id, text, created_at, content_hash, "
+            "first_seen_at, last_seen_at) VALUES (?, ?, 'mpaspor', ?, 't', '2025-01-01', 'h', "
+            "'2025-01-01', '2025-01-01')",
+            [fid, source, native],
+        )
     for fid, row in zip(ids, model.decide(scores), strict=True):
         for c in np.nonzero(row)[0]:
             con.execute(

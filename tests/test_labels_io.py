@@ -24,6 +24,7 @@ from suara.labelsheet import INFO_COLUMNS
 from suara.model_labels import save_model_labels
 from suara.store import Store
 from suara.taxonomy import load_taxonomy
+from tests.conftest import seqs
 from tests.dashboard_fixture import FORMULA_ID, NIK_DIGITS, build
 
 runner = CliRunner()
@@ -228,7 +229,12 @@ def test_control_characters_do_not_break_the_xlsx(db, tmp_path):
               "rating": 1, "created_at": "2025-03-30T01:00:00Z"}]
         )  # fmt: skip
         (digest,) = store.known_hashes(["play_store:ctl"]).values()
-        classified = {"feedback_id": ["play_store:ctl"], "model_version": ["m"], "content_hash": [digest]}
+        classified = {
+            "feedback_id": ["play_store:ctl"],
+            "feedback_seq": seqs(store, ["play_store:ctl"]),
+            "model_version": ["m"],
+            "content_hash": [digest],
+        }
         save_model_labels(store,
             pa.table({**classified, "confidence": [0.0]}),  # a group of one (its key: "error lagi")
             pa.table({"feedback_id": ["play_store:ctl"], "category": ["app_error"], "score": [0.6], "model_version": ["m"]}),

@@ -15,6 +15,7 @@ from suara.cli import app
 from suara.model_labels import save_model_labels
 from suara.store import Store
 from suara.taxonomy import load_taxonomy
+from tests.conftest import seqs
 
 runner = CliRunner()
 HEADLINE = load_taxonomy().headline_ids
@@ -55,6 +56,7 @@ def store(db_path):
             pa.table(
                 {
                     "feedback_id": ids,
+                    "feedback_seq": seqs(s, ids),
                     "model_version": ["m"] * len(ids),
                     "content_hash": ["h"] * len(ids),
                     "confidence": [0.5] * len(ids),

@@ -15,6 +15,7 @@ from suara.migrations import MIGRATIONS
 from suara.model_labels import save_model_labels
 from suara.review_queue import HALF_LIFE, review_queue
 from suara.store import Store, StoreError
+from tests.conftest import seqs
 
 LABELS_DIR = Path(__file__).resolve().parent.parent / "data" / "labels"
 
@@ -41,6 +42,7 @@ def add(store: Store, texts: dict[str, tuple[str, float | None]], day: int = 1, 
         pa.table(
             {
                 "feedback_id": ids,
+                "feedback_seq": seqs(store, ids),
                 "model_version": ["v1"] * len(ids),
                 "content_hash": [hashes[i] for i in ids],
                 "confidence": [texts[i.split(":", 1)[1]][1] for i in ids],

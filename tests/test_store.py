@@ -14,7 +14,7 @@ from suara.human_labels import human_labelled, save_human_labels
 from suara.migrations import MIGRATIONS, SCHEMA_VERSION
 from suara.model_labels import save_model_labels
 from suara.store import Store, StoreError, StoreLocked, read_connection
-from tests.conftest import make_records
+from tests.conftest import make_records, seqs
 
 
 def test_migrates_from_empty(store):
@@ -126,6 +126,7 @@ def test_human_labels_override_model_labels(store):
     classified = pa.table(
         {
             "feedback_id": ["play_store:r0", "play_store:r1"],
+            "feedback_seq": seqs(store, ["play_store:r0", "play_store:r1"]),
             "model_version": ["v1", "v1"],
             "content_hash": ["x", "y"],
             "confidence": [0.1, 0.3],

@@ -17,6 +17,7 @@ from suara.cli import app
 from suara.model_labels import save_model_labels
 from suara.store import Store
 from suara.topics import trend
+from tests.conftest import seqs
 
 runner = CliRunner()
 
@@ -234,6 +235,7 @@ def topic_db(tmp_path):
             pa.table(
                 {
                     "feedback_id": ids,
+                    "feedback_seq": seqs(store, ids),
                     "model_version": ["m1"] * len(ids),
                     "content_hash": [hashes[i] for i in ids],
                     "confidence": [conf[i] for i in ids],
@@ -294,7 +296,7 @@ def test_a_row_dated_9999_does_not_move_the_period(topic_db, tmp_path):
     con = duckdb.connect(str(topic_db))
     con.execute(
         "INSERT INTO feedback SELECT * REPLACE ('play_store:far' AS id, 'far' AS native_id, "
-        "TIMESTAMP '9999-12-31 00:00:00' AS created_at) FROM feedback LIMIT 1"
+        "TIMESTAMP '9999-12-31 00:00:00' AS created_at, nextval('feedback_seq') AS seq) FROM feedback LIMIT 1"
     )
     con.close()
     empty_models = tmp_path / "models"

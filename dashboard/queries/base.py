@@ -103,11 +103,11 @@ def where(f: Filters, period: bool = True) -> tuple[str, dict]:
     either = []
     if named:
         either.append(
-            "f.id IN (SELECT feedback_id FROM effective_labels WHERE list_contains($categories, category))"
+            "f.seq IN (SELECT feedback_seq FROM effective_labels WHERE list_contains($categories, category))"
         )
         params["categories"] = named
     if UNCATEGORIZED in f.categories:
-        either.append("f.id NOT IN (SELECT feedback_id FROM effective_labels)")
+        either.append("f.seq NOT IN (SELECT feedback_seq FROM effective_labels)")
     if either:
         clauses.append("(" + " OR ".join(either) + ")")
     return " AND ".join(clauses), params

@@ -118,8 +118,8 @@ def frameworks(
             per AS (
                 SELECT bit_or(1::UBIGINT << m.bit) AS mask
                 FROM effective_labels l JOIN m ON m.category = l.category
-                WHERE l.feedback_id IN (SELECT f.id FROM feedback f WHERE {cond})
-                GROUP BY l.feedback_id
+                WHERE l.feedback_seq IN (SELECT f.seq FROM feedback f WHERE {cond})
+                GROUP BY l.feedback_seq
             )
             SELECT mask, count(*) AS n FROM per GROUP BY 1
             """,
@@ -156,7 +156,7 @@ def category_counts(db: str | Path, f: Filters) -> pd.DataFrame:
         return frame(
             con,
             f"""
-            SELECT l.category, count(*) AS n FROM feedback f JOIN effective_labels l ON l.feedback_id = f.id
+            SELECT l.category, count(*) AS n FROM feedback f JOIN effective_labels l ON l.feedback_seq = f.seq
             WHERE {cond} GROUP BY 1 ORDER BY n DESC, 1
             """,
             params,

@@ -35,11 +35,11 @@ Scope = tuple[tuple[str, tuple[str, ...]], ...]  # (app_id, its categories), one
 _FIGURES = """
     WITH scope AS (SELECT unnest($scope_apps) AS app_id, unnest($scope_cats) AS category),
     picked AS (
-        SELECT f.id, f.app_id, f.rating FROM feedback f WHERE {cond} AND list_contains($apps, f.app_id)
+        SELECT f.id, f.seq, f.app_id, f.rating FROM feedback f WHERE {cond} AND list_contains($apps, f.app_id)
     ),
     labelled AS MATERIALIZED (
         SELECT p.id, p.app_id, l.category FROM picked p
-        JOIN effective_labels l ON l.feedback_id = p.id
+        JOIN effective_labels l ON l.feedback_seq = p.seq
         JOIN scope s ON s.app_id = p.app_id AND s.category = l.category
     )
     SELECT 'app' AS kind, app_id, NULL AS category, count(*) AS n, count(rating) AS rated,

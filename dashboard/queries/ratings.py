@@ -48,9 +48,9 @@ def rating_trends(db: str | Path, f: Filters) -> dict:
             con,
             f"""
             SELECT {_DAY} AS day, f.rating, f.source, s.sentiment, count(*) AS n,
-                   count(*) FILTER (WHERE f.id IN (SELECT feedback_id FROM effective_labels
+                   count(*) FILTER (WHERE f.seq IN (SELECT feedback_seq FROM effective_labels
                                                    WHERE NOT list_contains($not, category))) AS complaints
-            FROM feedback f LEFT JOIN feedback_sentiment s ON s.feedback_id = f.id
+            FROM feedback f LEFT JOIN feedback_sentiment s ON s.feedback_seq = f.seq
             WHERE {cond} GROUP BY ALL
             """,
             {**params, "not": list(NOT_COMPLAINTS)},

@@ -65,7 +65,7 @@ def versions(
             con,
             f"""
             SELECT f.app_version, l.category, count(*) AS n
-            FROM feedback f JOIN effective_labels l ON l.feedback_id = f.id
+            FROM feedback f JOIN effective_labels l ON l.feedback_seq = f.seq
             WHERE {cond} AND list_contains($versions, f.app_version) AND list_contains($cats, l.category)
             GROUP BY ALL
             """,

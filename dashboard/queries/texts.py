@@ -61,7 +61,7 @@ def texts(
     cond, params = where(f)
     view = cond  # the view without the category: where a page's candidates come from (below)
     if category:
-        cond += " AND f.id IN (SELECT feedback_id FROM effective_labels WHERE category = $cat)"
+        cond += " AND f.seq IN (SELECT feedback_seq FROM effective_labels WHERE category = $cat)"
         params["cat"] = category
     for i, term in enumerate(search_terms(search)):
         cond += f" AND (f.text ILIKE $q{i} ESCAPE '\\' OR f.title ILIKE $q{i} ESCAPE '\\')"
@@ -86,9 +86,9 @@ def texts(
             candidates = max(CANDIDATES, CANDIDATE_FACTOR * (offset + page_size))
             ranked = f"""
                 SELECT f.* FROM (
-                    SELECT f.id, f.created_at, f.rating, f.likes FROM feedback f WHERE {view}
+                    SELECT f.id, f.seq, f.created_at, f.rating, f.likes FROM feedback f WHERE {view}
                     ORDER BY {order} LIMIT $candidates
-                ) f WHERE f.id IN (SELECT feedback_id FROM effective_labels WHERE category = $cat)
+                ) f WHERE f.seq IN (SELECT feedback_seq FROM effective_labels WHERE category = $cat)
                 ORDER BY {order} LIMIT $limit OFFSET $offset
             """
             rows = frame(con, _page(ranked, order), {**page_params, "candidates": candidates})
@@ -130,7 +130,7 @@ def alert_texts(db: str | Path, alert: dict, limit: int = 10) -> tuple[int, pd.D
     """The texts behind one alert: its app, category (and version) within its period, newest first."""
     cond = (
         "f.app_id = $app AND f.created_at >= $start AND f.created_at < $end "
-        "AND f.id IN (SELECT feedback_id FROM effective_labels WHERE category = $cat)"
+        "AND f.seq IN (SELECT feedback_seq FROM effective_labels WHERE category = $cat)"
     )
     params = {
         "app": alert["app_id"],

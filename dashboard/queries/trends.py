@@ -131,7 +131,7 @@ def trend(con, f: Filters, categories: list[str]) -> tuple[str, pd.DataFrame]:
         con,
         f"""
         SELECT {_DAY} AS day, l.category, count(*) AS n
-        FROM feedback f JOIN effective_labels l ON l.feedback_id = f.id
+        FROM feedback f JOIN effective_labels l ON l.feedback_seq = f.seq
         WHERE {cond} AND list_contains($cats, l.category) GROUP BY ALL
         """,
         {**params, "cats": list(categories)},
@@ -190,7 +190,7 @@ def overview(db: str | Path, f: Filters, trend_categories: list[str] | None = No
             f"""
             CREATE OR REPLACE TEMP TABLE _labelled AS
             SELECT f.rowid AS row, {cur} AS cur, {_DAY} AS day, l.category
-            FROM feedback f JOIN effective_labels l ON l.feedback_id = f.id WHERE {cond}
+            FROM feedback f JOIN effective_labels l ON l.feedback_seq = f.seq WHERE {cond}
             """,
             params,
         )
@@ -235,7 +235,7 @@ def category_detail(db: str | Path, f: Filters, category: str) -> dict:
             con,
             f"""
             SELECT f.source, coalesce(f.app_version, '?') AS app_version, {_DAY} AS day,
-                   f.id IN (SELECT feedback_id FROM effective_labels WHERE category = $cat) AS has,
+                   f.seq IN (SELECT feedback_seq FROM effective_labels WHERE category = $cat) AS has,
                    count(*) AS n
             FROM feedback f WHERE {cond} GROUP BY ALL
             """,
