@@ -120,15 +120,27 @@ def upsert(con: duckdb.DuckDBPyConnection, batch: Batch, now: datetime) -> Upser
 
 def insert_all(con: duckdb.DuckDBPyConnection, select: str, params: dict, batch: Batch, now: datetime) -> int:
     """Insert every row of a query (``select``, with a boolean ``bad`` column and its ``params``) as new
-    feedback in one statement, without staging it: for a file into a store that holds no feedback.
+    feedback in one statement, without staging it: for a file into a store that holds no feedback (the
+    rows numbered as one block after it, below).
     A bad row or a repeated id raises ``duckdb.Error`` and, the caller's transaction rolled back, leaves
     nothing stored; ``batch`` gives the column expressions (its name and counts are not used)."""
     cols = [
         "CASE WHEN b.bad THEN error('not canonical') ELSE b.id END" if c == "id" else batch.col(c)
         for c in COLUMNS
     ]
-    return con.execute(
-        f"INSERT INTO feedback ({', '.join(COLUMNS)}, first_seen_at, last_seen_at, dup_key) "
-        f"SELECT {', '.join(cols)}, $now, $now, {_DUP_KEY} FROM ({select}) b",
+    # seq numbered after the insert: nextval() (the column's default) or a row_number() in the INSERT
+    # makes DuckDB insert on one thread (11.6 s against 7.0 s for 1M lines); the table was empty, so the
+    # rows' order is the storage order, and the numbers are taken from the sequence as one block
+    rows = con.execute(
+        f"INSERT INTO feedback ({', '.join(COLUMNS)}, first_seen_at, last_seen_at, dup_key, seq) "
+        f"SELECT {', '.join(cols)}, $now, $now, {_DUP_KEY}, 0 FROM ({select}) b",
         {**params, **(batch.params or {}), "now": now},
     ).fetchall()[0][0]
+    if rows:
+        (last,) = con.execute("SELECT max(nextval('feedback_seq')) FROM range($n)", {"n": rows}).fetchall()[0]
+        # (uncommitted rows have rowids of their own, in the order they were appended: counted from the first)
+        con.execute(
+            "UPDATE feedback SET seq = rowid - (SELECT min(rowid) FROM feedback) + $first",
+            {"first": last - rows + 1},
+        )
+    return rows
