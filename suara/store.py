@@ -7,7 +7,8 @@ lock error for a bounded time, then fail with ``StoreLocked`` naming the file.
 
 All timestamps are stored as UTC without a zone. Each feedback row carries ``dup_key``, its
 near-duplicate key (the ``near_duplicate_key`` macro of migration 4, computed in SQL on upsert; why a
-stored column: suara/review_queue.py).
+stored column: suara/review_queue.py), and ``seq``, its number in the order the store received it
+(migration 11), which the tables joined with the feedback on every page carry as ``feedback_seq``.
 
 The upsert's SQL is suara/upsert.py (``Store.upsert_feedback`` runs it), on a batch laid out by
 suara/feedback_batch.py. The schema itself, version by version, is suara/migrations.py (``Store``
