@@ -19,6 +19,9 @@ from datetime import datetime
 
 import duckdb
 
+# The tables that carry their feedback item's ``seq`` as ``feedback_seq`` (migration 11).
+SEQ_CARRIERS = ("effective_labels", "classifications", "feedback_sentiment")
+
 MIGRATIONS: list[str] = [
     # 1: feedback and its history, job runs, per-source state
     """
@@ -310,24 +313,19 @@ MIGRATIONS: list[str] = [
     """
     CREATE SEQUENCE feedback_seq;
     ALTER TABLE feedback ADD COLUMN seq BIGINT DEFAULT nextval('feedback_seq');
-    ALTER TABLE effective_labels ADD COLUMN feedback_seq BIGINT;
-    UPDATE effective_labels SET feedback_seq = f.seq FROM feedback f WHERE f.id = effective_labels.feedback_id;
-    DELETE FROM effective_labels WHERE feedback_seq IS NULL;
-    ALTER TABLE classifications ADD COLUMN feedback_seq BIGINT;
-    UPDATE classifications SET feedback_seq = f.seq FROM feedback f WHERE f.id = classifications.feedback_id;
-    DELETE FROM classifications WHERE feedback_seq IS NULL;
-    ALTER TABLE feedback_sentiment ADD COLUMN feedback_seq BIGINT;
-    UPDATE feedback_sentiment SET feedback_seq = f.seq FROM feedback f WHERE f.id = feedback_sentiment.feedback_id;
-    DELETE FROM feedback_sentiment WHERE feedback_seq IS NULL;
-    """,
+    """
+    + "".join(
+        f"""
+    ALTER TABLE {t} ADD COLUMN feedback_seq BIGINT;
+    UPDATE {t} SET feedback_seq = f.seq FROM feedback f WHERE f.id = {t}.feedback_id;
+    DELETE FROM {t} WHERE feedback_seq IS NULL;
+    """
+        for t in SEQ_CARRIERS
+    ),
     # 12: migration 11's columns NOT NULL, so a writer that forgot one fails instead of a join losing the
     # row (DuckDB refuses the constraint in the transaction that filled the column)
-    """
-    ALTER TABLE feedback ALTER COLUMN seq SET NOT NULL;
-    ALTER TABLE effective_labels ALTER COLUMN feedback_seq SET NOT NULL;
-    ALTER TABLE classifications ALTER COLUMN feedback_seq SET NOT NULL;
-    ALTER TABLE feedback_sentiment ALTER COLUMN feedback_seq SET NOT NULL;
-    """,
+    "ALTER TABLE feedback ALTER COLUMN seq SET NOT NULL;"
+    + "".join(f"ALTER TABLE {t} ALTER COLUMN feedback_seq SET NOT NULL;" for t in SEQ_CARRIERS),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

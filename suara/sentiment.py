@@ -66,7 +66,11 @@ class TextSentiment:
 
 
 def sentiment_rows(
-    model: nlp_sentiment.SentimentModel, ids: list[str], seqs, hashes: list[str], scores: np.ndarray
+    model: nlp_sentiment.SentimentModel,
+    ids: list[str],
+    seqs: list[int] | pa.Array,
+    hashes: list[str],
+    scores: np.ndarray,
 ) -> pa.Table:
     """One row per text: feedback_id, feedback_seq (the feedback's ``seq``), sentiment, score (of
     ``TextSentiment.scores``), model_id, content_hash."""

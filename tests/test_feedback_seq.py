@@ -14,14 +14,14 @@ from nlp.model import load
 from suara.classify import classify_pending, pending_work
 from suara.config import MODELS_DIR
 from suara.human_labels import save_human_labels
-from suara.migrations import MIGRATIONS, SCHEMA_VERSION, apply_migration
+from suara.migrations import MIGRATIONS, SCHEMA_VERSION, SEQ_CARRIERS, apply_migration
 from suara.model_files import ensure_registered
 from suara.sentiment import score_pending
 from suara.store import Store
 from tests.test_classify_checksum import _records
 
 MODEL_DIR = MODELS_DIR / "20261206-3d1279f3"
-CHILDREN = ("effective_labels", "classifications", "feedback_sentiment")
+CHILDREN = SEQ_CARRIERS
 
 
 def _mismatches(con) -> dict[str, tuple[int, int]]:
