@@ -31,14 +31,15 @@ Scope = tuple[tuple[str, tuple[str, ...]], ...]  # (app_id, its categories), one
 # One statement: the picked feedback and its scoped labels, each read more than once (per app; its
 # complaints; per shared category). Before, the labels were joined with a DISTINCT over every (text,
 # category) (issue 18): a text holds a category once in effective_labels and ``scope`` lists each
-# (app, category) once (``compare``), so the join yields each pair once already.
+# (app, category) once (``compare``), so the join yields each pair once already. A text is its row
+# number (``seq``) here: materialising and counting distinct string ids cost 420 ms against 310 ms at 1M.
 _FIGURES = """
     WITH scope AS (SELECT unnest($scope_apps) AS app_id, unnest($scope_cats) AS category),
     picked AS (
-        SELECT f.id, f.seq, f.app_id, f.rating FROM feedback f WHERE {cond} AND list_contains($apps, f.app_id)
+        SELECT f.seq, f.app_id, f.rating FROM feedback f WHERE {cond} AND list_contains($apps, f.app_id)
     ),
     labelled AS MATERIALIZED (
-        SELECT p.id, p.app_id, l.category FROM picked p
+        SELECT p.seq, p.app_id, l.category FROM picked p
         JOIN effective_labels l ON l.feedback_seq = p.seq
         JOIN scope s ON s.app_id = p.app_id AND s.category = l.category
     )
@@ -46,7 +47,7 @@ _FIGURES = """
            avg(rating) AS avg_rating
     FROM picked GROUP BY app_id
     UNION ALL
-    SELECT 'complaints', app_id, NULL, count(DISTINCT id), NULL, NULL FROM labelled
+    SELECT 'complaints', app_id, NULL, count(DISTINCT seq), NULL, NULL FROM labelled
     WHERE NOT list_contains($not_complaints, category) GROUP BY app_id
     UNION ALL
     SELECT 'category', app_id, category, count(*), NULL, NULL FROM labelled

@@ -167,8 +167,10 @@ def overview(db: str | Path, f: Filters, trend_categories: list[str] | None = No
     ``bucketed`` counts of ``trend_categories`` (default: the taxonomy's headline six) in the period,
     ``unit`` its bucket.
 
-    The labels are joined to the feedback once, into a temp table of (row, period, day, category)
-    that the figures then aggregate: that join is the one cost that grows with the table.
+    The labels are joined to the feedback once (a materialised CTE of row, period, day and category),
+    and one statement aggregates it twice: per day and category, and the complaints per period. That
+    join is the one cost that grows with the table. Before, a temp table and two statements over it
+    took 228 ms against 160 ms for all time at 1M rows (issue 18).
     """
     if trend_categories is None:
         from suara.taxonomy import load_taxonomy
@@ -185,23 +187,22 @@ def overview(db: str | Path, f: Filters, trend_categories: list[str] | None = No
             """,
             params,
         )
-        run(
+        labelled = frame(
             con,
             f"""
-            CREATE OR REPLACE TEMP TABLE _labelled AS
-            SELECT f.rowid AS row, {cur} AS cur, {_DAY} AS day, l.category
-            FROM feedback f JOIN effective_labels l ON l.feedback_seq = f.seq WHERE {cond}
+            WITH l AS MATERIALIZED (
+                SELECT f.seq, {cur} AS cur, {_DAY} AS day, l.category
+                FROM feedback f JOIN effective_labels l ON l.feedback_seq = f.seq WHERE {cond}
+            )
+            SELECT cur, day, category, count(*) AS n FROM l GROUP BY ALL
+            UNION ALL
+            SELECT cur, NULL, NULL, count(DISTINCT seq) FROM l WHERE NOT list_contains($not, category) GROUP BY cur
             """,
-            params,
+            {**params, "not": list(NOT_COMPLAINTS)},
         )
-        per_day = frame(con, "SELECT cur, day, category, count(*) AS n FROM _labelled GROUP BY ALL")
-        complaints = dict(
-            run(
-                con,
-                "SELECT cur, count(DISTINCT row) FROM _labelled WHERE NOT list_contains($not, category) GROUP BY cur",
-                {"not": list(NOT_COMPLAINTS)},
-            ).fetchall()
-        )
+    is_day = labelled["category"].notna()
+    per_day = labelled[is_day]
+    complaints = dict(zip(labelled["cur"][~is_day], labelled["n"][~is_day], strict=True))
     kpis = {}
     for name, is_cur in (("cur", True), ("prev", False)):
         d = days[days["cur"] == is_cur]
