@@ -2,7 +2,8 @@
 
 ``python -m dashboard.serve run dashboard/app.py [streamlit options]`` is ``streamlit run`` with one
 difference: Altair, pandas, DuckDB and the dashboard's own modules are imported, and Altair's schema
-loaded by one throw-away chart, before the server listens. Streamlit runs every page in this process,
+loaded by one throw-away chart, before the server listens; and no full garbage collection runs after
+every page run (``streamlit_args``). Streamlit runs every page in this process,
 so the first visitor no longer waits for them (Altair alone took 0.7 s on the first page, issue 18).
 `suara dashboard` and the benchmark's browser stage start the server this way.
 """
@@ -38,14 +39,24 @@ def preload() -> None:
         dg._use_warning_has_been_displayed = True
 
 
+def streamlit_args(args: list[str]) -> list[str]:
+    """The command line for Streamlit: ``args`` with Streamlit's full collection after every script run
+    (``runner.postScriptGC``, a gc.collect(2)) turned off unless asked for. It took 20-90 ms of each
+    page run at 1M rows, after the page's last element was sent; Python's own generational collection
+    still runs, so cycles are collected as in any process."""
+    if args[:1] == ["run"] and not any(a.startswith("--runner.postScriptGC") for a in args):
+        return [*args, "--runner.postScriptGC", "false"]
+    return list(args)
+
+
 def main(argv: list[str] | None = None) -> int:
     preload()
-    # What was loaded so far lives as long as the server: out of the collector's sight, so the full
-    # collection Streamlit runs after every script run (runner.postScriptGC) does not walk it each time.
+    # What was loaded so far lives as long as the server: out of the collector's sight, so a full
+    # collection (Python's own, now and then) does not walk it each time.
     gc.freeze()
     from streamlit.web import cli
 
-    sys.argv = ["streamlit", *(sys.argv[1:] if argv is None else argv)]
+    sys.argv = ["streamlit", *streamlit_args(list(sys.argv[1:] if argv is None else argv))]
     return cli.main(prog_name="streamlit")
 
 

@@ -122,7 +122,7 @@ def unanswered_queue(
         con,
         f"""
         WITH ranked AS (  -- the order on narrow columns first; the texts and categories of the top rows only
-            SELECT f.id, coalesce(f.rating, 3) <= 2 AS low, f.created_at,
+            SELECT f.id, f.seq, coalesce(f.rating, 3) <= 2 AS low, f.created_at,
                    f.seq IN (SELECT feedback_seq FROM effective_labels WHERE list_contains($headline, category))
                        AS headline
             FROM feedback f
@@ -131,16 +131,16 @@ def unanswered_queue(
             ORDER BY low DESC, headline DESC, f.created_at DESC, f.id
             LIMIT $limit
         ),
-        cats AS (  -- the top rows' categories only (a correlated subquery aggregated every text's labels)
-            SELECT e.feedback_id, string_agg(e.category, ',' ORDER BY e.category) AS categories
-            FROM effective_labels e WHERE e.feedback_id IN (SELECT id FROM ranked) GROUP BY 1
+        cats AS (  -- the top rows' categories only, found by row number
+            SELECT e.feedback_seq, string_agg(e.category, ',' ORDER BY e.category) AS categories
+            FROM effective_labels e WHERE e.feedback_seq IN (SELECT seq FROM ranked) GROUP BY 1
         )
         SELECT f.id, f.source, f.app_id, f.native_id, f.created_at, f.rating, f.app_version, f.title,
                f.text, f.url, c.categories,
                r.headline,
                f.created_at >= $window_start AS in_api_window,
                f.source = 'app_store' AND {FEED_ID.format(t="f")} AS feed_only
-        FROM ranked r JOIN feedback f ON f.id = r.id LEFT JOIN cats c ON c.feedback_id = r.id
+        FROM ranked r JOIN feedback f ON f.seq = r.seq LEFT JOIN cats c ON c.feedback_seq = r.seq
         ORDER BY r.low DESC, r.headline DESC, r.created_at DESC, r.id
         """,
         {

@@ -666,6 +666,17 @@ def test_suara_dashboard_serves_http(fixture_db):
         proc.wait(15)
 
 
+def test_the_server_skips_streamlits_collection_after_every_run_unless_asked():
+    from dashboard.serve import streamlit_args
+
+    assert streamlit_args(["run", "app.py", "--server.port", "1"]) == [
+        "run", "app.py", "--server.port", "1", "--runner.postScriptGC", "false"
+    ]  # fmt: skip
+    asked = ["run", "app.py", "--runner.postScriptGC", "true"]
+    assert streamlit_args(asked) == asked
+    assert streamlit_args(["version"]) == ["version"]
+
+
 def test_suara_dashboard_refuses_what_it_cannot_serve(tmp_path, fixture_db):
     proc = suara("dashboard", "--db", str(tmp_path / "none.duckdb"), "--port", str(free_port()))
     _, err = proc.communicate(timeout=30)
