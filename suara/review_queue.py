@@ -87,7 +87,7 @@ def review_queue(
     order = _ORDER[mode]
     sql = f"""
         WITH items AS (
-            SELECT f.id, f.created_at, coalesce(f.dup_key, '#' || f.id) AS grp, c.confidence,
+            SELECT f.id, f.seq, f.created_at, coalesce(f.dup_key, '#' || f.id) AS grp, c.confidence,
                    hash(f.id || $queue_seed) AS draw,
                    f.id IN (SELECT feedback_id FROM label_proposals) AS proposed
             FROM feedback f LEFT JOIN classifications c ON c.feedback_seq = f.seq
@@ -111,15 +111,16 @@ def review_queue(
                 ORDER BY {order} LIMIT $queue_limit
             )
         ), top AS (  -- the groups shown, with their texts, newest first: the first one represents them
-            SELECT r.*, m.ids, m.ids[1] AS rep
+            SELECT r.*, m.ids, m.ids[1] AS rep, m.rep_seq
             FROM ranked r JOIN (
-                SELECT grp, list(id ORDER BY created_at DESC, id DESC) AS ids
+                SELECT grp, list(id ORDER BY created_at DESC, id DESC) AS ids,
+                       arg_max(seq, struct_pack(t := created_at, id := id)) AS rep_seq  -- ids[1]'s
                 FROM items WHERE grp IN (SELECT grp FROM ranked) GROUP BY grp
             ) m ON m.grp = r.grp
         ), rep_labels AS (
-            SELECT feedback_id, list(category ORDER BY category) AS categories,
+            SELECT feedback_seq, list(category ORDER BY category) AS categories,
                    list({{'category': category, 'score': score}} ORDER BY score DESC, category) AS scores
-            FROM effective_labels WHERE feedback_id IN (SELECT rep FROM top) GROUP BY 1
+            FROM effective_labels WHERE feedback_seq IN (SELECT rep_seq FROM top) GROUP BY 1
         ), proposals AS (  -- categories a topic merge proposed for a text of the group (topic_records.py)
             SELECT i.grp, list(DISTINCT p.category ORDER BY p.category) AS proposed_categories
             FROM items i JOIN label_proposals p ON p.feedback_id = i.id
@@ -135,7 +136,7 @@ def review_queue(
                coalesce(pr.proposed_categories, []) AS proposed
         FROM top JOIN feedback f ON f.id = top.rep
         LEFT JOIN proposals pr ON pr.grp = top.grp
-        LEFT JOIN rep_labels rl ON rl.feedback_id = top.rep
+        LEFT JOIN rep_labels rl ON rl.feedback_seq = top.rep_seq
         LEFT JOIN twin_labels tl ON tl.feedback_id = top.twin
         ORDER BY top.rank
     """
