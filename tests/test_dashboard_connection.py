@@ -1,9 +1,11 @@
 """One read-only connection per page run (dashboard/queries/base.py): inside ``page_connection`` every
-query shares one connection, opened by the first and closed at the end; ``release`` lets the same
-process write (DuckDB refuses a read-write connection beside a read-only one); outside a page run each
-query has its own short-lived connection, as before."""
+query shares one connection, opened by the first and closed when the run ends (on a thread of its
+own); ``release`` lets the same process write (DuckDB refuses a read-write connection beside a
+read-only one); outside a page run each query has its own short-lived connection, as before."""
 
 from __future__ import annotations
+
+import time
 
 import duckdb
 import pytest
@@ -34,7 +36,8 @@ def test_a_page_run_shares_one_connection_and_closes_it(db):
         with base.page_connection():  # nested: the outer run's
             assert _connection(db) is first
         assert queries.data_range(db)["n"] == everything["kpis"]["cur"]["n"]
-    with pytest.raises(duckdb.Error):  # closed with the run
+    base.closed()  # closed on a thread of its own once the run ended
+    with pytest.raises(duckdb.Error):
         first.execute("SELECT 1")
     assert queries.data_range(db)["n"] == everything["kpis"]["cur"]["n"]  # outside a run: on its own
 
@@ -45,6 +48,16 @@ def test_outside_a_page_run_each_query_has_its_own(db):
     for con in (a, b):
         with pytest.raises(duckdb.Error):
             con.execute("SELECT 1")
+
+
+def test_release_waits_for_the_runs_just_finished(db):
+    for _ in range(3):
+        with base.page_connection():
+            queries.overview(db, Filters())
+            base._page.stack.callback(time.sleep, 0.3)  # a slow close: runs before the connection's
+    base.release()  # no page run open: only the finished runs' connections, each closed by now
+    with Store(db, wait=0) as store:  # wait=0: any read-only connection left would refuse it at once
+        assert store.con.execute("SELECT count(*) FROM feedback").fetchone()[0] > 0
 
 
 def test_release_lets_the_page_write_and_read_again(db):

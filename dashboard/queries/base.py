@@ -40,7 +40,8 @@ def page_connection():
     opened by the first query that is not answered from the cache and closed when the run ends, instead
     of one connection per query (25-30 ms each at 1M rows, three to five a page). The nightly writer is
     locked out for a page run's second at most, as before for a query's milliseconds. Nested scopes
-    share the outer one."""
+    share the outer one. The connection is closed on a thread of its own once the run ends
+    (``_close_later``); ``release`` and ``closed`` wait for it."""
     if getattr(_page, "stack", None) is not None:
         yield
         return
@@ -49,16 +50,41 @@ def page_connection():
         yield
     finally:
         stack, _page.stack, _page.con, _page.db = _page.stack, None, None, None
-        stack.close()
+        _close_later(stack)
+
+
+_closing: list[threading.Thread] = []  # connections of finished page runs, still being closed
+_closing_lock = threading.Lock()
+
+
+def _close_later(stack: ExitStack) -> None:
+    """Close a finished run's connection on a thread of its own: closing one that read a million rows
+    frees its buffers, 20-40 ms that the page's visitor would otherwise wait for after its last element
+    (Pelabelan at 1M rows, four runs each way: 891 against 932 ms of script)."""
+    closer = threading.Thread(target=stack.close, name="suara-page-close", daemon=True)
+    with _closing_lock:
+        _closing[:] = [c for c in _closing if c.is_alive()]
+        _closing.append(closer)
+    closer.start()
+
+
+def closed() -> None:
+    """Wait until the connections of finished page runs are closed."""
+    with _closing_lock:
+        pending = list(_closing)
+    for closer in pending:
+        closer.join()
 
 
 def release() -> None:
-    """Close the page run's connection now (before this process opens the file to write: DuckDB allows
-    no read-write connection beside a read-only one); the next query opens another."""
+    """Close this process's read-only connections now, the page run's and those of runs just finished
+    (before this process opens the file to write: DuckDB allows no read-write connection beside a
+    read-only one); the next query opens another."""
     stack = getattr(_page, "stack", None)
     if stack is not None:
         stack.close()
         _page.stack, _page.con, _page.db = ExitStack(), None, None
+    closed()
 
 
 @contextmanager
