@@ -1,10 +1,10 @@
 """Start the dashboard's Streamlit server with the pages' heavy modules already imported.
 
-``python -m dashboard.serve run dashboard/app.py [streamlit options]`` is ``streamlit run`` with one
-difference: Altair, pandas, DuckDB and the dashboard's own modules are imported, and Altair's schema
-loaded by one throw-away chart, before the server listens; and no full garbage collection runs after
-every page run (``streamlit_args``). Streamlit runs every page in this process,
-so the first visitor no longer waits for them (Altair alone took 0.7 s on the first page, issue 18).
+``python -m dashboard.serve run dashboard/app.py [streamlit options]`` is ``streamlit run`` with two
+differences. Altair, pandas, DuckDB and the dashboard's own modules are imported, Altair's schema
+loaded by one throw-away chart and DuckDB started, before the server listens: Streamlit runs every
+page in this process, so the first visitor no longer waits for them (Altair alone took 0.7 s on the
+first page, issue 18). And no full garbage collection runs after every page run (``streamlit_args``).
 `suara dashboard` and the benchmark's browser stage start the server this way.
 """
 
