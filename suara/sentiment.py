@@ -91,8 +91,10 @@ def save_sentiment(store: Store, rows: pa.Table) -> None:
     store.con.register("_sentiment", rows)
     try:
         with store.transaction() as con:
+            # by row number: a night's new rows are the table's last blocks, the rest skipped by their
+            # zone maps (on the string ids this scanned every row, 27-38 ms at 1M for nothing to delete)
             con.execute(
-                "DELETE FROM feedback_sentiment WHERE feedback_id IN (SELECT feedback_id FROM _sentiment)"
+                "DELETE FROM feedback_sentiment WHERE feedback_seq IN (SELECT feedback_seq FROM _sentiment)"
             )
             con.execute(
                 "INSERT INTO feedback_sentiment SELECT feedback_id, sentiment, score, model_id, content_hash, "

@@ -130,6 +130,8 @@ def test_classify_writes_sentiment_for_every_text(tiny_model, tmp_path, monkeypa
         assert s.con.execute(
             "SELECT sentiment FROM feedback_sentiment WHERE feedback_id = 'play_store:r0'"
         ).fetchone() == ("positif",)
+        # its old score replaced (found by row number), not kept beside the new one
+        assert s.con.execute("SELECT count(*) FROM feedback_sentiment").fetchone()[0] == 15
 
 
 def test_sentiment_added_later_is_caught_up(tiny_model, tmp_path, monkeypatch, db_path):  # noqa: F811

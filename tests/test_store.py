@@ -9,6 +9,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
+from suara import migrations
 from suara.cli import app
 from suara.human_labels import human_labelled, save_human_labels
 from suara.migrations import MIGRATIONS, SCHEMA_VERSION
@@ -32,6 +33,21 @@ def test_any_file_name_migrates_and_stores(tmp_path, name):
         store.upsert_feedback(make_records(3))
         keys = store.con.execute("SELECT count(dup_key) FROM feedback").fetchone()[0]
     assert keys == 3
+
+
+def test_a_file_without_migrations_is_version_0_whatever_the_caller_holds(tmp_path):
+    import pandas as pd
+
+    schema_version = pd.DataFrame({"version": [99]})  # noqa: F841  DuckDB could read a variable by name
+    con = duckdb.connect(str(tmp_path / "plain.duckdb"))
+    try:
+        assert migrations.schema_version(con) == 0
+        con.execute("CREATE TABLE t AS SELECT * FROM range(3)")  # the connection is still usable
+        assert con.execute("SELECT count(*) FROM t").fetchone()[0] == 3
+    finally:
+        con.close()
+    with Store(tmp_path / "plain.duckdb") as store:  # and the store migrates it from there
+        assert store.schema_version == SCHEMA_VERSION
 
 
 def test_upgrades_a_file_from_the_previous_version(db_path):
