@@ -101,7 +101,9 @@ def test_overview_in_chromium(server):
                 .get_by_test_id("stMetricValue")
             )
             expect(count).to_have_text(str(feedback_in_default_view(db)), timeout=30_000)
-            icon = page.locator("link[rel~='icon']").first.get_attribute("href")  # dashboard/favicon.png, inline
+            icon = page.locator("link[rel~='icon']").first.get_attribute(
+                "href"
+            )  # dashboard/favicon.png, inline
             assert icon == "data:image/png;base64," + base64.b64encode(
                 (ROOT / "dashboard" / "favicon.png").read_bytes()
             ).decode("ascii")

@@ -5,6 +5,7 @@ read-only one); outside a page run each query has its own short-lived connection
 
 from __future__ import annotations
 
+import threading
 import time
 
 import duckdb
@@ -58,6 +59,30 @@ def test_release_waits_for_the_runs_just_finished(db):
     base.release()  # no page run open: only the finished runs' connections, each closed by now
     with Store(db, wait=0) as store:  # wait=0: any read-only connection left would refuse it at once
         assert store.con.execute("SELECT count(*) FROM feedback").fetchone()[0] > 0
+
+
+def test_sessions_side_by_side_open_close_and_release_without_errors(db):
+    """Streamlit runs each visitor's page in a thread of its own: runs ending, starting and releasing at
+    once must not trip over each other's closes (one session's write waits for all of them)."""
+    errors = []
+
+    def session():
+        for i in range(30):
+            try:
+                with base.page_connection():
+                    queries.data_range(db)
+                    if i % 3 == 0:
+                        base.release()  # as a page does before it writes
+            except Exception as exc:  # noqa: BLE001  every error is the failure
+                errors.append(repr(exc))
+
+    threads = [threading.Thread(target=session) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    base.closed()
+    assert errors == []
 
 
 def test_release_lets_the_page_write_and_read_again(db):

@@ -62,10 +62,10 @@ def _close_later(stack: ExitStack) -> None:
     frees its buffers, 20-40 ms that the page's visitor would otherwise wait for after its last element
     (Pelabelan at 1M rows, four runs each way: 891 against 932 ms of script)."""
     closer = threading.Thread(target=stack.close, name="suara-page-close", daemon=True)
-    with _closing_lock:
+    with _closing_lock:  # started before it is listed: ``closed`` joins only started threads
         _closing[:] = [c for c in _closing if c.is_alive()]
+        closer.start()
         _closing.append(closer)
-    closer.start()
 
 
 def closed() -> None:
@@ -76,14 +76,19 @@ def closed() -> None:
         closer.join()
 
 
-def release() -> None:
-    """Close this process's read-only connections now, the page run's and those of runs just finished
-    (before this process opens the file to write: DuckDB allows no read-write connection beside a
-    read-only one); the next query opens another."""
+def _drop() -> None:
+    """Close the page run's connection now; the next query opens another."""
     stack = getattr(_page, "stack", None)
     if stack is not None:
         stack.close()
         _page.stack, _page.con, _page.db = ExitStack(), None, None
+
+
+def release() -> None:
+    """Close this process's read-only connections now, the page run's and those of runs just finished
+    (before this process opens the file to write: DuckDB allows no read-write connection beside a
+    read-only one); the next query opens another."""
+    _drop()
     closed()
 
 
@@ -97,7 +102,7 @@ def connect(db: str | Path):
             yield con
         return
     if _page.con is None or _page.db != str(db):
-        release()
+        _drop()  # (read-only connections of runs still closing may stay: they are no writer)
         _page.con = _page.stack.enter_context(read_connection(db, wait=LOCK_WAIT))
         _page.db = str(db)
     yield _page.con
