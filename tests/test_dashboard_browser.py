@@ -101,12 +101,10 @@ def test_overview_in_chromium(server):
                 .get_by_test_id("stMetricValue")
             )
             expect(count).to_have_text(str(feedback_in_default_view(db)), timeout=30_000)
-            icon = page.locator("link[rel~='icon']").first.get_attribute(
-                "href"
-            )  # dashboard/favicon.png, inline
-            assert icon == "data:image/png;base64," + base64.b64encode(
-                (ROOT / "dashboard" / "favicon.png").read_bytes()
-            ).decode("ascii")
+            # the favicon, dashboard/favicon.png, sent inline
+            icon = page.locator("link[rel~='icon']").first.get_attribute("href")
+            favicon = (ROOT / "dashboard" / "favicon.png").read_bytes()
+            assert icon == "data:image/png;base64," + base64.b64encode(favicon).decode("ascii")
 
             page.get_by_test_id("stMultiSelect").filter(has_text="Sumber").click()
             page.get_by_role("option", name="App Store").click()
