@@ -8,7 +8,6 @@ inline), and Streamlit serves its own fonts and icons.
 
 from __future__ import annotations
 
-import base64
 import sys
 from pathlib import Path
 
@@ -39,10 +38,7 @@ PAGES = [
     ("runs", "riwayat", "page_runs", ":material/history:"),
 ]
 
-# The favicon as a data URL: given its path, Streamlit decodes and re-encodes the image with PIL on every
-# page run (10-15 ms); a data URL it passes on as it is.
-ICON = "data:image/png;base64," + base64.b64encode((HERE / "favicon.png").read_bytes()).decode("ascii")
-st.set_page_config(page_title="Suara", page_icon=ICON, layout="wide")
+st.set_page_config(page_title="Suara", page_icon=common.FAVICON, layout="wide")
 
 filters.bound(
     st.sidebar.segmented_control,

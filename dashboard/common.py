@@ -8,6 +8,7 @@ shown or downloaded.
 
 from __future__ import annotations
 
+import base64
 import io
 import os
 import re
@@ -28,6 +29,11 @@ from suara.export import safe_frame
 from suara.store import StoreError, StoreLocked
 from suara.taxonomy import load_taxonomy
 
+# dashboard/favicon.png as a data URL, read once per process: given the file's path, Streamlit decodes
+# and re-encodes the image with PIL on every page run (10-15 ms); a data URL it passes on as it is.
+FAVICON = "data:image/png;base64," + base64.b64encode(
+    (Path(__file__).with_name("favicon.png")).read_bytes()
+).decode("ascii")
 CACHE_TTL = 60  # seconds a figure may lag behind the database (what the nightly job commits shows within it)
 EXPORT_LIMIT = 100_000  # rows in one download; `suara export` writes any number
 SENTIMENT_EN = {"negatif": "negative", "netral": "neutral", "positif": "positive"}  # nlp/sentiment.py LABELS

@@ -96,7 +96,7 @@ def texts(
                 rows = None
         if rows is None:
             ranked = f"""
-                SELECT f.id, f.seq, f.created_at, f.rating, f.likes
+                SELECT f.seq, f.created_at, f.rating, f.likes
                 FROM feedback f WHERE {cond} ORDER BY {order} LIMIT $limit OFFSET $offset
             """
             rows = frame(con, _page(ranked, order), page_params)
